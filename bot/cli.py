@@ -1,0 +1,218 @@
+"""``python -m bot``: run Triad, or one of the operators' subcommands. Each has --help."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from bot import config
+from bot.config import ConfigError, Settings
+
+log = logging.getLogger("triad")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = config.load()
+        _logging(settings, quiet=args.command in (None, "run", "sandbox") and settings.is_sandbox)
+        return args.func(settings, args)
+    except ConfigError as exc:
+        print(f"triad: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except StartupError as exc:
+        print(f"triad: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+class StartupError(Exception):
+    """A problem the operator can fix, said in one line."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Triad: an ISO 9001 / 14001 / 45001 assistant for Slack. With no subcommand it runs the "
+                    "bot: HTTP mode with SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, Socket Mode when "
+                    "SLACK_APP_TOKEN is also set, and the local sandbox when no Slack token is set.")
+    parser.set_defaults(func=_run, command=None)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot (the default)", description="Run the bot in the mode the settings choose.")
+    run.set_defaults(func=_run)
+
+    sandbox = sub.add_parser("sandbox", help="the local sandbox: try Triad in the terminal without Slack",
+                             description="Open the local sandbox: a Slack emulator in the terminal, a demo "
+                                         "organisation and its own SQLite file (var/sandbox.sqlite3).")
+    sandbox.add_argument("script", nargs="?", help="read commands from this file ('-' for standard input) instead of the keyboard")
+    sandbox.add_argument("--fresh", action="store_true", help="start from an empty sandbox database")
+    sandbox.set_defaults(func=_sandbox)
+
+    clock = sub.add_parser("clock", help="run the scheduler alone (the Procfile's clock: process)",
+                           description="Run only the scheduler: reminders, escalations, digests and the outbox sweep. "
+                                       "Use it with TRIAD_SCHEDULER=off on the web processes.")
+    clock.set_defaults(func=_clock)
+
+    db = sub.add_parser("db", help="database schema: upgrade or status", description="Manage the database schema (Alembic).")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = db_sub.add_parser("upgrade", help="bring the schema up to date (the Procfile's release: step)",
+                           description="Apply every pending migration. Safe to run again.")
+    up.set_defaults(func=_db_upgrade)
+    status = db_sub.add_parser("status", help="show the schema revision", description="Show whether the schema is up to date.")
+    status.set_defaults(func=_db_status)
+
+    org = sub.add_parser("org", help="organisation file: check or load", description="Departments, sites, people and roles from a YAML file (see examples/org.yml).")
+    org_sub = org.add_subparsers(dest="org_command", metavar="ACTION", required=True)
+    for name, func, text in (("check", _org_check, "check a file without changing anything"),
+                             ("load", _org_load, "check a file, then load it (all or nothing)")):
+        p = org_sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        p.add_argument("file", type=Path, help="the organisation file, e.g. examples/org.yml")
+        p.set_defaults(func=func)
+    return parser
+
+
+def _logging(settings: Settings, *, quiet: bool) -> None:
+    logging.basicConfig(level=logging.WARNING if quiet else getattr(logging, settings.log_level),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("alembic", "apscheduler"):  # one line per migration step / job run is noise
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _database(settings: Settings, *, upgrade: bool = False):
+    from storage import migrate
+    from storage.db import Database
+
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    if not db.ping():
+        raise StartupError(f"cannot reach the database at {db.engine.url.render_as_string(hide_password=True)}: "
+                           "check DATABASE_URL and that the server is running.")
+    if upgrade:
+        migrate.upgrade(settings.database_url)
+    elif not migrate.is_up_to_date(db.engine):
+        raise StartupError("the database schema is behind this version of Triad: run `python -m bot db upgrade` "
+                           "(the Procfile's release step does it on deploy).")
+    return db
+
+
+def _run(settings: Settings, args) -> int:
+    if settings.is_sandbox:
+        return _sandbox(settings, argparse.Namespace(script=None, fresh=False))
+    _database(settings).dispose()
+    if settings.mode == "socket":
+        return _socket_mode(settings)
+    from bot.server import run_gunicorn
+
+    log.info("Triad HTTP mode on port %s: Slack requests at /slack/events, health at /healthz", settings.port)
+    run_gunicorn(settings, lambda: _serve_process(settings))
+    return 0
+
+
+def _serve_process(settings: Settings):
+    """Build one worker process: runtime, Bolt app, outbox worker, scheduler."""
+    from bot import runtime as rt
+    from bot.app import create_app
+    from bot.server import wsgi_app
+
+    runtime = rt.build(settings)
+    app = create_app(runtime)
+    runtime.start_worker()
+    if settings.scheduler == "embedded":
+        from bot.scheduler import Scheduler
+
+        Scheduler(runtime).start()
+    return wsgi_app(runtime, app)
+
+
+def _socket_mode(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot import runtime as rt
+    from bot.app import create_app
+
+    runtime = rt.build(settings)
+    app = create_app(runtime)
+    runtime.start_worker()
+    if settings.scheduler == "embedded":
+        from bot.scheduler import Scheduler
+
+        Scheduler(runtime).start()
+    log.info("Triad Socket Mode: connecting to Slack")
+    SocketModeHandler(app, settings.app_token).start()
+    return 0
+
+
+def _sandbox(settings: Settings, args) -> int:
+    if not settings.is_sandbox:
+        raise StartupError("the sandbox runs without Slack tokens: unset SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET "
+                           "/ SLACK_APP_TOKEN (or use another shell) to open it.")
+    from bot.sandbox.console import run_sandbox
+
+    return run_sandbox(settings, script=args.script, fresh=args.fresh)
+
+
+def _clock(settings: Settings, args) -> int:
+    from bot import runtime as rt
+    from bot.scheduler import Scheduler
+
+    _database(settings).dispose()
+    runtime = rt.build(settings)
+    log.info("Triad clock: running scheduled jobs")
+    Scheduler(runtime).run_forever()
+    return 0
+
+
+def _db_upgrade(settings: Settings, args) -> int:
+    _database(settings, upgrade=True).dispose()
+    print("The database schema is up to date.")
+    return 0
+
+
+def _db_status(settings: Settings, args) -> int:
+    from storage import migrate
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    if not db.ping():
+        raise StartupError("cannot reach the database: check DATABASE_URL.")
+    current, head = migrate.current_revision(db.engine), migrate.head_revision(settings.database_url)
+    print(f"schema revision {current or 'none'}; this version of Triad needs {head}: "
+          + ("up to date." if current == head else "run `python -m bot db upgrade`."))
+    return 0 if current == head else 1
+
+
+def _org_check(settings: Settings, args) -> int:
+    from bot.org.orgfile import OrgFileError, parse
+
+    try:
+        spec = parse(args.file.read_text(encoding="utf-8"), str(args.file))
+    except OSError as exc:
+        raise StartupError(f"{args.file}: cannot be read ({exc.strerror}).") from None
+    except OrgFileError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s): nothing was changed.", file=sys.stderr)
+        return 1
+    print(f"{args.file} is valid: {len(spec.departments)} departments, {len(spec.sites)} sites, "
+          f"{len(spec.people)} people.")
+    return 0
+
+
+def _org_load(settings: Settings, args) -> int:
+    from bot.org.orgfile import OrgFileError, load_file
+
+    db = _database(settings, upgrade=settings.is_sandbox)
+    try:
+        with db.session() as s:
+            summary = load_file(s, args.file)
+    except OrgFileError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s): nothing was changed.", file=sys.stderr)
+        return 1
+    print(f"Loaded {args.file}: {summary.departments} departments, {summary.sites} sites with "
+          f"{summary.locations} locations, {summary.people} people.")
+    return 0

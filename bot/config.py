@@ -1,0 +1,118 @@
+"""Settings from the environment (and .env), checked once at start-up.
+
+A missing or malformed setting stops start-up with one line that names it and says what is
+expected; see ``ConfigError``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+
+class ConfigError(Exception):
+    """One clear line for the operator, printed instead of a traceback."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str  # "http" | "socket" | "sandbox"
+    database_url: str
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str | None = None
+    port: int = 3000
+    web_concurrency: int = 1
+    web_threads: int = 8
+    scheduler: str = "embedded"  # "embedded" runs jobs in this process; "off" leaves them to `python -m bot clock`
+    log_level: str = "INFO"
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.mode == "sandbox"
+
+
+DEFAULT_SQLITE = "sqlite:///var/triad.sqlite3"
+SANDBOX_SQLITE = "sqlite:///var/sandbox.sqlite3"
+
+
+def load(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+    if env is None:
+        if dotenv:
+            from dotenv import load_dotenv
+
+            load_dotenv(Path.cwd() / ".env", override=False)
+        env = dict(os.environ)
+    get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
+
+    bot_token, signing_secret, app_token = get("SLACK_BOT_TOKEN"), get("SLACK_SIGNING_SECRET"), get("SLACK_APP_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-' (OAuth & Permissions page).")
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-' (Basic Information page).")
+    if app_token and not bot_token:
+        raise ConfigError("SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is missing: Socket Mode needs both.")
+    if bot_token and not app_token and not signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify Slack's requests "
+                          "(or set SLACK_APP_TOKEN for Socket Mode).")
+    if signing_secret and not bot_token:
+        raise ConfigError("SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is missing: set both, or neither for the sandbox.")
+    mode = "socket" if app_token else "http" if bot_token else "sandbox"
+
+    api_url = get("SLACK_API_URL")
+    if api_url:
+        parsed = urlparse(api_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError(f"SLACK_API_URL must be an http(s) URL such as https://slack.com/api/, got {api_url!r}.")
+        if not api_url.endswith("/"):
+            api_url += "/"
+
+    return Settings(
+        mode=mode,
+        database_url=_database_url(get("DATABASE_URL"), sandbox=mode == "sandbox"),
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=app_token,
+        api_url=api_url,
+        port=_int(get("PORT"), "PORT", 3000, 1, 65535),
+        web_concurrency=_int(get("WEB_CONCURRENCY"), "WEB_CONCURRENCY", 1, 1, 64),
+        web_threads=_int(get("WEB_THREADS"), "WEB_THREADS", 8, 1, 256),
+        scheduler=_choice(get("TRIAD_SCHEDULER"), "TRIAD_SCHEDULER", "embedded", ("embedded", "off")),
+        log_level=_choice((get("LOG_LEVEL") or "INFO").upper(), "LOG_LEVEL", "INFO",
+                          ("DEBUG", "INFO", "WARNING", "ERROR")),
+    )
+
+
+def _database_url(value: str | None, *, sandbox: bool) -> str:
+    if not value:
+        return SANDBOX_SQLITE if sandbox else DEFAULT_SQLITE
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix):]
+    if value.startswith(("postgresql+psycopg://", "sqlite://")):
+        return value
+    raise ConfigError("DATABASE_URL must start with postgresql+psycopg:// (or postgres://) or sqlite:///, "
+                      f"got {value.split('://')[0]!r}.")
+
+
+def _int(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {value!r}.") from None
+    if not low <= number <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {number}.")
+    return number
+
+
+def _choice(value: str | None, name: str, default: str, allowed: tuple[str, ...]) -> str:
+    if value is None:
+        return default
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}.")
+    return value

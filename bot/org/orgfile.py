@@ -1,0 +1,313 @@
+"""The organisation file: departments, sites, people and roles, checked before anything is written.
+
+Every problem is reported with the line it is on; a file with any problem changes nothing.
+The format is documented in examples/org.yml.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import available_timezones
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bot.org.people import organisation
+from storage.models import Department, Location, Person, Role, RoleAssignment, Site, Standard
+from bot import clock
+
+STANDARD_NAMES = {
+    "quality": Standard.QUALITY, "iso9001": Standard.QUALITY,
+    "environment": Standard.ENVIRONMENT, "iso14001": Standard.ENVIRONMENT,
+    "safety": Standard.SAFETY, "iso45001": Standard.SAFETY,
+}
+CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
+USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class OrgFileError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Names:
+    en: str
+    zh: str | None
+
+
+@dataclass
+class PersonSpec:
+    slack_id: str
+    names: Names
+    department: str | None
+    roles: list[tuple[Role, str | None, Standard | None]]
+
+
+@dataclass
+class OrgSpec:
+    name: str
+    language: str
+    timezone: str
+    triage_channel: str | None
+    standard_channels: dict[Standard, str]
+    sites: list[tuple[str, Names, list[tuple[str, Names]]]] = field(default_factory=list)
+    departments: list[tuple[str, Names, str | None]] = field(default_factory=list)
+    people: list[PersonSpec] = field(default_factory=list)
+
+
+class _Checker:
+    """Walks YAML nodes (which know their line) and collects every problem instead of stopping at one."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[str] = []
+
+    def fail(self, node: Node, message: str) -> None:
+        self.problems.append(f"{self.source} line {node.start_mark.line + 1}: {message}")
+
+    def mapping(self, node: Node, what: str, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Node] | None:
+        if not isinstance(node, MappingNode):
+            self.fail(node, f"{what} must be a mapping of key: value")
+            return None
+        items: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if key not in allowed:
+                self.fail(key_node, f"unknown key {key!r} in {what} (expected one of: {', '.join(sorted(allowed))})")
+            elif key in items:
+                self.fail(key_node, f"{key!r} appears twice in {what}")
+            else:
+                items[key] = value_node
+        for key in sorted(required - items.keys()):
+            self.fail(node, f"{what} needs {key!r}")
+        return items
+
+    def text(self, node: Node | None, what: str, *, max_len: int = 200) -> str | None:
+        if node is None:
+            return None
+        if not isinstance(node, ScalarNode) or not str(node.value).strip():
+            self.fail(node, f"{what} must be a non-empty text")
+            return None
+        value = str(node.value).strip()
+        if len(value) > max_len:
+            self.fail(node, f"{what} is {len(value)} characters long; at most {max_len}")
+            return None
+        return value
+
+    def pattern(self, node: Node | None, what: str, regex: re.Pattern, example: str) -> str | None:
+        value = self.text(node, what)
+        if value is not None and not regex.match(value):
+            self.fail(node, f"{what} {value!r} is not valid (expected something like {example})")
+            return None
+        return value
+
+    def sequence(self, node: Node | None, what: str) -> list[Node]:
+        if node is None:
+            return []
+        if not isinstance(node, SequenceNode):
+            self.fail(node, f"{what} must be a list (lines starting with '- ')")
+            return []
+        return list(node.value)
+
+    def names(self, node: Node | None, what: str, owner: Node) -> Names | None:
+        if node is None:
+            self.fail(owner, f"{what} needs a name")
+            return None
+        if isinstance(node, ScalarNode):
+            value = self.text(node, what)
+            return Names(value, None) if value else None
+        items = self.mapping(node, f"{what} name", {"en", "zh"}, {"en"})
+        if items is None:
+            return None
+        en = self.text(items.get("en"), f"{what} English name")
+        zh = self.text(items.get("zh"), f"{what} Chinese name")
+        return Names(en, zh) if en else None
+
+
+def parse(text: str, source: str = "org file") -> OrgSpec:
+    """Check the whole file; raises OrgFileError listing every problem with its line."""
+    check = _Checker(source)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark else ""
+        raise OrgFileError([f"{source}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+    if root is None:
+        raise OrgFileError([f"{source}: the file is empty"])
+    top = check.mapping(root, "the file", {"organisation", "sites", "departments", "people"}, {"organisation"})
+    if top is None:
+        raise OrgFileError(check.problems)
+
+    spec = _organisation(check, top.get("organisation"))
+    department_codes: set[str] = set()
+    for node in check.sequence(top.get("departments"), "departments"):
+        d = check.mapping(node, "a department", {"code", "name", "channel"}, {"code", "name"})
+        if d is None:
+            continue
+        code = check.pattern(d.get("code"), "department code", CODE, "stamping")
+        names = check.names(d.get("name"), "department", node)
+        channel = check.pattern(d.get("channel"), "department channel", CHANNEL, "C0123ABCD")
+        if code in department_codes:
+            check.fail(d["code"], f"department {code!r} is defined twice")
+        elif code and names:
+            department_codes.add(code)
+            spec.departments.append((code, names, channel))
+
+    site_codes: set[str] = set()
+    for node in check.sequence(top.get("sites"), "sites"):
+        s = check.mapping(node, "a site", {"code", "name", "locations"}, {"code", "name"})
+        if s is None:
+            continue
+        code = check.pattern(s.get("code"), "site code", CODE, "plant1")
+        names = check.names(s.get("name"), "site", node)
+        locations: list[tuple[str, Names]] = []
+        location_codes: set[str] = set()
+        for location_node in check.sequence(s.get("locations"), "locations"):
+            loc = check.mapping(location_node, "a location", {"code", "name"}, {"code", "name"})
+            if loc is None:
+                continue
+            loc_code = check.pattern(loc.get("code"), "location code", CODE, "press3")
+            loc_names = check.names(loc.get("name"), "location", location_node)
+            if loc_code in location_codes:
+                check.fail(loc["code"], f"location {loc_code!r} is defined twice in site {code!r}")
+            elif loc_code and loc_names:
+                location_codes.add(loc_code)
+                locations.append((loc_code, loc_names))
+        if code in site_codes:
+            check.fail(s["code"], f"site {code!r} is defined twice")
+        elif code and names:
+            site_codes.add(code)
+            spec.sites.append((code, names, locations))
+
+    people_ids: set[str] = set()
+    for node in check.sequence(top.get("people"), "people"):
+        p = check.mapping(node, "a person", {"slack_id", "name", "department", "roles"}, {"slack_id", "name"})
+        if p is None:
+            continue
+        slack_id = check.pattern(p.get("slack_id"), "slack_id", USER, "U0123ABCD")
+        names = check.names(p.get("name"), "person", node)
+        department = check.text(p.get("department"), "department")
+        if department and department not in department_codes:
+            check.fail(p["department"], f"department {department!r} is not defined "
+                                        f"(defined: {', '.join(sorted(department_codes)) or 'none'})")
+            department = None
+        roles = _roles(check, p.get("roles"), department_codes)
+        if slack_id in people_ids:
+            check.fail(p["slack_id"], f"person {slack_id} is listed twice")
+        elif slack_id and names:
+            people_ids.add(slack_id)
+            spec.people.append(PersonSpec(slack_id, names, department, roles))
+
+    if check.problems:
+        raise OrgFileError(check.problems)
+    return spec
+
+
+def _organisation(check: _Checker, node: Node) -> OrgSpec:
+    o = check.mapping(node, "organisation", {"name", "language", "timezone", "triage_channel", "standards"}, {"name"}) or {}
+    language = check.text(o.get("language"), "language") or "en"
+    if language not in ("en", "zh"):
+        check.fail(o["language"], f"language must be en or zh, got {language!r}")
+    tz = check.text(o.get("timezone"), "timezone") or "UTC"
+    if tz not in available_timezones():
+        check.fail(o["timezone"], f"timezone {tz!r} is not an IANA time zone (e.g. Asia/Shanghai, Europe/Berlin)")
+    channels: dict[Standard, str] = {}
+    standards = check.mapping(o["standards"], "standards", set(STANDARD_NAMES)) if "standards" in o else {}
+    for name, value in (standards or {}).items():
+        s = check.mapping(value, f"standards.{name}", {"channel"}, {"channel"})
+        channel = check.pattern((s or {}).get("channel"), f"{name} channel", CHANNEL, "C0123ABCD")
+        if channel:
+            channels[STANDARD_NAMES[name]] = channel
+    return OrgSpec(name=check.text(o.get("name"), "organisation name") or "", language=language, timezone=tz,
+                   triage_channel=check.pattern(o.get("triage_channel"), "triage_channel", CHANNEL, "C0123ABCD"),
+                   standard_channels=channels)
+
+
+def _roles(check: _Checker, node: Node | None, departments: set[str]) -> list[tuple[Role, str | None, Standard | None]]:
+    roles: list[tuple[Role, str | None, Standard | None]] = []
+    for item in check.sequence(node, "roles"):
+        if isinstance(item, ScalarNode) and item.value in ("worker", "manager", "admin"):
+            roles.append((Role(item.value), None, None))
+        elif isinstance(item, MappingNode) and len(item.value) == 1 and item.value[0][0].value in ("supervisor", "owner"):
+            kind, value = item.value[0][0].value, check.text(item.value[0][1], item.value[0][0].value)
+            if kind == "supervisor":
+                if value not in departments:
+                    check.fail(item, f"supervisor of {value!r}: no such department "
+                                     f"(defined: {', '.join(sorted(departments)) or 'none'})")
+                else:
+                    roles.append((Role.SUPERVISOR, value, None))
+            elif value not in STANDARD_NAMES:
+                check.fail(item, f"owner of {value!r}: expected quality, environment or safety")
+            else:
+                roles.append((Role.OWNER, None, STANDARD_NAMES[value]))
+        else:
+            check.fail(item, "a role is worker, manager, admin, {supervisor: <department>} or "
+                             "{owner: quality|environment|safety}")
+    return roles or [(Role.WORKER, None, None)]
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    departments: int
+    sites: int
+    locations: int
+    people: int
+
+
+def apply(session: Session, spec: OrgSpec) -> LoadSummary:
+    """Write a checked spec: upsert by code / Slack id. Runs inside the caller's unit of work."""
+    org = organisation(session)
+    org.name, org.language, org.timezone = spec.name, spec.language, spec.timezone
+    org.triage_channel_id = spec.triage_channel
+    org.quality_channel_id = spec.standard_channels.get(Standard.QUALITY)
+    org.environment_channel_id = spec.standard_channels.get(Standard.ENVIRONMENT)
+    org.safety_channel_id = spec.standard_channels.get(Standard.SAFETY)
+
+    departments = {d.code: d for d in session.scalars(select(Department))}
+    for code, names, channel in spec.departments:
+        d = departments.get(code) or Department(code=code)
+        d.name_en, d.name_zh, d.channel_id = names.en, names.zh or names.en, channel
+        session.add(d)
+        departments[code] = d
+    sites = {s.code: s for s in session.scalars(select(Site))}
+    location_count = 0
+    for code, names, locations in spec.sites:
+        site = sites.get(code) or Site(code=code)
+        site.name_en, site.name_zh = names.en, names.zh or names.en
+        session.add(site)
+        session.flush()
+        existing = {loc.code: loc for loc in site.locations}
+        for loc_code, loc_names in locations:
+            loc = existing.get(loc_code) or Location(code=loc_code, site=site)
+            loc.name_en, loc.name_zh = loc_names.en, loc_names.zh or loc_names.en
+            session.add(loc)
+            location_count += 1
+    session.flush()
+    people = {p.slack_user_id: p for p in session.scalars(select(Person))}
+    for ps in spec.people:
+        person = people.get(ps.slack_id) or Person(slack_user_id=ps.slack_id, created_at=clock.now())
+        person.name_en, person.name_zh = ps.names.en, ps.names.zh
+        person.department = departments[ps.department] if ps.department else None
+        person.roles.clear()
+        session.add(person)
+        session.flush()  # delete the old roles before adding the new ones (unique constraint)
+        for role, dept, standard in ps.roles:
+            person.roles.append(RoleAssignment(role=role, department=departments[dept] if dept else None,
+                                               standard=standard))
+    session.flush()
+    return LoadSummary(len(spec.departments), len(spec.sites), location_count, len(spec.people))
+
+
+def load_file(session: Session, path: Path) -> LoadSummary:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise OrgFileError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    return apply(session, parse(text, str(path)))

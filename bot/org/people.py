@@ -1,0 +1,130 @@
+"""People: who someone is, which roles they hold, which language and time zone they read in."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot import clock
+from bot.i18n import LANGUAGES, Reader, language_for_locale
+from storage.models import Organisation, Person, Role, RoleAssignment, Standard
+
+PROFILE_TTL = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person as the domain sees them: no ORM session, no Slack types."""
+
+    id: int
+    slack_user_id: str
+    name: str
+    lang: str
+    tz: str
+    department_id: int | None
+    roles: frozenset[tuple[Role, int | None, Standard | None]]
+    locale: str | None = None
+
+    @property
+    def reader(self) -> Reader:
+        return Reader(lang=self.lang, tz=self.tz, locale=self.locale)
+
+    def has(self, role: Role) -> bool:
+        return any(r == role for r, _, _ in self.roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has(Role.ADMIN)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.has(Role.MANAGER)
+
+    def supervises(self, department_id: int | None) -> bool:
+        return department_id is not None and (Role.SUPERVISOR, department_id, None) in self.roles
+
+    def owns(self, standard: Standard) -> bool:
+        return (Role.OWNER, None, standard) in self.roles
+
+    @property
+    def owned_standards(self) -> list[Standard]:
+        return [s for r, _, s in self.roles if r == Role.OWNER and s is not None]
+
+    @property
+    def supervised_departments(self) -> list[int]:
+        return [d for r, d, _ in self.roles if r == Role.SUPERVISOR and d is not None]
+
+
+def organisation(session: Session) -> Organisation:
+    org = session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+    if org is None:  # a fresh install before any organisation file: sensible defaults
+        org = Organisation(name="Triad", language="en", timezone="UTC")
+        session.add(org)
+        session.flush()
+    return org
+
+
+def language_of(person: Person, org: Organisation) -> str:
+    if person.language_override in LANGUAGES:
+        return person.language_override
+    return language_for_locale(person.slack_locale, default=org.language)
+
+
+def actor_of(person: Person, org: Organisation) -> Actor:
+    return Actor(
+        id=person.id, slack_user_id=person.slack_user_id, name=person.name(language_of(person, org)),
+        lang=language_of(person, org), tz=person.timezone or org.timezone, department_id=person.department_id,
+        roles=frozenset((r.role, r.department_id, r.standard) for r in person.roles) or frozenset({(Role.WORKER, None, None)}),
+        locale=person.slack_locale,
+    )
+
+
+def find(session: Session, slack_user_id: str) -> Person | None:
+    return session.scalar(select(Person).options(selectinload(Person.roles))
+                          .where(Person.slack_user_id == slack_user_id))
+
+
+def needs_profile(person: Person | None) -> bool:
+    return person is None or person.profile_checked_at is None or clock.now() - person.profile_checked_at > PROFILE_TTL
+
+
+def register_or_refresh(session: Session, slack_user_id: str, profile) -> Person:
+    """A Slack user seen for the first time becomes a worker; known people get a fresh locale and zone.
+
+    ``profile`` is a gateway.Profile or None when Slack could not be asked (then defaults apply and
+    the profile is asked again next time).
+    """
+    person = find(session, slack_user_id)
+    now = clock.now()
+    if person is None:
+        person = Person(slack_user_id=slack_user_id, name_en=profile.real_name if profile else slack_user_id,
+                        created_at=now)
+        person.roles.append(RoleAssignment(role=Role.WORKER))
+        session.add(person)
+    if profile is not None:
+        if person.name_en == slack_user_id:
+            person.name_en = profile.real_name
+        person.slack_locale = profile.locale or person.slack_locale
+        person.timezone = profile.tz or person.timezone
+        person.profile_checked_at = now
+    session.flush()
+    return person
+
+
+def set_language(session: Session, person: Person, lang: str | None) -> None:
+    """``lang`` None goes back to following the Slack locale."""
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(lang)
+    person.language_override = lang
+
+
+def people_with_role(session: Session, role: Role, *, department_id: int | None = None,
+                     standard: Standard | None = None) -> list[Person]:
+    query = select(Person).join(RoleAssignment).where(RoleAssignment.role == role)
+    if department_id is not None:
+        query = query.where(RoleAssignment.department_id == department_id)
+    if standard is not None:
+        query = query.where(RoleAssignment.standard == standard)
+    return list(session.scalars(query.order_by(Person.id).distinct()))

@@ -1,0 +1,80 @@
+"""Slash commands. /triad is the settings and help command; domains add their own commands."""
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot import clock
+from bot.help import help_message
+from bot.i18n import plain, text
+from bot.home import describe_roles
+from bot.org import people
+from bot.org.overview import org_modal
+from bot import audit
+from bot.runtime import Runtime
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.command("/triad")
+    def triad(ack: Ack, command: dict, context: BoltContext, respond: Respond) -> None:
+        actor: people.Actor = context["actor"]
+        words = (command.get("text") or "").split()
+        sub = words[0].lower() if words else "help"
+        if sub in ("help", "?", "帮助"):
+            ack()
+            respond(help_message(actor), response_type="ephemeral")
+        elif sub in ("me", "我"):
+            ack()
+            respond(text=_me(runtime, actor), response_type="ephemeral")
+        elif sub in ("language", "lang", "语言"):
+            ack()
+            respond(text=_set_language(runtime, actor, words[1].lower() if len(words) > 1 else ""),
+                    response_type="ephemeral")
+        elif sub in ("org", "组织"):
+            ack()
+            show_org(runtime, actor, command["trigger_id"], respond)
+        else:
+            ack()
+            respond(help_message(actor, unknown_word=words[0][:40]), response_type="ephemeral")
+
+
+def show_org(runtime: Runtime, actor: people.Actor, trigger_id: str, respond) -> None:
+    with runtime.db.session() as s:
+        audit.record(s, actor.id, "org.view", None, allowed=actor.is_admin)
+        if not actor.is_admin:
+            refusal = text(actor.reader, "common.error.not_allowed", who=plain(actor.reader, "org.admins_only"))
+        else:
+            view = org_modal(s, actor.reader)
+            refusal = None
+    if refusal:
+        respond(text=refusal, response_type="ephemeral")
+    else:
+        runtime.gateway.open_view(trigger_id, view)
+
+
+def _me(runtime: Runtime, actor: people.Actor) -> str:
+    with runtime.db.session() as s:
+        person = people.find(s, actor.slack_user_id)
+        department = person.department.name(actor.lang) if person.department else text(actor.reader, "common.none")
+        lines = [
+            text(actor.reader, "help.me.heading", name=actor.name),
+            text(actor.reader, "help.me.department", department=department),
+            text(actor.reader, "help.me.roles", roles=describe_roles(actor, s)),
+            text(actor.reader, "help.me.language", language=plain(actor.reader, f"common.language.{actor.lang}"),
+                 automatic=person.language_override is None),
+            text(actor.reader, "help.me.timezone", timezone=actor.tz, now=clock.now()),
+        ]
+    return "\n".join(lines)
+
+
+def _set_language(runtime: Runtime, actor: people.Actor, choice: str) -> str:
+    aliases = {"en": "en", "english": "en", "英语": "en", "zh": "zh", "cn": "zh", "chinese": "zh", "中文": "zh",
+               "auto": None, "自动": None}
+    if choice not in aliases:
+        return text(actor.reader, "help.language_usage")
+    with runtime.db.session() as s:
+        person = people.find(s, actor.slack_user_id)
+        people.set_language(s, person, aliases[choice])
+        updated = people.actor_of(person, people.organisation(s))
+    if aliases[choice] is None:
+        return text(updated.reader, "help.language_auto", language=plain(updated.reader, f"common.language.{updated.lang}"))
+    return text(updated.reader, "help.language_set")

@@ -1,0 +1,36 @@
+"""Events: App Home opened, direct messages. One `message` listener fans out (Bolt runs only the first match)."""
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltContext
+
+from bot.home import home_view
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Domains add handlers for direct messages: fn(runtime, actor, event) -> bool (True when handled).
+DM_HANDLERS: list = []
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.event("app_home_opened")
+    def publish_home(event: dict, context: BoltContext) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        refresh_home(runtime, context["actor"])
+
+    @app.event("message")
+    def direct_message(event: dict, context: BoltContext) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or "actor" not in context:
+            return
+        for handler in DM_HANDLERS:
+            if handler(runtime, context["actor"], event):
+                return
+
+
+def refresh_home(runtime: Runtime, actor) -> None:
+    with runtime.db.session() as s:
+        view = home_view(s, actor)
+    runtime.gateway.client.views_publish(user_id=actor.slack_user_id, view=view)

@@ -1,0 +1,53 @@
+"""Global middleware: drop Slack's retries of events already handled; know who is asking."""
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from sqlalchemy.exc import IntegrityError
+
+from bot import clock
+from bot.org import people
+from bot.runtime import Runtime
+from storage.models import ProcessedEvent
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.middleware
+    def skip_duplicate_events(body: dict, req: BoltRequest, next) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            try:
+                with runtime.db.session() as s:
+                    s.add(ProcessedEvent(event_id=event_id, received_at=clock.now()))
+            except IntegrityError:
+                retry = (req.headers.get("x-slack-retry-num") or ["0"])[0]
+                log.info("event %s already handled (retry %s): skipped", event_id, retry)
+                return BoltResponse(status=200, body="")
+        return next()
+
+    @app.middleware
+    def identify_actor(context: BoltContext, next) -> BoltResponse | None:
+        if context.user_id and not context.get("bot_id"):
+            context["actor"] = actor_for(runtime, context.user_id)
+        return next()
+
+
+def actor_for(runtime: Runtime, slack_user_id: str) -> people.Actor:
+    """The person behind a Slack user id, registering a newcomer as a worker on first sight."""
+    with runtime.db.session() as s:
+        person = people.find(s, slack_user_id)
+        stale = people.needs_profile(person)
+        if not stale:
+            return people.actor_of(person, people.organisation(s))
+    # Ask Slack outside the transaction (it can take a moment) and briefly: never block an ack.
+    profile = runtime.gateway.user_profile(slack_user_id, timeout=1.5)
+    with runtime.db.session() as s:
+        try:
+            with s.begin_nested():
+                person = people.register_or_refresh(s, slack_user_id, profile)
+        except IntegrityError:  # registered a moment ago by a parallel request
+            person = people.find(s, slack_user_id)
+        return people.actor_of(person, people.organisation(s))

@@ -1,0 +1,10 @@
+"""Global and message shortcuts."""
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.runtime import Runtime
+
+
+def register(app: App, runtime: Runtime) -> None:
+    """Domains with shortcuts register them here."""

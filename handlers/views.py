@@ -1,0 +1,10 @@
+"""Modal submissions and closes."""
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.runtime import Runtime
+
+
+def register(app: App, runtime: Runtime) -> None:
+    """Domains with modals register their submissions here."""

@@ -1,0 +1,127 @@
+"""The organisation: departments, sites and locations, people and their roles."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base
+
+
+class Standard(str, enum.Enum):
+    QUALITY = "iso9001"
+    ENVIRONMENT = "iso14001"
+    SAFETY = "iso45001"
+
+
+class Role(str, enum.Enum):
+    WORKER = "worker"
+    SUPERVISOR = "supervisor"  # of one department
+    OWNER = "owner"  # of one standard's system
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+def _enum(e: type[enum.Enum], name: str) -> Enum:
+    # Store the value as plain text with a CHECK constraint: portable and readable in SQL.
+    return Enum(e, name=name, native_enum=False, values_callable=lambda x: [m.value for m in x], length=20)
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    triage_channel_id: Mapped[str | None] = mapped_column(String(32))
+    quality_channel_id: Mapped[str | None] = mapped_column(String(32))
+    environment_channel_id: Mapped[str | None] = mapped_column(String(32))
+    safety_channel_id: Mapped[str | None] = mapped_column(String(32))
+
+    def channel_for(self, standard: Standard) -> str | None:
+        return {
+            Standard.QUALITY: self.quality_channel_id,
+            Standard.ENVIRONMENT: self.environment_channel_id,
+            Standard.SAFETY: self.safety_channel_id,
+        }[standard]
+
+
+class Department(Base):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+class Site(Base):
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    locations: Mapped[list[Location]] = relationship(back_populates="site", order_by="Location.id")
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+class Location(Base):
+    __tablename__ = "location"
+    __table_args__ = (UniqueConstraint("site_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    site: Mapped[Site] = relationship(back_populates="locations")
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    slack_locale: Mapped[str | None] = mapped_column(String(16))  # as Slack reports it, e.g. zh-CN
+    language_override: Mapped[str | None] = mapped_column(String(8))  # chosen with /triad language
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    profile_checked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    department: Mapped[Department | None] = relationship()
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="RoleAssignment.id"
+    )
+
+    def name(self, lang: str) -> str:
+        return (self.name_zh or self.name_en) if lang == "zh" else self.name_en
+
+
+class RoleAssignment(Base):
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("person_id", "role", "department_id", "standard"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))  # supervisors
+    standard: Mapped[Standard | None] = mapped_column(_enum(Standard, "standard"))  # owners
+
+    person: Mapped[Person] = relationship(back_populates="roles")
+    department: Mapped[Department | None] = relationship()
