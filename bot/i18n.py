@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from jinja2 import Environment, StrictUndefined, pass_context
 from markupsafe import Markup
 
@@ -88,9 +88,12 @@ def zone(tz: str | None) -> ZoneInfo:
 
 
 def when(dt: datetime, reader: Reader) -> str:
-    """A date and time in the reader's time zone and language."""
-    return format_datetime(dt, "medium" if reader.lang != "zh" else "yyyy年M月d日 HH:mm",
-                           tzinfo=zone(reader.tz), locale=_babel_locale(reader)).replace("\u202f", " ")
+    """A date and time in the reader's time zone and language, without seconds."""
+    local = dt.astimezone(zone(reader.tz))
+    if reader.lang == "zh":
+        return format_datetime(local, "yyyy年M月d日 HH:mm", locale=_babel_locale(reader))
+    locale = _babel_locale(reader)
+    return f"{format_date(local, 'medium', locale=locale)}, {format_time(local, 'short', locale=locale)}".replace("\u202f", " ")
 
 
 def day(dt: datetime, reader: Reader) -> str:

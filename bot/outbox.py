@@ -13,7 +13,8 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from bot import clock
@@ -77,10 +78,13 @@ class Deliverer:
         self.db, self.gateway = db, gateway
         self._deliver_lock = threading.Lock()
 
-    def deliver_due(self, limit: int = 100) -> int:
-        """Send every message that is due; returns how many were sent."""
-        if not self._deliver_lock.acquire(blocking=False):
-            return 0  # another thread of this process is already at it
+    def deliver_due(self, limit: int = 100, *, wait: bool = False) -> int:
+        """Send every message that is due; returns how many were sent.
+
+        Without ``wait`` it returns at once when another thread of this process is already delivering.
+        """
+        if not self._deliver_lock.acquire(blocking=wait):
+            return 0
         try:
             sent = 0
             with self.db.session() as s:
@@ -98,7 +102,7 @@ class Deliverer:
     def _claim(self, message_id: int) -> bool:
         now = clock.now()
         with self.db.session() as s:
-            result = s.execute(update(OutboxMessage).where(
+            result = s.execute(sql_update(OutboxMessage).where(
                 OutboxMessage.id == message_id, OutboxMessage.status == "pending",
                 or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
             ).values(claimed_until=now + CLAIM_FOR))

@@ -30,7 +30,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.middleware
     def identify_actor(context: BoltContext, next) -> BoltResponse | None:
-        if context.user_id and not context.get("bot_id"):
+        if context.user_id:
             context["actor"] = actor_for(runtime, context.user_id)
         return next()
 

@@ -1,0 +1,73 @@
+"""Shared fixtures. The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot import clock
+from bot.config import Settings
+from storage import migrate
+from storage.db import Database
+from storage.models import Base
+
+# Tests talk to loopback only: never through a proxy.
+for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_name, None)
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='triad-test-')) / 'test.sqlite3'}"
+    else:
+        _drop_everything(url)
+    migrate.upgrade(url)
+    return url
+
+
+def _drop_everything(url: str) -> None:
+    """Start PostgreSQL runs from an empty schema so migrations are tested from the first one."""
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    db.dispose()
+
+
+def _empty_tables(db: Database) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)] + ["apscheduler_jobs"]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(mode="sandbox", database_url=database_url)
+
+
+@pytest.fixture
+def db(database_url: str):
+    database = Database(database_url)
+    yield database
+    _empty_tables(database)
+    database.dispose()
+    clock.reset()
+
+
+@pytest.fixture
+def harness(settings: Settings, db: Database):
+    from bot.sandbox.harness import Harness
+
+    h = Harness(settings).start(migrate_db=False)
+    yield h
+    h.stop()

@@ -1,0 +1,67 @@
+"""The organisation file: checked line by line before anything is written."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.org.orgfile import OrgFileError, apply, parse
+from bot.sandbox.demo import ORG_FILE
+from storage.models import Department, Person, Role, Standard
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(OrgFileError) as error:
+        parse(text, "org.yml")
+    return error.value.problems
+
+
+def test_the_example_is_valid():
+    spec = parse(ORG_FILE.read_text(encoding="utf-8"))
+    assert [d[0] for d in spec.departments] == ["stamping", "painting", "warehouse"]
+    assert spec.standard_channels[Standard.SAFETY] == "C0SAFETY"
+
+
+def test_every_problem_is_reported_with_its_line():
+    found = problems(
+        "organisation:\n"
+        "  name: Plant\n"
+        "  timezone: Mars/Olympus\n"
+        "departments:\n"
+        "  - code: stamping\n"
+        "    name: Stamping\n"
+        "people:\n"
+        "  - slack_id: zhang\n"
+        "    name: Zhang\n"
+        "    department: paint\n"
+        "    roles: [{owner: finance}, chief]\n"
+    )
+    assert found == [
+        "org.yml line 3: timezone 'Mars/Olympus' is not an IANA time zone (e.g. Asia/Shanghai, Europe/Berlin)",
+        "org.yml line 8: slack_id 'zhang' is not valid (expected something like U0123ABCD)",
+        "org.yml line 10: department 'paint' is not defined (defined: stamping)",
+        "org.yml line 11: owner of 'finance': expected quality, environment or safety",
+        "org.yml line 11: a role is worker, manager, admin, {supervisor: <department>} or {owner: quality|environment|safety}",
+    ]
+
+
+def test_broken_yaml_names_its_line():
+    assert problems("organisation:\n  name: [unclosed\n") [0].startswith("org.yml line 3: not valid YAML")
+
+
+def test_unknown_keys_and_duplicates_are_named():
+    found = problems("organisation:\n  name: P\n  colour: red\ndepartments:\n  - {code: a, name: A}\n  - {code: a, name: B}\n")
+    assert "org.yml line 3: unknown key 'colour' in organisation" in found[0]
+    assert found[1] == "org.yml line 6: department 'a' is defined twice"
+
+
+def test_loading_twice_updates_in_place(db):
+    spec = parse(ORG_FILE.read_text(encoding="utf-8"))
+    with db.session() as s:
+        apply(s, spec)
+    spec.people[0].roles = [(Role.SUPERVISOR, "painting", None)]
+    with db.session() as s:
+        apply(s, spec)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Department)) == 3
+        zhang = s.scalar(select(Person).where(Person.slack_user_id == "U0ZHANG"))
+        assert [(r.role, r.department.code) for r in zhang.roles] == [(Role.SUPERVISOR, "painting")]
