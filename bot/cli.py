@@ -186,6 +186,12 @@ def _db_status(settings: Settings, args) -> int:
     return 0 if current == head else 1
 
 
+def _problems(problems: list[str]) -> int:
+    print("\n".join(problems), file=sys.stderr)
+    print(f"{len(problems)} problem(s): nothing was changed.", file=sys.stderr)
+    return 1
+
+
 def _org_check(settings: Settings, args) -> int:
     from bot.org.orgfile import OrgFileError, parse
 
@@ -194,9 +200,7 @@ def _org_check(settings: Settings, args) -> int:
     except OSError as exc:
         raise StartupError(f"{args.file}: cannot be read ({exc.strerror}).") from None
     except OrgFileError as exc:
-        print("\n".join(exc.problems), file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s): nothing was changed.", file=sys.stderr)
-        return 1
+        return _problems(exc.problems)
     print(f"{args.file} is valid: {len(spec.departments)} departments, {len(spec.sites)} sites, "
           f"{len(spec.people)} people.")
     return 0
@@ -210,9 +214,7 @@ def _org_load(settings: Settings, args) -> int:
         with db.session() as s:
             summary = load_file(s, args.file)
     except OrgFileError as exc:
-        print("\n".join(exc.problems), file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s): nothing was changed.", file=sys.stderr)
-        return 1
+        return _problems(exc.problems)
     print(f"Loaded {args.file}: {summary.departments} departments, {summary.sites} sites with "
           f"{summary.locations} locations, {summary.people} people.")
     return 0

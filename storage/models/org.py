@@ -49,45 +49,40 @@ class Organisation(Base):
         }[standard]
 
 
-class Department(Base):
+class BilingualName:
+    """Organisation entities are named in both languages by the organisation file."""
+
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+class Department(BilingualName, Base):
     __tablename__ = "department"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    name_en: Mapped[str] = mapped_column(String(200))
-    name_zh: Mapped[str] = mapped_column(String(200))
     channel_id: Mapped[str | None] = mapped_column(String(32))
 
-    def name(self, lang: str) -> str:
-        return self.name_zh if lang == "zh" else self.name_en
 
-
-class Site(Base):
+class Site(BilingualName, Base):
     __tablename__ = "site"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    name_en: Mapped[str] = mapped_column(String(200))
-    name_zh: Mapped[str] = mapped_column(String(200))
     locations: Mapped[list[Location]] = relationship(back_populates="site", order_by="Location.id")
 
-    def name(self, lang: str) -> str:
-        return self.name_zh if lang == "zh" else self.name_en
 
-
-class Location(Base):
+class Location(BilingualName, Base):
     __tablename__ = "location"
     __table_args__ = (UniqueConstraint("site_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
     code: Mapped[str] = mapped_column(String(64))
-    name_en: Mapped[str] = mapped_column(String(200))
-    name_zh: Mapped[str] = mapped_column(String(200))
     site: Mapped[Site] = relationship(back_populates="locations")
-
-    def name(self, lang: str) -> str:
-        return self.name_zh if lang == "zh" else self.name_en
 
 
 class Person(Base):
