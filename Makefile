@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test sandbox clean
+.PHONY: run test sandbox bench clean
 
 run: $(STAMP)
 	$(BIN)/python -m bot
@@ -23,3 +23,6 @@ $(STAMP): pyproject.toml
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py

@@ -1,0 +1,82 @@
+"""Speed and memory benchmarks: `make bench`. Prints each measure against its target; exits 1 if one is missed.
+
+They run the real stack on loopback (Slack emulator, WSGI server, Bolt app, SQLite or
+$BENCH_DATABASE_URL) so the numbers include signing, parsing, the database and rendering.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+    os.environ.pop(name, None)
+
+from bot import outbox  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.help import help_message  # noqa: E402
+from bot.home import home_view  # noqa: E402
+from bot.org import people  # noqa: E402
+from bot.sandbox.harness import Harness  # noqa: E402
+
+TARGETS = {
+    "slash command answered (p95, ms)": 300,
+    "App Home rendered (mean, ms)": 20,
+    "help rendered (mean, ms)": 5,
+    "outbox delivery (messages/s)": -100,  # negative: at least
+    "resident memory after the run (MB)": 250,
+}
+
+
+def main() -> int:
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+    harness = Harness(Settings(mode="sandbox", database_url=url)).start()
+    results: dict[str, float] = {}
+    try:
+        harness.runtime.worker.stop()  # measure delivery on its own below
+
+        latencies = []
+        for _ in range(200):
+            started = time.perf_counter()
+            assert harness.driver.slash("U0LI", "/triad", "help").status == 200
+            latencies.append((time.perf_counter() - started) * 1000)
+        results["slash command answered (p95, ms)"] = statistics.quantiles(latencies, n=20)[18]
+
+        with harness.db.session() as s:
+            actor = people.actor_of(people.find(s, "U0ZHAO"), people.organisation(s))
+            started = time.perf_counter()
+            for _ in range(200):
+                home_view(s, actor)
+            results["App Home rendered (mean, ms)"] = (time.perf_counter() - started) * 1000 / 200
+        started = time.perf_counter()
+        for _ in range(500):
+            help_message(actor)
+        results["help rendered (mean, ms)"] = (time.perf_counter() - started) * 1000 / 500
+
+        with harness.db.session() as s:
+            for n in range(1000):
+                outbox.post(s, f"bench:{n}", "C0STAMP", {"text": f"message {n}"})
+        started = time.perf_counter()
+        while harness.runtime.deliverer.deliver_due(limit=500):
+            pass
+        results["outbox delivery (messages/s)"] = 1000 / (time.perf_counter() - started)
+        assert len(harness.emulator.messages("C0STAMP")) == 1000
+        results["resident memory after the run (MB)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    finally:
+        harness.stop()
+
+    missed = 0
+    for name, value in results.items():
+        target = TARGETS[name]
+        ok = value >= -target if target < 0 else value <= target
+        missed += not ok
+        print(f"{'ok  ' if ok else 'MISS'} {name:40} {value:10.1f}   target {'>=' if target < 0 else '<='} {abs(target)}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
