@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-__all__ = ["BlockKitError", "Surface", "check", "problems"]
+__all__ = ["BlockKitError", "Surface", "check", "problems", "view_size"]
 
 Surface = Literal["message", "modal", "home"]
 
@@ -103,6 +103,11 @@ def problems(payload: Mapping[str, Any], surface: Surface) -> list[str]:
     return checker.problems
 
 
+def view_size(view: Mapping[str, Any]) -> int:
+    """Bytes of the view's compact UTF-8 JSON, the measure of Slack's 250 kB view limit."""
+    return len(json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
 def check(payload: Mapping[str, Any], surface: Surface) -> None:
     """Raise ``BlockKitError`` if ``payload`` breaks any Block Kit rule on ``surface``."""
     found = problems(payload, surface)
@@ -138,7 +143,7 @@ class _Checker:
         for key in ("callback_id", "external_id"):
             self._optional_length(key, view.get(key), ID_MAX)
         self._optional_length("private_metadata", view.get("private_metadata"), PRIVATE_METADATA_MAX)
-        size = len(json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        size = view_size(view)
         if size > VIEW_BYTES_MAX:
             self._add("view", f"{size} > {VIEW_BYTES_MAX} bytes of JSON")
         if "blocks" not in view:

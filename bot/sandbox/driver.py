@@ -249,20 +249,20 @@ class SlackDriver:
         ``submit``); ``selected_option`` is an option value or object for selects and overflows.
         The latest version of the message or view is sent, as the user sees it.
         """
-        if (message is None) == (view is None):
-            raise ValueError("press() needs exactly one of message= or view=")
-        if message is not None:
+        if message is not None and view is None:
             channel = channel_id or str(message.get("channel") or "")
             if not channel:
                 raise ValueError("press() needs channel_id= for a message without a channel")
             current = self.emulator.message(channel, str(message["ts"])) or dict(message)
             target = self._message_target(user_id, current, channel)
-        else:
-            assert view is not None
+        elif view is not None and message is None:
             current = self.emulator.view(str(view["id"])) or dict(view)
             target = {"container": {"type": "view", "view_id": current["id"]}, "view": current}
+        else:
+            raise ValueError("press() needs exactly one of message= or view=")
         block, element = _find_element(current.get("blocks") or [], action_id, block_id)
-        action = {"action_id": action_id, "block_id": block["block_id"], **_action_value(element, value, selected_option)}
+        action = {"action_id": action_id, "block_id": block["block_id"]}
+        action.update(_action_value(element, value, selected_option))
         return self._send_interactive(
             {
                 **self._interaction("block_actions", user_id),
@@ -383,7 +383,8 @@ class SlackDriver:
             self.emulator.pop_modal(user_id)
         if not (notify and view.get("notify_on_close")):
             return None
-        return self._send_interactive({**self._interaction("view_closed", user_id), "view": view, "is_cleared": cleared})
+        payload = {**self._interaction("view_closed", user_id), "view": view, "is_cleared": cleared}
+        return self._send_interactive(payload)
 
     # -- events ---------------------------------------------------------------------------
 
@@ -603,7 +604,8 @@ def _option(element: Mapping[str, Any], raw: Any) -> dict[str, Any]:
     for option in options:
         if option.get("value") == raw:
             return dict(option)
-    raise ValueError(f"{element.get('action_id')!r} has no option {raw!r}; options: {[o.get('value') for o in options]}")
+    values = [o.get("value") for o in options]
+    raise ValueError(f"{element.get('action_id')!r} has no option {raw!r}; options: {values}")
 
 
 def _is_empty(entry: Mapping[str, Any]) -> bool:

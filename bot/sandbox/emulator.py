@@ -60,8 +60,6 @@ T = TypeVar("T")
 
 PERMALINK_HOST = "https://sandbox.slack"
 MAX_MODAL_STACK = 3
-VIEW_BYTES_MAX = 250_000
-MESSAGE_TEXT_MAX = 40_000
 RESPONSE_URL_MAX_USES = 5
 HISTORY_LIMIT_DEFAULT = 100
 
@@ -381,6 +379,9 @@ class _Reply:
     @classmethod
     def text(cls, status: int, text: str, content_type: str = "text/plain; charset=utf-8") -> _Reply:
         return cls(status=status, body=text.encode("utf-8"), content_type=content_type)
+
+
+_PROCESSED_THEN_FAILED = _Reply.text(500, "error")
 
 
 class _Server(ThreadingHTTPServer):
@@ -836,11 +837,11 @@ class SlackEmulator:
         token = _bearer_token(request.headers) or args.pop("token", None)
         args.pop("token", None)
         fault = self._take_fault(method)
-        if fault is not None and fault.mode != "process_then_fail":
-            self._record(method, args, ok=False, fault=fault.mode)
-            return self._fault_reply(fault)
+        refusal = self._injected_reply(method, args, fault)
+        if refusal is not None:
+            return refusal
         result = self._call(method, args, token, fault.mode if fault else None)
-        return _Reply.text(500, "error") if fault is not None else _Reply.json(200, result)
+        return _PROCESSED_THEN_FAILED if fault else _Reply.json(200, result)
 
     def _call(self, method: str, args: dict[str, Any], token: str | None, fault: str | None) -> dict[str, Any]:
         """Authenticate and run one API method under the lock; record it."""
@@ -863,34 +864,39 @@ class SlackEmulator:
         """The upload URL returned by files.getUploadURLExternal: store the raw bytes."""
         file_id = path.rstrip("/").rpartition("/")[2]
         fault = self._take_fault(UPLOAD_METHOD)
-        if fault is not None and fault.mode != "process_then_fail":
-            self._record(UPLOAD_METHOD, {"file": file_id}, ok=False, fault=fault.mode)
-            return self._fault_reply(fault)
+        refusal = self._injected_reply(UPLOAD_METHOD, {"file": file_id}, fault)
+        if refusal is not None:
+            return refusal
         content = _uploaded_bytes(request)
         with self._changing():
             stored = self._files.get(file_id)
             if stored is not None:
                 stored.content, stored.size = content, len(content)
-            self._record(UPLOAD_METHOD, {"file": file_id, "size": len(content)}, ok=stored is not None,
-                         error=None if stored else "file_not_found", fault=fault.mode if fault else None)
+            error = None if stored else "file_not_found"
+            fault_mode = fault.mode if fault else None
+            self._record(UPLOAD_METHOD, {"file": file_id, "size": len(content)}, ok=stored is not None, error=error,
+                         fault=fault_mode)
         if fault is not None:
-            return _Reply.text(500, "error")
+            return _PROCESSED_THEN_FAILED
         return _Reply.text(200, f"OK - {len(content)}") if stored else _Reply.text(404, "file_not_found")
 
     def _download_request(self, path: str, request: _Request) -> _Reply:
         """A file's url_private: the bytes with the bot token, Slack's login page without."""
         file_id = path.split("/")[2].rpartition("-")[2]
         fault = self._take_fault(DOWNLOAD_METHOD)
-        if fault is not None:
-            self._record(DOWNLOAD_METHOD, {"file": file_id}, ok=False, fault=fault.mode)
-            return self._fault_reply(fault)
+        refusal = self._injected_reply(DOWNLOAD_METHOD, {"file": file_id}, fault)
+        if refusal is not None:
+            return refusal
         authorised = _bearer_token(request.headers) == self.bot_token
         with self._changing():
             stored = self._files.get(file_id)
             error = None if stored else "file_not_found"
             if stored and not authorised:
                 error = "not_authed"
-            self._record(DOWNLOAD_METHOD, {"file": file_id}, ok=error is None, error=error)
+            self._record(DOWNLOAD_METHOD, {"file": file_id}, ok=error is None, error=error,
+                         fault=fault.mode if fault else None)
+        if fault is not None:
+            return _PROCESSED_THEN_FAILED
         if stored is None:
             return _Reply.text(404, "file_not_found")
         if not authorised:  # Slack answers 200 with its HTML sign-in page: check the content type
@@ -907,9 +913,9 @@ class SlackEmulator:
             self._record(RESPONSE_URL_METHOD, {}, ok=False, error="invalid_payload")
             return _Reply.json(400, {"ok": False, "error": "invalid_payload"})
         fault = self._take_fault(RESPONSE_URL_METHOD)
-        if fault is not None and fault.mode != "process_then_fail":
-            self._record(RESPONSE_URL_METHOD, payload, ok=False, fault=fault.mode)
-            return self._fault_reply(fault)
+        refusal = self._injected_reply(RESPONSE_URL_METHOD, payload, fault)
+        if refusal is not None:
+            return refusal
         with self._changing():
             try:
                 self._respond(path, payload)
@@ -919,7 +925,7 @@ class SlackEmulator:
                 result = error.to_response()
             self._record(RESPONSE_URL_METHOD, payload, ok=result["ok"], error=result.get("error"),
                          fault=fault.mode if fault else None)
-        return _Reply.text(500, "error") if fault is not None else _Reply.json(status, result)
+        return _PROCESSED_THEN_FAILED if fault else _Reply.json(status, result)
 
     def _take_fault(self, method: str) -> _Fault | None:
         """The injected failure for this request, if any; counts it down."""
@@ -932,6 +938,17 @@ class SlackEmulator:
                             self._faults.remove(fault)
                     return fault
             return None
+
+    def _injected_reply(self, method: str, args: dict[str, Any], fault: _Fault | None) -> _Reply | None:
+        """The reply of an injected failure that replaces the call (recorded), or None to go on.
+
+        "process_then_fail" goes on: the caller performs the call and answers
+        ``_PROCESSED_THEN_FAILED``.
+        """
+        if fault is None or fault.mode == "process_then_fail":
+            return None
+        self._record(method, args, ok=False, fault=fault.mode)
+        return self._fault_reply(fault)
 
     def _fault_reply(self, fault: _Fault) -> _Reply:
         if fault.mode in ("500", "503"):
@@ -1019,7 +1036,7 @@ class SlackEmulator:
         blocks, attachments = args.get("blocks") or None, args.get("attachments") or None
         if not text and not blocks and not attachments:
             raise EmulatorError("no_text")
-        if len(text) > MESSAGE_TEXT_MAX:
+        if len(text) > blockkit.MESSAGE_TEXT_MAX:
             raise EmulatorError("msg_too_long")
         if blocks is not None:
             if self.validate_blocks:
@@ -1087,7 +1104,7 @@ class SlackEmulator:
             raise EmulatorError("invalid_arguments", ["view must be a JSON object"])
         if view.get("type") != surface:
             raise EmulatorError("invalid_arguments", [f"view type must be {surface!r}"])
-        if len(json.dumps(view, ensure_ascii=False).encode("utf-8")) > VIEW_BYTES_MAX:
+        if blockkit.view_size(view) > blockkit.VIEW_BYTES_MAX:
             raise EmulatorError("view_too_large")
         if self.validate_blocks:
             found = blockkit.problems(view, surface)
@@ -1196,8 +1213,8 @@ class SlackEmulator:
     def _delete_message(self, message: _Message) -> None:
         """Delete a message; a thread parent with replies stays as a tombstone, as in Slack."""
         if message.replies:
-            message.text, message.blocks, message.attachments, message.files = "This message was deleted.", None, None, None
-            message.subtype = "tombstone"
+            message.text, message.subtype = "This message was deleted.", "tombstone"
+            message.blocks = message.attachments = message.files = None
         else:
             del self._messages[(message.channel, message.ts)]
         if message.thread_ts and message.thread_ts != message.ts:
