@@ -7,6 +7,7 @@ from bot import outbox
 from bot.help import help_message
 from bot.runtime import Runtime
 from handlers.commands import show_org
+from handlers.reports import actions as report_actions
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -22,6 +23,8 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         actor = context["actor"]
         show_org(runtime, actor, body["trigger_id"], respond=lambda **kw: _dm(runtime, actor, body, kw))
+
+    report_actions.register(app, runtime)
 
 
 def _dm(runtime: Runtime, actor, body: dict, message: dict) -> None:

@@ -11,6 +11,7 @@ from bot.org import people
 from bot.org.overview import org_modal
 from bot import audit
 from bot.runtime import Runtime
+from handlers.reports import commands as report_commands
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -35,6 +36,8 @@ def register(app: App, runtime: Runtime) -> None:
         else:
             ack()
             respond(help_message(actor, unknown_word=words[0][:40]), response_type="ephemeral")
+
+    report_commands.register(app, runtime)
 
 
 def show_org(runtime: Runtime, actor: people.Actor, trigger_id: str, respond) -> None:

@@ -7,6 +7,7 @@ from slack_bolt import App, BoltContext
 
 from bot.home import home_view
 from bot.runtime import Runtime
+from handlers.reports.events import report_from_dm
 
 log = logging.getLogger(__name__)
 
@@ -15,6 +16,9 @@ DM_HANDLERS: list = []
 
 
 def register(app: App, runtime: Runtime) -> None:
+    if report_from_dm not in DM_HANDLERS:
+        DM_HANDLERS.append(report_from_dm)
+
     @app.event("app_home_opened")
     def publish_home(event: dict, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":

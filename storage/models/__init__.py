@@ -2,8 +2,14 @@
 from storage.models.base import Base
 from storage.models.org import Department, Location, Organisation, Person, Role, RoleAssignment, Site, Standard
 from storage.models.platform import AppSetting, AuditEntry, OutboxMessage, ProcessedEvent, SchedulerLease
+from storage.models.reports import (
+    ActionStatus, ActionType, ControlLevel, CorrectiveAction, InjuryClass, ReferenceCounter, Report, ReportEvent,
+    ReportKind, ReportStandard, ReportStatus, RiskLevel,
+)
 
 __all__ = [
-    "AppSetting", "AuditEntry", "Base", "Department", "Location", "Organisation", "OutboxMessage",
-    "Person", "ProcessedEvent", "Role", "RoleAssignment", "SchedulerLease", "Site", "Standard",
+    "ActionStatus", "ActionType", "AppSetting", "AuditEntry", "Base", "ControlLevel", "CorrectiveAction",
+    "Department", "InjuryClass", "Location", "Organisation", "OutboxMessage", "Person", "ProcessedEvent",
+    "ReferenceCounter", "Report", "ReportEvent", "ReportKind", "ReportStandard", "ReportStatus", "RiskLevel",
+    "Role", "RoleAssignment", "SchedulerLease", "Site", "Standard",
 ]

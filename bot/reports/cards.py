@@ -1,0 +1,195 @@
+"""The messages of the closed loop, rendered for one reader from prompts/blocks/*.yml.j2.
+
+The report card (in the triage channel), the action owner's and the verifier's DMs, the
+timeline, the list of my actions and the card a DM in plain words is answered with.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import mrkdwn
+from bot.i18n import Reader, plain, render, safe, text
+from bot.reports import closure, timeline
+from bot.reports.kinds import Guess
+from storage.models import (
+    ActionStatus, CorrectiveAction, Department, Location, Person, Report, ReportStatus, Standard,
+)
+
+BUTTON_VALUE_MAX = 2000
+KIND_EMOJI = {"hazard": ":warning:", "near_miss": ":eyes:", "incident": ":ambulance:",
+              "environmental": ":droplet:", "defect": ":mag:"}
+
+
+# --- small pieces ------------------------------------------------------------------------------------
+
+def risk_label(reader: Reader, level, likelihood: int | None, severity: int | None) -> str:
+    if level is None:
+        return plain(reader, "reports.risk.none")
+    return plain(reader, "reports.risk.with_score", level=plain(reader, f"reports.risk.{level.value}"),
+                 likelihood=likelihood, severity=severity)
+
+
+def standards_label(reader: Reader, standards: list[Standard] | tuple[Standard, ...]) -> str:
+    return ", ".join(plain(reader, f"common.standard_short.{s.value}") for s in standards) or plain(reader, "common.none")
+
+
+def place_label(session: Session, location_id: int | None, place: str | None, reader: Reader) -> str:
+    location = session.get(Location, location_id) if location_id else None
+    parts = [f"{location.site.name(reader.lang)} · {location.name(reader.lang)}" if location else None, place]
+    return " · ".join(p for p in parts if p) or plain(reader, "reports.unknown_place")
+
+
+def file_links(files: list[dict]) -> Markup:
+    """Slack file permalinks from a form, as links; anything that is not an https link is left out."""
+    links = [mrkdwn.link(f["permalink"], f.get("name") or "photo") for f in files
+             if str(f.get("permalink", "")).startswith("https://") and not any(c in f["permalink"] for c in "<>| ")]
+    return safe(" · ".join(links))
+
+
+def action_subject(action: CorrectiveAction) -> str:
+    return f"{action.report.reference}/{action.number}"
+
+
+def mention_of(session: Session, person_id: int | None) -> Markup | None:
+    slack_id = session.scalar(select(Person.slack_user_id).where(Person.id == person_id)) if person_id else None
+    return safe(mrkdwn.mention(slack_id)) if slack_id else None
+
+
+# --- the report card -----------------------------------------------------------------------------------
+
+def status_line(session: Session, report: Report, reader: Reader) -> Markup:
+    live = [a for a in report.actions if a.status != ActionStatus.DECLINED]
+    verified = sum(a.status == ActionStatus.VERIFIED for a in live)
+    missing = ", ".join(
+        plain(reader, "reports.gap.root_cause") if gap == "root_cause"
+        else plain(reader, "reports.gap.sign_off", standard=plain(reader, f"common.standard_short.{standard.value}"))
+        for gap, standard in closure.gaps(report))
+    line = text(reader, f"reports.status.{report.status.value}", verified=verified, actions=len(live),
+                missing=missing, rejection=plain(reader, f"reports.rejection.{report.rejection}") if report.rejection else "",
+                duplicate_of=report.duplicate_of or "")
+    if report.escalated_at and report.status in (ReportStatus.NEW, ReportStatus.TRIAGE, ReportStatus.ACTION,
+                                                 ReportStatus.CLOSING):
+        line = safe(f"{line} · {text(reader, 'reports.status.escalated')}")
+    return line
+
+
+def card_buttons(report: Report) -> list[dict[str, Any]]:
+    """The triage buttons that make sense in the report's state (the server checks again on press)."""
+    s = report.status
+    if s in (ReportStatus.CLOSED, ReportStatus.REJECTED):
+        return [{"action_id": "report_timeline", "label": "reports.button.timeline"}]
+    buttons = []
+    if s == ReportStatus.NEW:
+        buttons.append({"action_id": "report_acknowledge", "label": "reports.button.acknowledge", "style": "primary"})
+    if s == ReportStatus.CLOSING and len(report.standards) > 1:
+        buttons.append({"action_id": "report_sign_off", "label": "reports.button.sign_off", "style": "primary",
+                        "confirm": "reports.confirm.sign_off"})
+    buttons += [{"action_id": "report_assess", "label": "reports.button.assess"},
+                {"action_id": "report_assign", "label": "reports.button.assign"},
+                {"action_id": "report_root_cause", "label": "reports.button.root_cause"}]
+    if s in (ReportStatus.NEW, ReportStatus.TRIAGE):
+        buttons.append({"action_id": "report_reject", "label": "reports.button.reject", "style": "danger"})
+    if report.escalated_at is None:
+        buttons.append({"action_id": "report_escalate", "label": "reports.button.escalate",
+                        "confirm": "reports.confirm.escalate"})
+    buttons += [{"action_id": "report_ask", "label": "reports.button.ask"},
+                {"action_id": "report_timeline", "label": "reports.button.timeline"}]
+    return buttons
+
+
+def report_card(session: Session, report: Report, reader: Reader) -> dict[str, Any]:
+    department = session.get(Department, report.department_id) if report.department_id else None
+    reporter = text(reader, "reports.anonymous_reporter") if report.anonymous else mention_of(session, report.reporter_id)
+    fields = [
+        text(reader, "reports.card.risk", risk=risk_label(reader, report.risk_level, report.likelihood, report.severity),
+             residual=risk_label(reader, report.residual_risk_level, report.residual_likelihood,
+                                 report.residual_severity) if report.residual_risk_level else None),
+        text(reader, "reports.card.where", place=place_label(session, report.location_id, report.place, reader)),
+        text(reader, "reports.card.department", department=department.name(reader.lang) if department
+             else plain(reader, "common.none")),
+        text(reader, "reports.card.reporter", reporter=reporter or text(reader, "reports.nobody")),
+        text(reader, "reports.card.standards", standards=standards_label(reader, [t.standard for t in report.standards])),
+        text(reader, "reports.card.when", when=report.occurred_at or report.created_at),
+    ]
+    if report.severity_estimate:
+        fields.append(text(reader, "reports.card.estimate", level=plain(reader, f"reports.risk.{report.severity_estimate.value}")))
+    if report.injury_class:
+        fields.append(text(reader, "reports.card.injury", injury=plain(reader, f"reports.injury.{report.injury_class.value}")))
+    return render("report_card", reader, report_id=report.id, reference=report.reference,
+                  kind=plain(reader, f"reports.kind.{report.kind.value}"), emoji=KIND_EMOJI[report.kind.value],
+                  description=report.description, immediate_action=report.immediate_action,
+                  root_cause=report.root_cause, fields=fields, photos=file_links(report.photos),
+                  source_link=safe(mrkdwn.link(report.source_link, plain(reader, "reports.card.source")))
+                  if report.source_link else None,
+                  status=status_line(session, report, reader), buttons=card_buttons(report))
+
+
+# --- actions -----------------------------------------------------------------------------------------
+
+def action_card(session: Session, action: CorrectiveAction, reader: Reader) -> dict[str, Any]:
+    """The owner's DM: what to do by when, and Done / Need more time / Can't do while it is open."""
+    return render("action_card", reader, action_id=action.id, subject=action_subject(action),
+                  type=plain(reader, f"reports.action_type.{action.type.value}"),
+                  control=plain(reader, f"reports.control.{action.control_level.value}") if action.control_level else None,
+                  due=timeline.due_datetime(action.due_on), description=action.description,
+                  report_description=action.report.description, channel=safe(mrkdwn.channel(action.report.channel_id)),
+                  status=action.status.value, is_open=action.status == ActionStatus.OPEN)
+
+
+def verify_card(session: Session, action: CorrectiveAction, reader: Reader) -> dict[str, Any]:
+    return render("verify_card", reader, action_id=action.id, subject=action_subject(action),
+                  owner=mention_of(session, action.owner_id), description=action.description,
+                  note=action.evidence_note, files=file_links(action.evidence_files),
+                  channel=safe(mrkdwn.channel(action.report.channel_id)))
+
+
+def action_list(session: Session, reader: Reader, mine: list[CorrectiveAction], to_verify: list[CorrectiveAction],
+                today: date) -> dict[str, Any]:
+    def line(a: CorrectiveAction) -> dict[str, Any]:
+        return {"id": a.id, "subject": action_subject(a), "description": a.description,
+                "type": plain(reader, f"reports.action_type.{a.type.value}"), "due": timeline.due_datetime(a.due_on),
+                "overdue_days": (today - a.due_on).days if a.due_on < today else 0}
+    return render("action_list", reader, mine=[line(a) for a in mine[:20]], to_verify=[line(a) for a in to_verify[:20]])
+
+
+# --- timeline ----------------------------------------------------------------------------------------
+
+def timeline_surface(session: Session, report: Report, reader: Reader, *, modal: bool,
+                     follow: bool = False) -> dict[str, Any]:
+    """``follow``: shown to the anonymous reporter, with how to answer a question."""
+    entries = timeline.entries(session, report)
+    who_ids = timeline.slack_ids(session, {e.actor_id for e in entries if e.actor_id})
+    lines = [text(reader, "reports.timeline.line", at=e.at, entry=timeline.describe(e, reader, who_ids)) for e in entries]
+    actions = [text(reader, "reports.timeline.action", subject=action_subject(a),
+                    type=plain(reader, f"reports.action_type.{a.type.value}"),
+                    status=plain(reader, f"reports.action_status.{a.status.value}"),
+                    due=timeline.due_datetime(a.due_on), description=a.description) for a in report.actions]
+    return render("report_timeline", reader, modal=modal, reference=report.reference,
+                  kind=plain(reader, f"reports.kind.{report.kind.value}"), description=report.description,
+                  status=status_line(session, report, reader),
+                  risk=risk_label(reader, report.risk_level, report.likelihood, report.severity),
+                  root_cause=report.root_cause, lines=lines, actions=actions,
+                  channel=safe(mrkdwn.channel(report.channel_id)), follow=follow)
+
+
+# --- a report guessed from a DM ----------------------------------------------------------------------
+
+def draft_card(session: Session, reader: Reader, description: str, guess: Guess, source: str) -> dict[str, Any]:
+    """The answer to a DM in plain words: what Triad understood, to file as is or edit first."""
+    draft = {"k": guess.kind.value if guess.kind else None, "s": [s.value for s in guess.standards],
+             "l": guess.location_id, "src": source, "d": description}
+    value = json.dumps(draft, ensure_ascii=False)
+    while len(value) > BUTTON_VALUE_MAX:  # a long message is filed shortened; Edit shows what will be filed
+        draft["d"] = draft["d"][: len(draft["d"]) - (len(value) - BUTTON_VALUE_MAX) - 1]
+        value = json.dumps(draft, ensure_ascii=False)
+    return render("report_draft", reader, description=description,
+                  kind=plain(reader, f"reports.kind.{guess.kind.value}") if guess.kind else plain(reader, "reports.kind_unknown"),
+                  standards=standards_label(reader, guess.standards),
+                  place=place_label(session, guess.location_id, None, reader), value=value,
+                  can_file=guess.kind is not None)

@@ -1,0 +1,63 @@
+"""What reporting adds to App Home (what waits for a person, the "Report an issue" button) and to help."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot import home
+from bot.help import CommandGroup, add_group
+from bot.i18n import plain, text
+from bot.org.people import Actor
+from bot.reports import service
+from bot.reports.cards import action_subject
+from bot.reports.timeline import due_datetime
+from storage.models import ActionStatus, CorrectiveAction, Report, ReportStandard, ReportStatus
+
+HOME_LIMIT = 10
+
+
+def waiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    reader, today = actor.reader, service.today(session)
+    items: list[dict[str, Any]] = []
+    for action in session.scalars(select(CorrectiveAction).where(
+            CorrectiveAction.owner_id == actor.id, CorrectiveAction.status == ActionStatus.OPEN)
+            .order_by(CorrectiveAction.due_on).limit(HOME_LIMIT)):
+        items.append({"text": text(reader, "reports.home.action", subject=action_subject(action),
+                                   description=action.description[:200], due=due_datetime(action.due_on),
+                                   overdue=action.due_on < today),
+                      "button": {"action_id": "action_done", "value": str(action.id),
+                                 "label": plain(reader, "reports.button.done")}})
+    for action in session.scalars(select(CorrectiveAction).where(
+            CorrectiveAction.verifier_id == actor.id, CorrectiveAction.status == ActionStatus.DONE).limit(HOME_LIMIT)):
+        items.append({"text": text(reader, "reports.home.verify", subject=action_subject(action),
+                                   description=action.description[:200]),
+                      "button": {"action_id": "report_timeline", "value": str(action.report_id),
+                                 "label": plain(reader, "reports.button.timeline")}})
+    scope = [Report.department_id.in_(actor.supervised_departments)] if actor.supervised_departments else []
+    if actor.owned_standards:
+        scope.append(Report.standards.any(ReportStandard.standard.in_(actor.owned_standards)))
+    if scope or actor.is_manager:
+        query = select(Report).where(Report.status == ReportStatus.NEW)
+        if not actor.is_manager:
+            query = query.where(or_(*scope))
+        for report in session.scalars(query.order_by(Report.id).limit(HOME_LIMIT)):
+            items.append({"text": text(reader, "reports.home.triage", reference=report.reference,
+                                       kind=plain(reader, f"reports.kind.{report.kind.value}"),
+                                       description=report.description[:200]),
+                          "button": {"action_id": "report_timeline", "value": str(report.id),
+                                     "label": plain(reader, "reports.button.timeline")}})
+    return items
+
+
+def buttons(actor: Actor) -> list[dict[str, Any]]:
+    return [{"action_id": "home_report", "label": plain(actor.reader, "reports.home.report_button"), "style": "primary"}]
+
+
+if waiting not in home.WAITING:
+    home.WAITING.append(waiting)
+    home.BUTTONS.append(buttons)
+add_group(CommandGroup("reports.help.heading", ("reports.help.report", "reports.help.report_kind",
+                                                "reports.help.status", "reports.help.mine", "reports.help.follow",
+                                                "reports.help.actions", "reports.help.dm")), first=True)

@@ -1,0 +1,117 @@
+"""The corrective action's life: its owner does it (with evidence), asks for time or declines; its verifier
+confirms it worked or reopens it. Same contract as ``service``: one function per step, raising before it changes anything.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot import clock
+from bot.org.people import Actor
+from bot.reports import notify, permissions, service, timeline
+from bot.reports.cards import action_subject
+from bot.reports.errors import InvalidInput, ReportError
+from storage.models import ActionStatus, CorrectiveAction
+
+
+def _owner_step(session: Session, actor: Actor, action_id: int, step: str) -> CorrectiveAction:
+    action = service.get_action(session, action_id)
+    permissions.require(session, actor, f"action.{step}", action_subject(action), permissions.may_work_on(actor, action),
+                        permissions.ACTION_OWNER)
+    service.require_open(action.report)
+    _require_action(action, ActionStatus.OPEN)
+    return action
+
+
+def check_may_work_on(session: Session, actor: Actor, action_id: int, step: str) -> CorrectiveAction:
+    """Before opening the owner's modals (Done, Need more time, Can't do)."""
+    return _owner_step(session, actor, action_id, step)
+
+
+def check_may_verify(session: Session, actor: Actor, action_id: int, step: str) -> CorrectiveAction:
+    action = service.get_action(session, action_id)
+    permissions.require(session, actor, f"action.{step}", action_subject(action), permissions.may_verify(actor, action),
+                        permissions.VERIFIER)
+    service.require_open(action.report)
+    _require_action(action, ActionStatus.DONE)
+    return action
+
+
+def _require_action(action: CorrectiveAction, *allowed: ActionStatus) -> None:
+    if action.status not in allowed:
+        raise ReportError(f"reports.error.action_{action.status.value}", action=action_subject(action))
+
+
+def complete_action(session: Session, actor: Actor, action_id: int, note: str | None, files: list[dict]) -> CorrectiveAction:
+    """Done needs evidence: a note, a photo or both."""
+    action = _owner_step(session, actor, action_id, "done")
+    note = (note or "").strip() or None
+    if not note and not files:
+        raise InvalidInput({"note": "reports.invalid.evidence_missing"})
+    if note and len(note) > service.LONG_TEXT_MAX:
+        raise InvalidInput({"note": "reports.invalid.text_long"})
+    action.status, action.evidence_note, action.evidence_files, action.done_at = ActionStatus.DONE, note, files, clock.now()
+    entry = timeline.record(session, action.report, actor, "action_done", action=action, note=note,
+                            files=len(files))
+    notify.step(session, action.report, entry)
+    notify.action_changed(session, action)
+    notify.verify_card(session, action, entry)
+    return action
+
+
+def extend_action(session: Session, actor: Actor, action_id: int, new_due: date | None, reason: str) -> CorrectiveAction:
+    action = _owner_step(session, actor, action_id, "more_time")
+    problems: dict[str, str] = {}
+    if new_due is None or new_due <= max(action.due_on, service.today(session) - timedelta(days=1)):
+        problems["due_on"] = "reports.invalid.due_not_later"
+    if not reason.strip():
+        problems["text"] = "reports.invalid.reason_missing"
+    elif len(reason) > service.LONG_TEXT_MAX:
+        problems["text"] = "reports.invalid.text_long"
+    if problems:
+        raise InvalidInput(problems)
+    assert new_due is not None
+    previous, action.due_on = action.due_on, new_due
+    entry = timeline.record(session, action.report, actor, "action_extended", action=action, due=new_due.isoformat(),
+                            previous_due=previous.isoformat(), reason=reason.strip())
+    notify.step(session, action.report, entry)
+    notify.action_changed(session, action)
+    return action
+
+
+def decline_action(session: Session, actor: Actor, action_id: int, reason: str) -> CorrectiveAction:
+    action = _owner_step(session, actor, action_id, "cant_do")
+    if not reason.strip():
+        raise InvalidInput({"text": "reports.invalid.reason_missing"})
+    if len(reason) > service.LONG_TEXT_MAX:
+        raise InvalidInput({"text": "reports.invalid.text_long"})
+    action.status = ActionStatus.DECLINED
+    entry = timeline.record(session, action.report, actor, "action_declined", action=action, reason=reason.strip())
+    notify.step(session, action.report, entry)
+    notify.action_changed(session, action)
+    service.close_if_complete(session, action.report)
+    return action
+
+
+def verify_action(session: Session, actor: Actor, action_id: int) -> CorrectiveAction:
+    action = check_may_verify(session, actor, action_id, "verify")
+    action.status, action.verified_at = ActionStatus.VERIFIED, clock.now()
+    entry = timeline.record(session, action.report, actor, "action_verified", action=action)
+    notify.step(session, action.report, entry)
+    notify.action_changed(session, action)
+    service.close_if_complete(session, action.report)
+    return action
+
+
+def reopen_action(session: Session, actor: Actor, action_id: int, reason: str) -> CorrectiveAction:
+    action = check_may_verify(session, actor, action_id, "reopen")
+    if not reason.strip():
+        raise InvalidInput({"text": "reports.invalid.reason_missing"})
+    if len(reason) > service.LONG_TEXT_MAX:
+        raise InvalidInput({"text": "reports.invalid.text_long"})
+    action.status, action.done_at = ActionStatus.OPEN, None
+    entry = timeline.record(session, action.report, actor, "action_reopened", action=action, reason=reason.strip())
+    notify.step(session, action.report, entry)
+    notify.action_card(session, action, entry)
+    return action

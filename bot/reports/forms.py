@@ -1,0 +1,224 @@
+"""The modals of the closed loop: how each is built, and how its submitted values are read back.
+
+Block ids are the field names of the domain's drafts, so an ``InvalidInput`` from the service
+maps straight onto inline errors. Modal state (which report or action) travels in
+``private_metadata`` as a small JSON object.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.i18n import Reader, plain, render
+from bot.reports import risk
+from bot.reports.cards import action_subject
+from bot.reports.kinds import DEFAULT_STANDARDS
+from bot.reports.service import ActionDraft, ReportDraft
+from storage.models import (
+    ActionType, ControlLevel, CorrectiveAction, Department, InjuryClass, Location, Report, ReportKind, RiskLevel,
+    Site, Standard,
+)
+
+REPORT_FORM = "report_submit"
+RISK_FORM = "report_risk_submit"
+ACTION_FORM = "report_action_submit"
+REJECT_FORM = "report_reject_submit"
+ROOT_CAUSE_FORM = "report_root_cause_submit"
+QUESTION_FORM = "report_question_submit"
+ANSWER_FORM = "report_answer_submit"
+DONE_FORM = "action_done_submit"
+MORE_TIME_FORM = "action_more_time_submit"
+CANT_DO_FORM = "action_cant_do_submit"
+REOPEN_FORM = "action_reopen_submit"
+
+# The one-line forms: callback id -> (title key, label key).
+TEXT_FORMS = {
+    QUESTION_FORM: ("reports.form.question.title", "reports.form.question.label"),
+    ANSWER_FORM: ("reports.form.answer.title", "reports.form.answer.label"),
+    CANT_DO_FORM: ("reports.form.cant_do.title", "reports.form.cant_do.label"),
+    REOPEN_FORM: ("reports.form.reopen.title", "reports.form.reopen.label"),
+}
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _options(reader: Reader, prefix: str, members) -> list[dict[str, str]]:
+    return [{"label": plain(reader, f"{prefix}.{m.value}"), "value": m.value} for m in members]
+
+
+# --- the report form ---------------------------------------------------------------------------
+
+def report_form(session: Session, reader: Reader, draft: ReportDraft, *, source_link: str | None = None) -> dict[str, Any]:
+    locations = [{"label": f"{site.name(reader.lang)} · {loc.name(reader.lang)}", "value": str(loc.id)}
+                 for loc, site in session.execute(select(Location, Site).join(Site).order_by(Site.code, Location.id))]
+    departments = [{"label": d.name(reader.lang), "value": str(d.id)}
+                   for d in session.scalars(select(Department).order_by(Department.code))]
+    standards = draft.standards or (list(DEFAULT_STANDARDS[draft.kind]) if draft.kind else [])
+    return render("report_form", reader, callback_id=REPORT_FORM,
+                  metadata=json.dumps({"link": source_link} if source_link else {}),
+                  kinds=_options(reader, "reports.kind", ReportKind), kind=draft.kind.value if draft.kind else None,
+                  description=draft.description[:3000], locations=locations[:100],
+                  location=str(draft.location_id) if draft.location_id else None,
+                  departments=departments[:100],
+                  department=str(draft.department_id) if draft.department_id else None,
+                  severities=_options(reader, "reports.risk", RiskLevel),
+                  injuries=_options(reader, "reports.injury", InjuryClass),
+                  standards=_options(reader, "common.standard", Standard),
+                  chosen_standards=[s.value for s in standards])
+
+
+def read_report_form(values: dict[str, Any], meta: dict[str, Any]) -> ReportDraft:
+    v = _Values(values)
+    occurred = v.get("occurred_at", "selected_date_time")
+    return ReportDraft(
+        kind=_enum(ReportKind, v.option("kind")), description=v.text("description") or "",
+        location_id=_int(v.option("location")), place=v.text("place"), department_id=_int(v.option("department")),
+        occurred_at=datetime.fromtimestamp(int(occurred), tz=timezone.utc) if occurred else None,
+        immediate_action=v.text("immediate_action"), severity_estimate=_enum(RiskLevel, v.option("severity_estimate")),
+        injury_class=_enum(InjuryClass, v.option("injury_class")),
+        photos=[_file(f) for f in v.get("photos", "files") or []],
+        anonymous="yes" in v.options("anonymous"),
+        standards=[s for s in (_enum(Standard, x) for x in v.options("standards")) if s],
+        source_link=meta.get("link") if isinstance(meta.get("link"), str) else None,
+    )
+
+
+def _file(f: dict[str, Any]) -> dict[str, str]:
+    return {"id": str(f.get("id")), "name": str(f.get("name") or f.get("title") or "photo")[:100],
+            "permalink": str(f.get("permalink") or "")}
+
+
+def receipt_view(reader: Reader, reference: str, follow_code: str | None, *, already: bool) -> dict[str, Any]:
+    """What replaces the form after submitting: the anonymous receipt and code, or 'already filed'."""
+    return render("report_receipt", reader, reference=reference, follow_code=follow_code, already=already)
+
+
+# --- triage forms ------------------------------------------------------------------------------
+
+def risk_form(reader: Reader, report: Report, residual: bool) -> dict[str, Any]:
+    scale = [str(n) for n in risk.SCALE]
+    return render("risk_form", reader, callback_id=RISK_FORM, metadata=json.dumps({"r": report.id}),
+                  reference=report.reference, residual=residual,
+                  likelihoods=[{"label": plain(reader, f"reports.likelihood.{n}"), "value": n} for n in scale],
+                  severities=[{"label": plain(reader, f"reports.severity.{n}"), "value": n} for n in scale])
+
+
+def read_risk_form(values: dict[str, Any]) -> tuple[int | None, int | None]:
+    v = _Values(values)
+    return _int(v.option("likelihood")), _int(v.option("severity"))
+
+
+def action_form(reader: Reader, report: Report, today: date, assigner_slack_id: str) -> dict[str, Any]:
+    return render("action_form", reader, callback_id=ACTION_FORM, metadata=json.dumps({"r": report.id}),
+                  reference=report.reference, types=_options(reader, "reports.action_type", ActionType),
+                  controls=_options(reader, "reports.control", ControlLevel),
+                  due=risk.default_due(report.risk_level, today).isoformat(), verifier=assigner_slack_id)
+
+
+def read_action_form(values: dict[str, Any]) -> ActionDraft:
+    v = _Values(values)
+    due = v.get("due_on", "selected_date")
+    return ActionDraft(type=_enum(ActionType, v.option("type")), control_level=_enum(ControlLevel, v.option("control")),
+                       owner_slack_id=v.get("owner", "selected_user"), verifier_slack_id=v.get("verifier", "selected_user"),
+                       due_on=date.fromisoformat(due) if due else None, description=v.text("description") or "")
+
+
+def reject_form(reader: Reader, report: Report) -> dict[str, Any]:
+    return render("reject_form", reader, callback_id=REJECT_FORM, metadata=json.dumps({"r": report.id}),
+                  reference=report.reference)
+
+
+def read_reject_form(values: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    v = _Values(values)
+    return v.option("reason"), v.text("duplicate_of"), v.text("note")
+
+
+def root_cause_form(reader: Reader, report: Report) -> dict[str, Any]:
+    whys = (report.root_cause_whys or []) + [""] * 5
+    return render("root_cause_form", reader, callback_id=ROOT_CAUSE_FORM, metadata=json.dumps({"r": report.id}),
+                  reference=report.reference, whys=whys[:5], cause=report.root_cause or "")
+
+
+def read_root_cause_form(values: dict[str, Any]) -> tuple[list[str], str]:
+    v = _Values(values)
+    return [v.text(f"why{n}") or "" for n in range(1, 6)], v.text("cause") or ""
+
+
+def text_form(reader: Reader, callback_id: str, subject: str, meta: dict[str, Any]) -> dict[str, Any]:
+    title, label = TEXT_FORMS[callback_id]
+    return render("text_form", reader, callback_id=callback_id, metadata=json.dumps(meta), subject=subject,
+                  title=title, label=label)
+
+
+def read_text_form(values: dict[str, Any]) -> str:
+    return _Values(values).text("text") or ""
+
+
+# --- the action owner's forms ------------------------------------------------------------------
+
+def done_form(reader: Reader, action: CorrectiveAction) -> dict[str, Any]:
+    return render("done_form", reader, callback_id=DONE_FORM, metadata=json.dumps({"a": action.id}),
+                  subject=action_subject(action), description=action.description)
+
+
+def read_done_form(values: dict[str, Any]) -> tuple[str | None, list[dict[str, str]]]:
+    v = _Values(values)
+    return v.text("note"), [_file(f) for f in v.get("files", "files") or []]
+
+
+def more_time_form(reader: Reader, action: CorrectiveAction) -> dict[str, Any]:
+    return render("more_time_form", reader, callback_id=MORE_TIME_FORM, metadata=json.dumps({"a": action.id}),
+                  subject=action_subject(action), due=action.due_on.isoformat())
+
+
+def read_more_time_form(values: dict[str, Any]) -> tuple[date | None, str]:
+    v = _Values(values)
+    due = v.get("due_on", "selected_date")
+    return (date.fromisoformat(due) if due else None), v.text("text") or ""
+
+
+# --- reading Slack's view.state.values ---------------------------------------------------------
+
+class _Values:
+    """``{block_id: {action_id: {...}}}``: each of our input blocks has one element."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values or {}
+
+    def get(self, block_id: str, key: str) -> Any:
+        element = next(iter((self.values.get(block_id) or {}).values()), None) or {}
+        return element.get(key)
+
+    def text(self, block_id: str) -> str | None:
+        value = self.get(block_id, "value")
+        return value if isinstance(value, str) and value.strip() else None
+
+    def option(self, block_id: str) -> str | None:
+        return (self.get(block_id, "selected_option") or {}).get("value")
+
+    def options(self, block_id: str) -> list[str]:
+        return [o.get("value") for o in self.get(block_id, "selected_options") or []]
+
+
+def _enum(kind, value: str | None):
+    try:
+        return kind(value) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,145 @@
+"""Who is told what after each step, enqueued in the step's own unit of work.
+
+Outbox keys are derived from the report and the timeline entry that caused the message, so a
+replayed step owes nothing twice. Channel posts are in the organisation's language; DMs in the
+reader's own. The anonymous reporter is never addressed here: they follow with their code.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import mrkdwn, outbox
+from bot.i18n import Reader, plain, render, safe, text
+from bot.org import people
+from bot.reports import cards, timeline
+from bot.reports.cards import action_subject
+from storage.models import CorrectiveAction, OutboxMessage, Person, Report, ReportEvent, Role
+
+# Timeline entries the reporter hears about (the filing itself is answered with the receipt).
+REPORTER_HEARS = frozenset({
+    "acknowledged", "risk_assessed", "action_assigned", "action_done", "action_verified", "rejected",
+    "escalated", "question", "closing", "closed",
+})
+
+
+def card_key(report: Report) -> str:
+    return f"report:{report.id}:card"
+
+
+def org_reader(session: Session) -> Reader:
+    org = people.organisation(session)
+    return Reader(lang=org.language, tz=org.timezone)
+
+
+def reader_of(session: Session, person: Person) -> Reader:
+    return people.actor_of(person, people.organisation(session)).reader
+
+
+def _event_text(session: Session, entry: ReportEvent, reader: Reader):
+    return timeline.describe(entry, reader, timeline.slack_ids(session, {entry.actor_id} if entry.actor_id else set()))
+
+
+def filed(session: Session, report: Report, entry: ReportEvent, reporter: people.Actor | None) -> None:
+    """The card in the triage channel, the owners called into its thread, a line in each standard's channel,
+    and the receipt for a named reporter (an anonymous one gets it on screen: handlers/reports/views.py)."""
+    reader = org_reader(session)
+    org = people.organisation(session)
+    outbox.post(session, card_key(report), report.channel_id, cards.report_card(session, report, reader))
+    owners = [(tag.standard, people.people_with_role(session, Role.OWNER, standard=tag.standard))
+              for tag in report.standards]
+    lines = [text(reader, "reports.thread.owner_line", standard=plain(reader, f"common.standard.{standard.value}"),
+                  owners=safe(", ".join(mrkdwn.mention(p.slack_user_id) for p in persons)) if persons
+                  else text(reader, "reports.nobody")) for standard, persons in owners]
+    outbox.post(session, f"report:{report.id}:owners", report.channel_id,
+                {"text": "\n".join([text(reader, "reports.thread.owners_heading"), *lines])},
+                thread_key=card_key(report))
+    for tag in report.standards:
+        channel = org.channel_for(tag.standard)
+        if channel and channel != report.channel_id:
+            outbox.post(session, f"report:{report.id}:standard:{tag.standard.value}", channel, {"text": text(
+                reader, "reports.standard_line", reference=report.reference,
+                kind=plain(reader, f"reports.kind.{report.kind.value}"),
+                description=report.description[:150], channel=safe(mrkdwn.channel(report.channel_id)))})
+    if reporter is not None:
+        outbox.post(session, f"report:{report.id}:receipt", reporter.slack_user_id, {"text": text(
+            reporter.reader, "reports.receipt.named", reference=report.reference,
+            channel=safe(mrkdwn.channel(report.channel_id)))})
+
+
+def step(session: Session, report: Report, entry: ReportEvent) -> None:
+    """After every step: the card's status and buttons, a reply in its thread, a DM to a named reporter."""
+    reader = org_reader(session)
+    outbox.update(session, f"{card_key(report)}:{entry.id}", card_key(report), cards.report_card(session, report, reader))
+    outbox.post(session, f"report:{report.id}:event:{entry.id}", report.channel_id,
+                {"text": _event_text(session, entry, reader)}, thread_key=card_key(report))
+    if report.reporter_id is None or entry.kind not in REPORTER_HEARS or entry.actor_id == report.reporter_id:
+        return
+    reporter = session.get(Person, report.reporter_id)
+    assert reporter is not None
+    their = reader_of(session, reporter)
+    update = text(their, "reports.dm.update", reference=report.reference, entry=_event_text(session, entry, their))
+    message = (render("report_question", their, report_id=report.id, text=update) if entry.kind == "question"
+               else {"text": update})
+    outbox.post(session, f"report:{report.id}:event:{entry.id}:reporter", reporter.slack_user_id, message)
+
+
+def escalated(session: Session, report: Report, entry: ReportEvent, managers: list[Person]) -> None:
+    for manager in managers:
+        their = reader_of(session, manager)
+        outbox.post(session, f"report:{report.id}:escalated:{manager.id}", manager.slack_user_id, {"text": text(
+            their, "reports.dm.escalated", reference=report.reference, entry=_event_text(session, entry, their),
+            channel=safe(mrkdwn.channel(report.channel_id)))})
+
+
+# --- corrective actions ----------------------------------------------------------------------------
+
+def _owner_card_key(action: CorrectiveAction, entry: ReportEvent) -> str:
+    return f"action:{action.id}:card:{entry.id}"
+
+
+def action_card(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
+    """The owner's DM with Done / Need more time / Can't do (again after a reopen)."""
+    owner = session.get(Person, action.owner_id)
+    assert owner is not None
+    outbox.post(session, _owner_card_key(action, entry), owner.slack_user_id,
+                cards.action_card(session, action, reader_of(session, owner)))
+
+
+def action_changed(session: Session, action: CorrectiveAction) -> None:
+    """Refresh the owner's latest action card, so its buttons match the action's state."""
+    latest = session.scalar(select(OutboxMessage.key).where(OutboxMessage.key.like(f"action:{action.id}:card:%"),
+                                                            OutboxMessage.operation == "post")
+                            .order_by(OutboxMessage.id.desc()).limit(1))
+    owner = session.get(Person, action.owner_id)
+    if latest is None or owner is None:
+        return
+    newest_entry = session.scalar(select(ReportEvent.id).where(ReportEvent.action_id == action.id)
+                                  .order_by(ReportEvent.id.desc()).limit(1))
+    outbox.update(session, f"{latest}:update:{newest_entry}", latest,
+                  cards.action_card(session, action, reader_of(session, owner)))
+
+
+def verify_card(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
+    verifier = session.get(Person, action.verifier_id)
+    assert verifier is not None
+    outbox.post(session, f"action:{action.id}:verify:{entry.id}", verifier.slack_user_id,
+                cards.verify_card(session, action, reader_of(session, verifier)))
+
+
+def overdue_reminder(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
+    owner = session.get(Person, action.owner_id)
+    assert owner is not None
+    their = reader_of(session, owner)
+    outbox.post(session, f"action:{action.id}:reminder:{action.due_on.isoformat()}", owner.slack_user_id,
+                {"text": text(their, "reports.dm.reminder", subject=action_subject(action),
+                              due=timeline.due_datetime(action.due_on), description=action.description)})
+
+
+def overdue_escalation(session: Session, action: CorrectiveAction, entry: ReportEvent, supervisors: list[Person]) -> None:
+    for supervisor in supervisors:
+        their = reader_of(session, supervisor)
+        outbox.post(session, f"action:{action.id}:escalation:{action.due_on.isoformat()}:{supervisor.id}",
+                    supervisor.slack_user_id, {"text": text(
+                        their, "reports.dm.overdue_escalation", entry=_event_text(session, entry, their),
+                        channel=safe(mrkdwn.channel(action.report.channel_id)))})

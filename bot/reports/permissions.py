@@ -1,0 +1,47 @@
+"""Who may press what. Every decision, allowed or refused, is written to the audit trail.
+
+- Triage (acknowledge, assess, assign, reject, escalate, root cause, ask the reporter): the
+  supervisor of the report's department, an owner of a standard the report is tagged to, a
+  manager or an admin.
+- Done / Need more time / Can't do: the action's owner.
+- Verify / Reopen: the action's verifier, who is never its owner.
+- Sign-off: the owner of a tagged standard, for that standard.
+"""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.org.people import Actor
+from bot.reports.errors import NotAllowed
+from storage.models import CorrectiveAction, Report, Standard
+
+TRIAGERS = "reports.who.triagers"
+ACTION_OWNER = "reports.who.action_owner"
+VERIFIER = "reports.who.verifier"
+STANDARD_OWNERS = "reports.who.standard_owners"
+
+
+def may_triage(actor: Actor, report: Report) -> bool:
+    return (actor.is_manager or actor.is_admin or actor.supervises(report.department_id)
+            or any(actor.owns(tag.standard) for tag in report.standards))
+
+
+def may_work_on(actor: Actor, action: CorrectiveAction) -> bool:
+    return actor.id == action.owner_id
+
+
+def may_verify(actor: Actor, action: CorrectiveAction) -> bool:
+    return actor.id == action.verifier_id and actor.id != action.owner_id
+
+
+def standards_to_sign(actor: Actor, report: Report) -> list[Standard]:
+    """The tagged standards this person owns and has not signed off yet."""
+    return [tag.standard for tag in report.standards if tag.signed_off_at is None and actor.owns(tag.standard)]
+
+
+def require(session: Session, actor: Actor, step: str, subject: str, allowed: bool, who: str) -> None:
+    """Record the decision; refuse with a text naming who may."""
+    audit.record(session, actor.id, step, subject, allowed=allowed)
+    if not allowed:
+        raise NotAllowed(who)

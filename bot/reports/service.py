@@ -1,0 +1,430 @@
+"""Every step of a report's life (its corrective actions are in ``corrective``): one function per step,
+taking a session and the person acting.
+
+Each step checks who may take it (audited), checks that the report is still in a state where the
+step makes sense (a stale button changes nothing), changes the state, appends to the timeline and
+enqueues what it owes people through ``notify`` — all in the caller's unit of work.
+Refusals raise ``ReportError`` (or ``NotAllowed``) with a text key; form problems ``InvalidInput``.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import clock
+from bot.i18n import zone
+from bot.org import people
+from bot.org.people import Actor
+from bot.reports import closure, notify, permissions, references, risk, timeline
+from bot.reports.errors import InvalidInput, ReportError
+from bot.reports.kinds import ANONYMOUS_KINDS, DEFAULT_STANDARDS
+from storage.models import (
+    ActionStatus, ActionType, ControlLevel, CorrectiveAction, Department, InjuryClass, Location, Person, Report,
+    ReportKind, ReportStandard, ReportStatus, RiskLevel, Role, Standard,
+)
+
+DESCRIPTION_MAX = 3000
+SHORT_TEXT_MAX = 300
+LONG_TEXT_MAX = 2000
+PHOTOS_MAX = 5
+OPEN = (ReportStatus.NEW, ReportStatus.TRIAGE, ReportStatus.ACTION, ReportStatus.CLOSING)
+FOLLOW_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
+
+
+# --- filing ----------------------------------------------------------------------------------------
+
+@dataclass
+class ReportDraft:
+    """What a person filled in; ``photos`` are {"id", "name", "permalink"} of Slack files."""
+
+    kind: ReportKind | None = None
+    description: str = ""
+    location_id: int | None = None
+    place: str | None = None
+    department_id: int | None = None
+    occurred_at: datetime | None = None
+    immediate_action: str | None = None
+    severity_estimate: RiskLevel | None = None
+    injury_class: InjuryClass | None = None
+    photos: list[dict] = field(default_factory=list)
+    anonymous: bool = False
+    standards: list[Standard] = field(default_factory=list)
+    source_link: str | None = None
+
+
+@dataclass(frozen=True)
+class Filed:
+    report: Report
+    follow_code: str | None  # shown once to an anonymous reporter, stored only as a hash
+    already_filed: bool = False
+
+
+def check_draft(draft: ReportDraft) -> dict[str, str]:
+    """Problems by field name, as text keys; empty when the draft can be filed."""
+    problems: dict[str, str] = {}
+    if draft.kind is None:
+        problems["kind"] = "reports.invalid.kind"
+    if not draft.description.strip():
+        problems["description"] = "reports.invalid.description_missing"
+    elif len(draft.description) > DESCRIPTION_MAX:
+        problems["description"] = "reports.invalid.description_long"
+    if draft.place and len(draft.place) > SHORT_TEXT_MAX:
+        problems["place"] = "reports.invalid.place_long"
+    if draft.immediate_action and len(draft.immediate_action) > LONG_TEXT_MAX:
+        problems["immediate_action"] = "reports.invalid.text_long"
+    if draft.occurred_at and draft.occurred_at > clock.now() + timedelta(minutes=5):
+        problems["occurred_at"] = "reports.invalid.future"
+    if len(draft.photos) > PHOTOS_MAX:
+        problems["photos"] = "reports.invalid.photos"
+    if draft.anonymous and draft.kind is not None and draft.kind not in ANONYMOUS_KINDS:
+        problems["anonymous"] = "reports.invalid.anonymous_kind"
+    if draft.anonymous and draft.photos:  # Slack shows, and file links contain, who uploaded a file
+        problems["photos"] = "reports.invalid.anonymous_photos"
+    if draft.kind == ReportKind.INCIDENT and draft.injury_class is None:
+        problems["injury_class"] = "reports.invalid.injury_class"
+    return problems
+
+
+def source_key(raw: str) -> str:
+    """Hashed, because a view id or DM timestamp could lead back to an anonymous reporter."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def already_filed(session: Session, raw_source: str) -> Report | None:
+    return session.scalar(select(Report).where(Report.source_key == source_key(raw_source)))
+
+
+def file_report(session: Session, actor: Actor, draft: ReportDraft, raw_source: str) -> Filed:
+    """File once per source (a double submit or a replay answers with the first filing)."""
+    existing = already_filed(session, raw_source)
+    if existing is not None:
+        return Filed(existing, None, already_filed=True)
+    problems = check_draft(draft)
+    if problems:
+        raise InvalidInput(problems)
+    assert draft.kind is not None
+    org = people.organisation(session)
+    department_id = draft.department_id or actor.department_id
+    department = session.get(Department, department_id) if department_id else None
+    channel = (department.channel_id if department else None) or org.triage_channel_id
+    if not channel:
+        raise ReportError("reports.error.no_channel")
+    location = session.get(Location, draft.location_id) if draft.location_id else None
+    now = clock.now()
+    follow_code = _follow_code() if draft.anonymous else None
+    report = Report(
+        reference=references.next_reference(session, draft.kind, now.astimezone(zone(org.timezone)).year),
+        kind=draft.kind, status=ReportStatus.NEW, description=draft.description.strip(),
+        location_id=location.id if location else None, place=(draft.place or "").strip() or None,
+        department_id=department.id if department else None, occurred_at=draft.occurred_at,
+        immediate_action=(draft.immediate_action or "").strip() or None, severity_estimate=draft.severity_estimate,
+        injury_class=draft.injury_class if draft.kind == ReportKind.INCIDENT else None, photos=draft.photos,
+        source_link=draft.source_link, source_key=source_key(raw_source),
+        reporter_id=None if draft.anonymous else actor.id, anonymous=draft.anonymous,
+        follow_code_hash=hash_follow_code(follow_code) if follow_code else None, channel_id=channel,
+        created_at=now,
+    )
+    report.standards = [ReportStandard(standard=s) for s in (draft.standards or DEFAULT_STANDARDS[draft.kind])]
+    session.add(report)
+    session.flush()
+    reporter = None if draft.anonymous else actor
+    entry = timeline.record(session, report, reporter, "filed", anonymous=draft.anonymous)
+    notify.filed(session, report, entry, reporter)
+    return Filed(report, follow_code)
+
+
+def _follow_code() -> str:
+    code = "".join(secrets.choice(FOLLOW_CODE_ALPHABET) for _ in range(8))
+    return f"{code[:4]}-{code[4:]}"
+
+
+def hash_follow_code(code: str) -> str:
+    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(f"triad-follow:{normalised}".encode()).hexdigest()
+
+
+# --- finding ---------------------------------------------------------------------------------------
+
+def get(session: Session, report_id: int | None) -> Report:
+    report = session.get(Report, report_id) if isinstance(report_id, int) else None
+    if report is None:
+        raise ReportError("reports.error.unknown", reference=str(report_id))
+    return report
+
+
+def by_reference(session: Session, reference: str) -> Report:
+    report = session.scalar(select(Report).where(Report.reference == reference.strip().upper()))
+    if report is None:
+        raise ReportError("reports.error.unknown", reference=reference.strip()[:40])
+    return report
+
+
+def by_follow_code(session: Session, code: str) -> Report:
+    report = session.scalar(select(Report).where(Report.follow_code_hash == hash_follow_code(code)))
+    if report is None:
+        raise ReportError("reports.error.unknown_code")
+    return report
+
+
+def get_action(session: Session, action_id: int | None) -> CorrectiveAction:
+    action = session.get(CorrectiveAction, action_id) if isinstance(action_id, int) else None
+    if action is None:
+        raise ReportError("reports.error.unknown_action")
+    return action
+
+
+def today(session: Session) -> date:
+    return clock.now().astimezone(zone(people.organisation(session).timezone)).date()
+
+
+def require_open(report: Report, *allowed: ReportStatus) -> None:
+    if report.status == ReportStatus.CLOSED:
+        raise ReportError("reports.error.closed", reference=report.reference)
+    if report.status == ReportStatus.REJECTED:
+        raise ReportError("reports.error.rejected", reference=report.reference)
+    if report.status not in (allowed or OPEN):
+        raise ReportError("reports.error.stale", reference=report.reference, status=report.status.value)
+
+
+def _triage(session: Session, actor: Actor, report: Report, step: str) -> None:
+    permissions.require(session, actor, f"report.{step}", report.reference, permissions.may_triage(actor, report),
+                        permissions.TRIAGERS)
+
+
+# --- triage ----------------------------------------------------------------------------------------
+
+def check_may_triage(session: Session, actor: Actor, report_id: int, step: str) -> Report:
+    """Before opening a triage modal: refuse early, so nobody fills in a form for nothing."""
+    report = get(session, report_id)
+    _triage(session, actor, report, step)
+    require_open(report)
+    return report
+
+
+def acknowledge(session: Session, actor: Actor, report_id: int) -> Report:
+    report = get(session, report_id)
+    _triage(session, actor, report, "acknowledge")
+    if report.status in (ReportStatus.TRIAGE, ReportStatus.ACTION, ReportStatus.CLOSING):
+        raise ReportError("reports.error.already_acknowledged", reference=report.reference)
+    require_open(report, ReportStatus.NEW)
+    report.status = ReportStatus.TRIAGE
+    notify.step(session, report, timeline.record(session, report, actor, "acknowledged"))
+    return report
+
+
+def assess_risk(session: Session, actor: Actor, report_id: int, likelihood: int, severity: int) -> Report:
+    """The initial risk; once an action is verified, the residual risk after the actions."""
+    report = get(session, report_id)
+    _triage(session, actor, report, "assess_risk")
+    require_open(report)
+    level = risk.level(likelihood, severity)
+    residual = is_residual(report)
+    if residual:
+        report.residual_likelihood, report.residual_severity, report.residual_risk_level = likelihood, severity, level
+    else:
+        report.likelihood, report.severity, report.risk_level = likelihood, severity, level
+    if report.status == ReportStatus.NEW:
+        report.status = ReportStatus.TRIAGE
+    entry = timeline.record(session, report, actor, "residual_risk" if residual else "risk_assessed",
+                            level=level.value, likelihood=likelihood, severity=severity)
+    notify.step(session, report, entry)
+    return report
+
+
+def is_residual(report: Report) -> bool:
+    return any(a.status == ActionStatus.VERIFIED for a in report.actions)
+
+
+@dataclass
+class ActionDraft:
+    type: ActionType | None = None
+    control_level: ControlLevel | None = None
+    owner_slack_id: str | None = None
+    verifier_slack_id: str | None = None
+    due_on: date | None = None
+    description: str = ""
+
+
+def assign_action(session: Session, actor: Actor, report_id: int, draft: ActionDraft) -> CorrectiveAction:
+    report = get(session, report_id)
+    _triage(session, actor, report, "assign_action")
+    require_open(report)
+    problems: dict[str, str] = {}
+    if draft.type is None:
+        problems["type"] = "reports.invalid.action_type"
+    if not draft.description.strip():
+        problems["description"] = "reports.invalid.action_description"
+    elif len(draft.description) > LONG_TEXT_MAX:
+        problems["description"] = "reports.invalid.text_long"
+    if not draft.owner_slack_id:
+        problems["owner"] = "reports.invalid.owner"
+    if draft.due_on is None or draft.due_on < today(session):
+        problems["due_on"] = "reports.invalid.due_past"
+    verifier_slack_id = draft.verifier_slack_id or actor.slack_user_id
+    if draft.owner_slack_id and verifier_slack_id == draft.owner_slack_id:
+        problems["verifier"] = "reports.invalid.verifier_is_owner"
+    if problems:
+        raise InvalidInput(problems)
+    assert draft.type is not None and draft.due_on is not None and draft.owner_slack_id
+    owner, verifier = _person(session, draft.owner_slack_id), _person(session, verifier_slack_id)
+    action = CorrectiveAction(
+        report_id=report.id, number=len(report.actions) + 1, type=draft.type, control_level=draft.control_level,
+        description=draft.description.strip(), owner_id=owner.id, verifier_id=verifier.id, assigned_by=actor.id,
+        status=ActionStatus.OPEN, due_on=draft.due_on, evidence_files=[], created_at=clock.now(),
+    )
+    report.actions.append(action)
+    report.status = ReportStatus.ACTION
+    session.flush()
+    entry = timeline.record(session, report, actor, "action_assigned", action=action, type=action.type.value,
+                            control=action.control_level.value if action.control_level else None,
+                            owner=owner.slack_user_id, verifier=verifier.slack_user_id,
+                            due=action.due_on.isoformat(), description=action.description)
+    notify.step(session, report, entry)
+    notify.action_card(session, action, entry)
+    return action
+
+
+def _person(session: Session, slack_user_id: str) -> Person:
+    """Someone picked in a people menu; a newcomer is registered as a worker, named when first seen."""
+    return people.find(session, slack_user_id) or people.register_or_refresh(session, slack_user_id, None)
+
+
+REJECTIONS = ("not_an_issue", "duplicate")
+
+
+def reject(session: Session, actor: Actor, report_id: int, reason: str | None, duplicate_of: str | None,
+           note: str | None) -> Report:
+    report = get(session, report_id)
+    _triage(session, actor, report, "reject")
+    require_open(report)
+    if any(a.status != ActionStatus.DECLINED for a in report.actions):
+        raise ReportError("reports.error.has_actions", reference=report.reference)
+    problems: dict[str, str] = {}
+    duplicate = (duplicate_of or "").strip().upper() or None
+    if reason not in REJECTIONS:
+        problems["reason"] = "reports.invalid.rejection"
+    elif reason == "duplicate":
+        if not duplicate:
+            problems["duplicate_of"] = "reports.invalid.duplicate_missing"
+        elif duplicate == report.reference or session.scalar(
+                select(Report.id).where(Report.reference == duplicate)) is None:
+            problems["duplicate_of"] = "reports.invalid.duplicate_unknown"
+    if note and len(note) > LONG_TEXT_MAX:
+        problems["note"] = "reports.invalid.text_long"
+    if problems:
+        raise InvalidInput(problems)
+    report.status, report.rejection = ReportStatus.REJECTED, reason
+    report.duplicate_of = duplicate if reason == "duplicate" else None
+    report.closed_at = clock.now()
+    entry = timeline.record(session, report, actor, "rejected", rejection=reason,
+                            duplicate_of=report.duplicate_of, note=(note or "").strip() or None)
+    notify.step(session, report, entry)
+    return report
+
+
+def escalate(session: Session, actor: Actor, report_id: int) -> Report:
+    report = get(session, report_id)
+    _triage(session, actor, report, "escalate")
+    require_open(report)
+    if report.escalated_at is not None:
+        raise ReportError("reports.error.already_escalated", reference=report.reference)
+    managers = people.people_with_role(session, Role.MANAGER)
+    report.escalated_at = clock.now()
+    entry = timeline.record(session, report, actor, "escalated", people=[m.slack_user_id for m in managers])
+    notify.step(session, report, entry)
+    notify.escalated(session, report, entry, managers)
+    return report
+
+
+def record_root_cause(session: Session, actor: Actor, report_id: int, whys: list[str], cause: str) -> Report:
+    report = get(session, report_id)
+    _triage(session, actor, report, "root_cause")
+    require_open(report)
+    whys = [w.strip() for w in whys if w and w.strip()]
+    problems: dict[str, str] = {}
+    if not whys:
+        problems["why1"] = "reports.invalid.why_missing"
+    if not cause.strip():
+        problems["cause"] = "reports.invalid.cause_missing"
+    if any(len(w) > LONG_TEXT_MAX for w in whys) or len(cause) > LONG_TEXT_MAX:
+        problems["cause"] = "reports.invalid.text_long"
+    if problems:
+        raise InvalidInput(problems)
+    report.root_cause_whys, report.root_cause = whys, cause.strip()
+    notify.step(session, report, timeline.record(session, report, actor, "root_cause", cause=report.root_cause,
+                                                whys=len(whys)))
+    close_if_complete(session, report)
+    return report
+
+
+def ask_reporter(session: Session, actor: Actor, report_id: int, question: str) -> Report:
+    report = get(session, report_id)
+    _triage(session, actor, report, "ask_reporter")
+    require_open(report)
+    if not question.strip():
+        raise InvalidInput({"text": "reports.invalid.question_missing"})
+    if len(question) > LONG_TEXT_MAX:
+        raise InvalidInput({"text": "reports.invalid.text_long"})
+    entry = timeline.record(session, report, actor, "question", question=question.strip())
+    notify.step(session, report, entry)
+    return report
+
+
+def answer_question(session: Session, report: Report, actor: Actor | None, answer: str) -> Report:
+    """The reporter answers in the thread: by name, or anonymously (``actor`` None, found by follow code).
+
+    A named answer must come from the reporter; the anonymous path has already proved itself with the code.
+    """
+    if actor is not None and report.reporter_id != actor.id:
+        raise ReportError("reports.error.not_reporter", reference=report.reference)
+    require_open(report)
+    if not answer.strip():
+        raise InvalidInput({"text": "reports.invalid.answer_missing"})
+    if len(answer) > LONG_TEXT_MAX:
+        raise InvalidInput({"text": "reports.invalid.text_long"})
+    entry = timeline.record(session, report, actor, "answer", answer=answer.strip(), anonymous=actor is None)
+    notify.step(session, report, entry)
+    return report
+
+
+def sign_off(session: Session, actor: Actor, report_id: int) -> Report:
+    """An owner of a tagged standard agrees the report may close, for the standards they own."""
+    report = get(session, report_id)
+    permissions.require(session, actor, "report.sign_off", report.reference,
+                        any(actor.owns(tag.standard) for tag in report.standards), permissions.STANDARD_OWNERS)
+    require_open(report)
+    standards = permissions.standards_to_sign(actor, report)
+    if report.status != ReportStatus.CLOSING:
+        raise ReportError("reports.error.sign_off_early", reference=report.reference)
+    if not standards:
+        raise ReportError("reports.error.already_signed", reference=report.reference)
+    now = clock.now()
+    for tag in report.standards:
+        if tag.standard in standards:
+            tag.signed_off_by, tag.signed_off_at = actor.id, now
+            notify.step(session, report, timeline.record(session, report, actor, "signed_off",
+                                                        standard=tag.standard.value))
+    close_if_complete(session, report)
+    return report
+
+
+# --- closing ---------------------------------------------------------------------------------------
+
+def close_if_complete(session: Session, report: Report) -> None:
+    live = [a for a in report.actions if a.status != ActionStatus.DECLINED]
+    if report.status not in (ReportStatus.ACTION, ReportStatus.CLOSING) or not live \
+            or any(a.status != ActionStatus.VERIFIED for a in live):
+        return
+    gaps = closure.gaps(report)
+    if gaps:
+        if report.status != ReportStatus.CLOSING:
+            report.status = ReportStatus.CLOSING
+            notify.step(session, report, timeline.record(session, report, None, "closing"))
+        return
+    report.status, report.closed_at = ReportStatus.CLOSED, clock.now()
+    notify.step(session, report, timeline.record(session, report, None, "closed"))

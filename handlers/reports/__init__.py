@@ -1,0 +1,6 @@
+"""Slack listeners of the closed loop. Thin: parse the payload, call bot.reports, answer in the person's language.
+
+Each submodule's ``register`` is called from the matching handlers module (commands, actions, ...).
+"""
+import bot.reports.contributions  # noqa: F401  App Home, help
+import bot.reports.overdue  # noqa: F401  reminder job and sandbox sweep

@@ -1,0 +1,124 @@
+"""Buttons on the report card, the action owner's and verifier's DMs, the DM draft card and App Home.
+
+Presses are acknowledged after their step: each is one short transaction, and whoever looks next
+(Slack, the sandbox, a test) then sees its effect. Buttons that open a form check first, so nobody
+fills in a form they may not send, and open it right after the ack; the submission checks again.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from sqlalchemy.orm import Session
+
+from bot.i18n import text
+from bot.org.people import Actor
+from bot.reports import cards, corrective, forms, service
+from bot.reports.errors import InvalidInput, ReportError
+from bot.reports.service import ReportDraft
+from bot.runtime import Runtime
+from handlers.reports.commands import open_report_form
+from handlers.reports.common import explain, file_once, press, pressed_id, tell
+from storage.models import ReportKind, Standard
+
+
+def register(app: App, runtime: Runtime) -> None:
+    def direct(action_id: str, step: Callable[[Session, Actor, int], Any]) -> None:
+        """A button whose press is the whole step."""
+        @app.action(action_id)
+        def listener(ack: Ack, body: dict, context: BoltContext) -> None:
+            actor, target = context["actor"], pressed_id(body)
+            if target is not None:
+                press(runtime, actor, body, lambda s: step(s, actor, target))
+            ack()
+
+    def opens_form(action_id: str, build: Callable[[Session, Actor, int], dict]) -> None:
+        """A button that opens a form once the press is allowed."""
+        @app.action(action_id)
+        def listener(ack: Ack, body: dict, context: BoltContext) -> None:
+            actor, target = context["actor"], pressed_id(body)
+            view = press(runtime, actor, body, lambda s: build(s, actor, target)) if target is not None else None
+            ack()
+            if view is not None:
+                runtime.gateway.open_view(body["trigger_id"], view)
+
+    direct("report_acknowledge", service.acknowledge)
+    direct("report_escalate", service.escalate)
+    direct("report_sign_off", service.sign_off)
+    direct("action_verify", corrective.verify_action)
+
+    opens_form("report_assess", lambda s, a, rid: _triage_form(s, a, rid, "assess_risk", lambda r: forms.risk_form(
+        a.reader, r, service.is_residual(r))))
+    opens_form("report_assign", lambda s, a, rid: _triage_form(s, a, rid, "assign_action", lambda r: forms.action_form(
+        a.reader, r, service.today(s), a.slack_user_id)))
+    opens_form("report_reject", lambda s, a, rid: _triage_form(s, a, rid, "reject", lambda r: forms.reject_form(a.reader, r)))
+    opens_form("report_root_cause", lambda s, a, rid: _triage_form(s, a, rid, "root_cause", lambda r: forms.root_cause_form(
+        a.reader, r)))
+    opens_form("report_ask", lambda s, a, rid: _triage_form(s, a, rid, "ask_reporter", lambda r: forms.text_form(
+        a.reader, forms.QUESTION_FORM, r.reference, {"r": r.id})))
+    opens_form("report_timeline", lambda s, a, rid: cards.timeline_surface(s, service.get(s, rid), a.reader, modal=True))
+    opens_form("report_answer", _answer_form)
+    opens_form("action_done", lambda s, a, aid: forms.done_form(a.reader, corrective.check_may_work_on(s, a, aid, "done")))
+    opens_form("action_more_time", lambda s, a, aid: forms.more_time_form(
+        a.reader, corrective.check_may_work_on(s, a, aid, "more_time")))
+    opens_form("action_cant_do", lambda s, a, aid: _action_text_form(
+        a, corrective.check_may_work_on(s, a, aid, "cant_do"), forms.CANT_DO_FORM))
+    opens_form("action_reopen", lambda s, a, aid: _action_text_form(
+        a, corrective.check_may_verify(s, a, aid, "reopen"), forms.REOPEN_FORM))
+
+    @app.action("home_report")
+    def home_report(ack: Ack, body: dict, context: BoltContext) -> None:
+        ack()
+        open_report_form(runtime, context["actor"], body["trigger_id"], ReportDraft())
+
+    @app.action("draft_edit")
+    def draft_edit(ack: Ack, body: dict, context: BoltContext) -> None:
+        ack()
+        open_report_form(runtime, context["actor"], body["trigger_id"], _draft_from(body)[0])
+
+    @app.action("draft_file")
+    def draft_file(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+        """File a report from the DM card as it stands: the person has seen it and confirmed."""
+        actor: Actor = context["actor"]
+        draft, source = _draft_from(body)
+        try:
+            filed = file_once(runtime, actor, draft, f"dm:{source}")
+        except (ReportError, InvalidInput) as exc:
+            message = (explain(actor.reader, exc) if isinstance(exc, ReportError)
+                       else text(actor.reader, next(iter(exc.problems.values()))))
+            with runtime.db.session() as s:
+                tell(s, actor, body, message)
+            ack()
+            return
+        ack()
+        answer = "reports.draft.filed" if not filed.already_filed else "reports.receipt.already"
+        respond(text=text(actor.reader, answer, reference=filed.report.reference), replace_original=True)
+
+def _triage_form(session: Session, actor: Actor, report_id: int, step: str, build: Callable) -> dict:
+    return build(service.check_may_triage(session, actor, report_id, step))
+
+
+def _answer_form(session: Session, actor: Actor, report_id: int) -> dict:
+    report = service.get(session, report_id)
+    if report.reporter_id != actor.id:
+        raise ReportError("reports.error.not_reporter", reference=report.reference)
+    return forms.text_form(actor.reader, forms.ANSWER_FORM, report.reference, {"r": report.id})
+
+
+def _action_text_form(actor: Actor, action, callback_id: str) -> dict:
+    return forms.text_form(actor.reader, callback_id, cards.action_subject(action), {"a": action.id})
+
+
+def _draft_from(body: dict) -> tuple[ReportDraft, str]:
+    """The draft a DM card carries in its button value (kind, standards, location, words, source message)."""
+    try:
+        value = json.loads(body["actions"][0]["value"])
+    except (KeyError, IndexError, ValueError):
+        value = {}
+    kind = value.get("k")
+    draft = ReportDraft(kind=ReportKind(kind) if kind in ReportKind._value2member_map_ else None,
+                        description=str(value.get("d") or ""),
+                        location_id=value.get("l") if isinstance(value.get("l"), int) else None,
+                        standards=[Standard(s) for s in value.get("s") or [] if s in Standard._value2member_map_])
+    return draft, str(value.get("src") or body.get("container", {}).get("message_ts", ""))

@@ -1,0 +1,38 @@
+"""The global shortcut "Report an issue" and the message shortcut "Report this message"."""
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.reports import forms
+from bot.reports.service import ReportDraft
+from bot.runtime import Runtime
+from handlers.reports.commands import open_report_form
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.shortcut("report_issue")
+    def report_issue(ack: Ack, body: dict, context: BoltContext) -> None:
+        ack()
+        open_report_form(runtime, context["actor"], body["trigger_id"], ReportDraft())
+
+    @app.shortcut("report_message")
+    def report_message(ack: Ack, body: dict, context: BoltContext) -> None:
+        """Pre-fill from the message; the link to it is looked up after the modal is open (trigger ids live 3 s)."""
+        ack()
+        actor = context["actor"]
+        message = body.get("message") or {}
+        view = open_report_form(runtime, actor, body["trigger_id"],
+                                ReportDraft(description=(message.get("text") or "")[:3000]))
+        link = runtime.gateway.permalink(body["channel"]["id"], body.get("message_ts") or message.get("ts", ""))
+        if link:
+            with runtime.db.session() as s:
+                draft = ReportDraft(description=(message.get("text") or "")[:3000], department_id=actor.department_id)
+                updated = forms.report_form(s, actor.reader, draft, source_link=link)
+            try:
+                runtime.gateway.update_view(view["id"], updated, view.get("hash"))
+            except Exception as exc:  # the person typed meanwhile (hash_conflict): keep their words, lose the link
+                log.info("report form not updated with the message link: %s", exc)

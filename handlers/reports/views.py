@@ -1,0 +1,83 @@
+"""Form submissions. Invalid fields stay in the form with inline errors; a refusal replaces the form
+with the reason; a success closes it (the card's thread and DMs say the rest).
+
+The anonymous receipt is the one exception: the reference and the follow-up code are shown in
+the modal itself (``response_action: update``), answered synchronously from the submission. A DM
+would leave a lasting Slack message pairing the person with the report, and an outbox row would
+store their user id next to the report's until delivered; the modal leaves neither.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from slack_bolt import Ack, App, BoltContext
+from sqlalchemy.orm import Session
+
+from bot.org.people import Actor
+from bot.reports import corrective, forms, service
+from bot.reports.errors import InvalidInput, ReportError
+from bot.runtime import Runtime
+from handlers.reports.common import explain, file_once, inline_errors, notice_view
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.view(forms.REPORT_FORM)
+    def report_submitted(ack: Ack, view: dict, context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        draft = forms.read_report_form(view["state"]["values"], forms.metadata(view))
+        try:
+            filed = file_once(runtime, actor, draft, f"view:{view['id']}")
+        except InvalidInput as exc:
+            ack(response_action="errors", errors=inline_errors(actor.reader, exc))
+            return
+        except ReportError as exc:
+            ack(response_action="update", view=notice_view(actor.reader, explain(actor.reader, exc)))
+            return
+        if filed.already_filed or filed.follow_code:
+            ack(response_action="update", view=forms.receipt_view(actor.reader, filed.report.reference,
+                                                                  filed.follow_code, already=filed.already_filed))
+        else:
+            ack()
+
+    def submission(callback_id: str, step: Callable[[Session, Actor, dict[str, Any], dict[str, Any]], Any]) -> None:
+        """A form whose submission is one step on the report or action named in its metadata."""
+        @app.view(callback_id)
+        def submitted(ack: Ack, view: dict, context: BoltContext) -> None:
+            actor: Actor = context["actor"]
+            meta, values = forms.metadata(view), view["state"]["values"]
+            try:
+                with runtime.db.session() as s:
+                    try:
+                        step(s, actor, meta, values)
+                    except ReportError as exc:  # keep the refusal's audit row: the step changed nothing else
+                        refusal = exc
+                    else:
+                        refusal = None
+            except InvalidInput as exc:
+                ack(response_action="errors", errors=inline_errors(actor.reader, exc))
+                return
+            if refusal is not None:
+                ack(response_action="update", view=notice_view(actor.reader, explain(actor.reader, refusal)))
+            else:
+                ack()
+
+    submission(forms.RISK_FORM, lambda s, a, m, v: _assess(s, a, m, v))
+    submission(forms.ACTION_FORM, lambda s, a, m, v: service.assign_action(s, a, m.get("r"), forms.read_action_form(v)))
+    submission(forms.REJECT_FORM, lambda s, a, m, v: service.reject(s, a, m.get("r"), *forms.read_reject_form(v)))
+    submission(forms.ROOT_CAUSE_FORM, lambda s, a, m, v: service.record_root_cause(
+        s, a, m.get("r"), *forms.read_root_cause_form(v)))
+    submission(forms.QUESTION_FORM, lambda s, a, m, v: service.ask_reporter(s, a, m.get("r"), forms.read_text_form(v)))
+    submission(forms.ANSWER_FORM, lambda s, a, m, v: service.answer_question(
+        s, service.get(s, m.get("r")), a, forms.read_text_form(v)))
+    submission(forms.DONE_FORM, lambda s, a, m, v: corrective.complete_action(s, a, m.get("a"), *forms.read_done_form(v)))
+    submission(forms.MORE_TIME_FORM, lambda s, a, m, v: corrective.extend_action(
+        s, a, m.get("a"), *forms.read_more_time_form(v)))
+    submission(forms.CANT_DO_FORM, lambda s, a, m, v: corrective.decline_action(s, a, m.get("a"), forms.read_text_form(v)))
+    submission(forms.REOPEN_FORM, lambda s, a, m, v: corrective.reopen_action(s, a, m.get("a"), forms.read_text_form(v)))
+
+
+def _assess(session: Session, actor: Actor, meta: dict[str, Any], values: dict[str, Any]) -> None:
+    likelihood, severity = forms.read_risk_form(values)
+    if likelihood is None or severity is None:
+        raise InvalidInput({"likelihood" if likelihood is None else "severity": "reports.invalid.risk_missing"})
+    service.assess_risk(session, actor, meta.get("r"), likelihood, severity)

@@ -1,0 +1,336 @@
+"""The closed loop through signed requests and the Slack emulator, as the people of the demo plant live it."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.sandbox.emulator import interactive_elements
+from storage.models import AuditEntry, Base, Report, ReportStatus
+
+WORKER, SUPERVISOR, QUALITY, ENVIRONMENT, SAFETY, MANAGER = "U0ZHANG", "U0LI", "U0CHEN", "U0WANG", "U0LIU", "U0ZHAO"
+
+
+# --- what people see ------------------------------------------------------------------------------
+
+def dumped(message) -> str:
+    return json.dumps(message, ensure_ascii=False)
+
+
+def buttons(message) -> list[str]:
+    return [e["action_id"] for _, e in interactive_elements(message.get("blocks") or []) if e.get("type") == "button"]
+
+
+def card(h, channel: str = "C0STAMP") -> dict:
+    """The latest report card in a channel, as it is now."""
+    h.deliver()
+    cards = [m for m in h.emulator.messages(channel) if any(b.get("block_id", "").startswith("triage:")
+                                                            for b in m.get("blocks") or [])]
+    assert cards, f"no report card in {channel}"
+    return cards[-1]
+
+
+def thread_text(h, message) -> str:
+    h.deliver()
+    return dumped(h.emulator.thread(message["channel"], message["ts"])[1:])
+
+
+def dm_with(h, user: str, action_id: str) -> dict:
+    h.deliver()
+    found = [m for m in h.emulator.dm_messages(user) if action_id in buttons(m)]
+    assert found, f"no DM to {user} with {action_id}"
+    return found[-1]
+
+
+def action_card(h, user: str) -> dict:
+    h.deliver()
+    return [m for m in h.emulator.dm_messages(user) if m.get("text", "").startswith(("Action", "您有一项措施"))][0]
+
+
+def dm_text(h, user: str) -> str:
+    h.deliver()
+    return dumped(h.emulator.dm_messages(user))
+
+
+def ephemeral_text(h, user: str) -> str:
+    h.deliver()
+    return dumped(h.emulator.ephemerals(user))
+
+
+def report_row(h) -> Report:
+    with h.db.session() as s:
+        return s.scalars(select(Report).order_by(Report.id.desc())).first()
+
+
+def modal(h, user: str) -> dict:
+    """The modal a listener opens after its ack (the HTTP answer comes first)."""
+    return h.emulator.wait_for(lambda: h.emulator.open_modal(user), description=f"a modal for {user}")
+
+
+def file_report(h, user: str = WORKER, text: str = "hazard guard missing on press 3", **values):
+    assert h.driver.slash(user, "/report", text).status == 200
+    modal(h, user)
+    return h.driver.submit(user, values)
+
+
+def triage_form(h, user: str, message, action_id: str, values: dict):
+    h.driver.press_button(user, message, action_id=action_id)
+    modal(h, user)
+    return h.driver.submit(user, values)
+
+
+# --- the whole loop -------------------------------------------------------------------------------
+
+def test_worker_reports_supervisor_triages_owner_fixes_verifier_closes_and_reporter_hears(harness):
+    h = harness
+    assert h.driver.slash(WORKER, "/report", "隐患 3号压机防护罩缺失").status == 200
+    form = modal(h, WORKER)
+    assert form["title"]["text"] == "上报问题"
+    photo = h.emulator.add_file(WORKER, "guard.jpg", b"\xff\xd8 a photo", "image/jpeg")
+    assert h.driver.submit(WORKER, {"photos": [photo]}).json is None  # kind and words pre-filled: one submit
+    assert h.emulator.open_modal(WORKER) is None
+
+    report = card(h)
+    reference = report_row(h).reference
+    assert reference.startswith("HZ-") and "3号压机防护罩缺失" in dumped(report)
+    assert f"<{photo['permalink']}|guard.jpg>" in dumped(report)
+    assert "<@U0LIU>" in thread_text(h, report)  # the safety owner is called into the thread
+    assert reference in dumped(h.emulator.messages("C0SAFETY"))
+    assert reference in dm_text(h, WORKER) and "谢谢" in dm_text(h, WORKER)  # the receipt, in Chinese
+
+    h.driver.press_button(SUPERVISOR, report, action_id="report_acknowledge")
+    assert "In triage" in dumped(card(h)) and "report_acknowledge" not in buttons(card(h))
+    triage_form(h, SUPERVISOR, card(h), "report_assess", {"likelihood": "3", "severity": "3"})
+    assert ":large_yellow_circle: Medium (3 × 3)" in dumped(card(h))
+    triage_form(h, SUPERVISOR, card(h), "report_assign", {"type": "corrective", "control": "engineering",
+                                                          "description": "Refit the guard with an interlock",
+                                                          "owner": WORKER})
+    assert "Refit the guard" in thread_text(h, report)
+
+    h.driver.press_button(WORKER, dm_with(h, WORKER, "action_done"), action_id="action_done")
+    modal(h, WORKER)
+    assert h.driver.submit(WORKER, {}).json["errors"] == {"note": "完成措施需要证据：说明、照片或两者皆可。"}
+    h.driver.submit(WORKER, {"note": "已安装联锁防护罩"})
+    assert "action_done" not in buttons(action_card(h, WORKER))  # the owner's card follows the action
+
+    h.driver.press_button(SUPERVISOR, dm_with(h, SUPERVISOR, "action_verify"), action_id="action_verify")
+    closed = card(h)
+    assert "Closed" in dumped(closed) and buttons(closed) == ["report_timeline"]
+    assert "报告已关闭" in dm_text(h, WORKER)
+    assert report_row(h).status == ReportStatus.CLOSED
+
+    h.driver.slash(WORKER, "/report", f"status {reference}")
+    timeline = ephemeral_text(h, WORKER)
+    assert "处理记录" in timeline and "<@U0LI>" in timeline
+
+
+
+
+# --- anonymity ------------------------------------------------------------------------------------
+
+def tables_mentioning(h, slack_id: str, person_id: int) -> list[str]:
+    """Tables holding the person's Slack id anywhere, or pointing at them from a report's rows."""
+    found = []
+    with h.db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name in ("person", "role_assignment"):
+                continue
+            person_columns = [c.name for c in table.columns if any(fk.column.table.name == "person" for fk in c.foreign_keys)]
+            for row in conn.execute(table.select()).mappings():
+                if slack_id in repr(dict(row)) or any(row[c] == person_id for c in person_columns):
+                    found.append(table.name)
+    return sorted(set(found))
+
+
+def test_an_anonymous_reporter_follows_and_answers_with_a_code_and_leaves_no_trace(harness):
+    h = harness
+    answer = file_report(h, WORKER, "near miss forklift nearly hit me in the dock", anonymous=["yes"])
+    code = re.search(r"\*([A-Z2-9]{4}-[A-Z2-9]{4})\*", dumped(answer.json["view"])).group(1)
+    assert code in dumped(h.emulator.open_modal(WORKER))  # shown once, on screen
+    report = card(h)
+    assert "Reporter (anonymous)" in dumped(report) and WORKER not in dumped(report)
+    assert "谢谢" not in dm_text(h, WORKER)  # no receipt DM: nothing in Slack pairs them with it
+
+    triage_form(h, SUPERVISOR, report, "report_ask", {"text": "Which shift was it?"})
+    h.driver.slash(WORKER, "/report", f"follow {code.lower()}")
+    assert "Which shift was it?" in ephemeral_text(h, WORKER)
+    h.driver.slash(WORKER, "/report", f"follow {code} Night shift, around 2 am")
+    thread = thread_text(h, report)
+    assert "Reporter (anonymous)" in thread and "Night shift, around 2 am" in thread and WORKER not in thread
+
+    h.driver.slash(WORKER, "/report", "follow AAAA-BBBB")
+    assert "该跟进码没有对应的报告" in ephemeral_text(h, WORKER)
+    with h.db.session() as s:
+        zhang_id = s.scalar(select(Base.metadata.tables["person"].c.id).where(
+            Base.metadata.tables["person"].c.slack_user_id == WORKER))
+    assert tables_mentioning(h, WORKER, zhang_id) == []
+
+
+def test_an_anonymous_incident_is_refused_inline(harness):
+    h = harness
+    answer = file_report(h, WORKER, "incident cut my hand", anonymous=["yes"], injury_class="first_aid")
+    assert set(answer.json["errors"]) == {"anonymous"}
+    assert "匿名" in answer.json["errors"]["anonymous"]
+    assert report_row(h) is None
+
+
+# --- who may press what ---------------------------------------------------------------------------
+
+TRIAGE_BUTTONS = ("report_acknowledge", "report_assess", "report_assign", "report_reject", "report_escalate",
+                  "report_root_cause", "report_ask")
+
+
+@pytest.mark.parametrize("who", [WORKER, QUALITY, ENVIRONMENT])
+def test_each_triage_button_is_refused_to_people_without_the_role(harness, who):
+    h = harness
+    file_report(h)  # a safety hazard in stamping: its supervisor, the safety owner and managers triage it
+    report = card(h)
+    for action_id in TRIAGE_BUTTONS:
+        h.driver.press_button(who, report, action_id=action_id)
+    h.deliver()
+    refusals = h.emulator.wait_for(lambda: [e for e in h.emulator.ephemerals(who)] if len(
+        h.emulator.ephemerals(who)) >= len(TRIAGE_BUTTONS) else None)
+    assert len(refusals) == len(TRIAGE_BUTTONS)
+    assert all(("Sorry, only" in dumped(e) or "抱歉，只有" in dumped(e)) for e in refusals)
+    assert h.emulator.open_modal(who) is None
+    assert report_row(h).status == ReportStatus.NEW and card(h)["blocks"] == report["blocks"]
+    with h.db.session() as s:
+        refused = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.allowed.is_(False)))
+    assert refused == len(TRIAGE_BUTTONS)
+
+
+def test_stale_buttons_a_closed_report_and_unknown_references_get_a_clear_answer(harness):
+    h = harness
+    file_report(h)
+    triage_form(h, SUPERVISOR, card(h), "report_assign", {"type": "correction", "description": "Put the guard back",
+                                                          "owner": WORKER})
+    h.driver.press_button(WORKER, dm_with(h, WORKER, "action_done"), action_id="action_done")
+    modal(h, WORKER)
+    h.driver.submit(WORKER, {"note": "放回去了"})
+    verify = dm_with(h, SUPERVISOR, "action_verify")
+    h.driver.press_button(SUPERVISOR, verify, action_id="action_verify")
+    assert report_row(h).status == ReportStatus.CLOSED
+    events = len(h.emulator.thread(card(h)["channel"], card(h)["ts"]))
+
+    h.driver.press_button(SUPERVISOR, verify, action_id="action_verify")  # the DM still shows the button
+    assert "is closed: nothing was changed" in h.emulator.wait_for(
+        lambda: ephemeral_text(h, SUPERVISOR) if h.emulator.ephemerals(SUPERVISOR) else None)
+    assert len(h.emulator.thread(card(h)["channel"], card(h)["ts"])) == events
+
+    h.driver.slash(SUPERVISOR, "/report", "status HZ-1999-0001")
+    assert "can't find a report HZ-1999-0001" in h.emulator.wait_for(
+        lambda: ephemeral_text(h, SUPERVISOR) if len(h.emulator.ephemerals(SUPERVISOR)) > 1 else None)
+
+
+# --- several standards ----------------------------------------------------------------------------
+
+def test_each_tagged_systems_owner_signs_off_before_it_closes(harness):
+    h = harness
+    file_report(h, WORKER, "environment oil leaking onto the walkway at press 3",
+                standards=["iso14001", "iso45001"])
+    report = card(h)
+    assert "<@U0WANG>" in thread_text(h, report) and "<@U0LIU>" in thread_text(h, report)
+    assert report_row(h).reference in dumped(h.emulator.messages("C0ENV"))
+    triage_form(h, ENVIRONMENT, report, "report_assign", {"type": "containment", "description": "Absorb and fix the seal",
+                                                          "owner": SUPERVISOR})
+    h.driver.press_button(SUPERVISOR, dm_with(h, SUPERVISOR, "action_done"), action_id="action_done")
+    modal(h, SUPERVISOR)
+    h.driver.submit(SUPERVISOR, {"note": "Seal replaced, floor cleaned"})
+    h.driver.press_button(ENVIRONMENT, dm_with(h, ENVIRONMENT, "action_verify"), action_id="action_verify")
+    waiting = card(h)
+    assert "report_sign_off" in buttons(waiting) and "Safety" in dumped(waiting)
+    h.driver.press_button(QUALITY, waiting, action_id="report_sign_off")
+    assert "Sorry, only" in h.emulator.wait_for(lambda: ephemeral_text(h, QUALITY) if h.emulator.ephemerals(QUALITY) else None)
+    h.driver.press_button(ENVIRONMENT, waiting, action_id="report_sign_off")
+    assert report_row(h).status == ReportStatus.CLOSING
+    h.driver.press_button(SAFETY, card(h), action_id="report_sign_off")
+    assert report_row(h).status == ReportStatus.CLOSED
+    assert "signed off for Safety" in thread_text(h, report)
+
+
+# --- time -----------------------------------------------------------------------------------------
+
+def test_an_overdue_action_is_reminded_then_escalated_to_the_supervisor(harness):
+    h = harness
+    file_report(h)
+    report = card(h)
+    triage_form(h, SAFETY, report, "report_assess", {"likelihood": "5", "severity": "4"})  # critical: due tomorrow
+    triage_form(h, SAFETY, card(h), "report_assign", {"type": "containment", "description": "Fence off press 3",
+                                                      "owner": WORKER})
+    h.advance(timedelta(days=2, hours=1))
+    assert ":alarm_clock:" in dm_text(h, WORKER) and "Fence off press 3" in dm_text(h, WORKER)
+    assert "reminded" in thread_text(h, report)
+    assert "overdue" not in dm_text(h, SUPERVISOR)
+    h.advance(timedelta(days=2))
+    assert "overdue" in dm_text(h, SUPERVISOR) and "escalated to <@U0LI>" in thread_text(h, report)
+    reminders = dm_text(h, WORKER).count(":alarm_clock:")
+    h.advance(timedelta(days=3))
+    assert dm_text(h, WORKER).count(":alarm_clock:") == reminders == 1
+
+    h.driver.slash(WORKER, "/actions")
+    listing = h.emulator.wait_for(lambda: ephemeral_text(h, WORKER) if h.emulator.ephemerals(WORKER) else None)
+    assert "Fence off press 3" in listing and "逾期" in listing
+
+
+# --- Slack repeating itself -----------------------------------------------------------------------
+
+def test_a_double_submit_and_a_retried_submit_file_one_report(harness):
+    h = harness
+    h.driver.slash(SUPERVISOR, "/report", "defect burrs on bracket 7")
+    form = modal(h, SUPERVISOR)
+    first = h.driver.submit(SUPERVISOR, {}, view=form)
+    # A double click sends the same submission again, freshly signed; a network retry replays it byte for byte.
+    second = h.driver.send_raw(first.request.body, first.request.headers["Content-Type"])
+    retried = h.driver.resend(first)
+    assert first.json is None
+    reference = report_row(h).reference
+    for answer in (second, retried):
+        assert answer.json["response_action"] == "update" and reference in dumped(answer.json["view"])
+    with h.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Report)) == 1
+    card(h, "C0STAMP")
+    assert len([m for m in h.emulator.messages("C0STAMP") if reference in dumped(m) and m.get("thread_ts", m["ts"]) == m["ts"]]) == 1
+
+
+def test_a_direct_message_becomes_a_draft_filed_only_on_confirmation(harness):
+    h = harness
+    sent = h.driver.dm(WORKER, "3号压机下面漏油")
+    h.driver.resend(sent)  # Slack retries the event: still one draft
+    h.deliver()
+    drafts = [m for m in h.emulator.dm_messages(WORKER) if "draft_file" in buttons(m)]
+    assert len(drafts) == 1 and "环境问题" in dumped(drafts[0]) and "3号压机线" in dumped(drafts[0])
+    assert report_row(h) is None  # nothing filed without the person's confirmation
+    h.driver.press_button(WORKER, drafts[0], action_id="draft_edit")
+    assert "3号压机下面漏油" in dumped(modal(h, WORKER))
+    h.driver.close(WORKER)
+    pressed = h.driver.press_button(WORKER, drafts[0], action_id="draft_file")
+    h.driver.send_raw(pressed.request.body, pressed.request.headers["Content-Type"])  # a double click
+    h.deliver()
+    with h.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Report)) == 1
+    assert report_row(h).location_id is not None
+    assert "已提交" in dumped(h.emulator.wait_for(lambda: [m for m in h.emulator.dm_messages(WORKER) if "已提交" in dumped(m)]))
+
+
+# --- other ways in --------------------------------------------------------------------------------
+
+def test_shortcuts_and_app_home_open_the_form(harness):
+    h = harness
+    h.driver.shortcut(SUPERVISOR, "report_issue")
+    assert modal(h, SUPERVISOR)["callback_id"] == "report_submit"
+    h.driver.close(SUPERVISOR)
+
+    original = h.emulator.post_as_user(QUALITY, "Customer found <!channel> scratches on lot 42", channel_id="C0QUALITY")
+    h.driver.message_shortcut(SUPERVISOR, "report_message", original)
+    form = h.emulator.wait_for(lambda: (v := h.emulator.open_modal(SUPERVISOR)) and "link" in v.get("private_metadata", "") and v)
+    h.driver.submit(SUPERVISOR, {"kind": "defect"})
+    assert "this message" in dumped(card(h)) and "&lt;!channel&gt;" in dumped(card(h))
+    assert form["callback_id"] == "report_submit"
+
+    h.driver.home_opened(WORKER)
+    home = h.emulator.wait_for(lambda: h.emulator.home(WORKER))
+    h.driver.press_button(WORKER, home, action_id="home_report")
+    assert modal(h, WORKER)["title"]["text"] == "上报问题"

@@ -1,0 +1,294 @@
+"""The closed loop in the domain: references, who may do what, the state machine, anonymity."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, text
+
+from bot import clock
+from bot.reports import corrective, references, service
+from bot.reports.errors import InvalidInput, NotAllowed, ReportError
+from storage.models import (
+    ActionStatus, AuditEntry, Base, OutboxMessage, Report, ReportEvent, ReportKind, ReportStatus, Standard,
+)
+from tests.unit.reports_world import (
+    ENVIRONMENT, MANAGER, QUALITY, SAFETY, SUPERVISOR, WORKER, actor, assign, complete_and_verify, department_id,
+    file, load_plant, status,
+)
+
+
+@pytest.fixture
+def plant(db):
+    load_plant(db)
+    return db
+
+
+# --- references -----------------------------------------------------------------------------------
+
+def test_references_count_per_kind_and_year(plant):
+    assert file(plant).report.reference.endswith("-0001")
+    second = file(plant).report.reference
+    near_miss = file(plant, kind=ReportKind.NEAR_MISS).report.reference
+    year = clock.now().year
+    assert second == f"HZ-{year}-0002"
+    assert near_miss == f"NM-{year}-0001"
+    with plant.session() as s:
+        assert references.next_reference(s, ReportKind.HAZARD, year + 1) == f"HZ-{year + 1}-0001"
+
+
+def test_a_rolled_back_filing_gives_its_number_back(plant):
+    with pytest.raises(RuntimeError):
+        with plant.session() as s:
+            references.next_reference(s, ReportKind.DEFECT, 2030)
+            raise RuntimeError("the filing failed")
+    with plant.session() as s:
+        assert references.next_reference(s, ReportKind.DEFECT, 2030) == "QD-2030-0001"
+
+
+# --- filing ---------------------------------------------------------------------------------------
+
+def test_filing_posts_the_card_calls_the_owners_and_links_each_standard(plant):
+    filed = file(plant, kind=ReportKind.ENVIRONMENTAL, standards=[Standard.ENVIRONMENT, Standard.SAFETY],
+                 department_id=department_id(plant, "stamping"))
+    with plant.session() as s:
+        rows = {m.key: m for m in s.scalars(select(OutboxMessage))}
+    rid = filed.report.id
+    assert rows[f"report:{rid}:card"].channel == "C0STAMP"
+    owners = rows[f"report:{rid}:owners"]
+    assert owners.thread_key == f"report:{rid}:card"
+    assert "<@U0WANG>" in owners.payload["text"] and "<@U0LIU>" in owners.payload["text"]
+    assert rows[f"report:{rid}:standard:iso14001"].channel == "C0ENV"
+    assert rows[f"report:{rid}:standard:iso45001"].channel == "C0SAFETY"
+    assert rows[f"report:{rid}:receipt"].channel == WORKER
+
+
+def test_a_department_without_a_channel_reports_to_the_triage_channel(plant):
+    filed = file(plant, department_id=department_id(plant, "warehouse"))
+    assert filed.report.channel_id == "C0TRIAGE"
+
+
+def test_the_same_submission_files_once(plant):
+    first = file(plant, source="view:V1")
+    again = file(plant, source="view:V1")
+    assert again.already_filed and again.report.id == first.report.id
+    with plant.session() as s:
+        assert s.scalar(select(text("count(*)")).select_from(Report)) == 1
+
+
+@pytest.mark.parametrize("fields, problem", [
+    ({"description": "  "}, "description"),
+    ({"description": "x" * 3001}, "description"),
+    ({"kind": ReportKind.INCIDENT}, "injury_class"),
+    ({"kind": ReportKind.DEFECT, "anonymous": True}, "anonymous"),
+    ({"anonymous": True, "photos": [{"id": "F1", "name": "a.jpg", "permalink": "https://x"}]}, "photos"),
+    ({"occurred_at": datetime.now(timezone.utc) + timedelta(days=1)}, "occurred_at"),
+])
+def test_invalid_reports_name_the_field_and_store_nothing(plant, fields, problem):
+    with pytest.raises(InvalidInput) as caught:
+        file(plant, **fields)
+    assert problem in caught.value.problems
+    with plant.session() as s:
+        assert s.scalar(select(text("count(*)")).select_from(Report)) == 0
+        assert s.scalar(select(text("count(*)")).select_from(OutboxMessage)) == 0
+
+
+# --- anonymity ------------------------------------------------------------------------------------
+
+def test_an_anonymous_report_stores_no_trace_of_the_reporter(plant):
+    reporter = actor(plant, WORKER)
+    filed = file(plant, anonymous=True, description="Forklifts speed in aisle 4")
+    assert filed.follow_code and len(filed.follow_code.replace("-", "")) == 8
+    rid = filed.report.id
+    with plant.session() as s:  # triage asks, the reporter answers with the code
+        service.ask_reporter(s, actor(plant, SUPERVISOR), rid, "Which shift?")
+    with plant.session() as s:
+        service.answer_question(s, service.by_follow_code(s, filed.follow_code.lower()), None, "Night shift")
+    complete_and_verify(plant, assign(plant, rid, owner=SAFETY), owner=SAFETY)
+
+    with plant.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name in ("person", "role_assignment"):
+                continue
+            person_columns = [c.name for c in table.columns if any(fk.column.table.name == "person" for fk in c.foreign_keys)]
+            for row in conn.execute(table.select()).mappings():
+                assert reporter.slack_user_id not in repr(dict(row)), f"{table.name} holds the reporter's Slack id"
+                if table.name in ("report", "report_event", "report_standard", "audit_entry"):
+                    for column in person_columns:
+                        assert row[column] != reporter.id, f"{table.name}.{column} points at the reporter"
+    with plant.session() as s:
+        report = s.get(Report, rid)
+        assert report.reporter_id is None and report.anonymous and report.follow_code_hash
+        assert filed.follow_code not in repr(report.__dict__)
+
+
+def test_a_wrong_follow_code_finds_nothing(plant):
+    file(plant, anonymous=True)
+    with plant.session() as s, pytest.raises(ReportError) as caught:
+        service.by_follow_code(s, "AAAA-AAAA")
+    assert caught.value.key == "reports.error.unknown_code"
+
+
+# --- who may do what ------------------------------------------------------------------------------
+
+TRIAGE_STEPS = {
+    "acknowledge": lambda s, a, rid: service.acknowledge(s, a, rid),
+    "assess": lambda s, a, rid: service.assess_risk(s, a, rid, 3, 3),
+    "reject": lambda s, a, rid: service.reject(s, a, rid, "not_an_issue", None, None),
+    "escalate": lambda s, a, rid: service.escalate(s, a, rid),
+    "root_cause": lambda s, a, rid: service.record_root_cause(s, a, rid, ["worn"], "no inspection"),
+    "ask": lambda s, a, rid: service.ask_reporter(s, a, rid, "Where exactly?"),
+}
+
+
+@pytest.mark.parametrize("step", TRIAGE_STEPS)
+@pytest.mark.parametrize("who", [WORKER, QUALITY, ENVIRONMENT, "U0STRANGER"])
+def test_triage_is_refused_to_everyone_else_and_recorded(plant, step, who):
+    rid = file(plant, department_id=department_id(plant, "stamping")).report.id  # a safety hazard in stamping
+    with plant.session() as s:
+        with pytest.raises(NotAllowed):
+            TRIAGE_STEPS[step](s, actor(plant, who), rid)
+    with plant.session() as s:
+        assert s.get(Report, rid).status == ReportStatus.NEW
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry.allowed is False and entry.subject == s.get(Report, rid).reference
+
+
+@pytest.mark.parametrize("step", TRIAGE_STEPS)
+@pytest.mark.parametrize("who", [SUPERVISOR, SAFETY, MANAGER])
+def test_triage_is_allowed_to_supervisor_tagged_owner_and_manager(plant, step, who):
+    rid = file(plant, department_id=department_id(plant, "stamping")).report.id
+    with plant.session() as s:
+        TRIAGE_STEPS[step](s, actor(plant, who), rid)
+        assert s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first().allowed
+
+
+def test_only_the_owner_works_on_an_action_and_only_the_verifier_verifies(plant):
+    rid = file(plant).report.id
+    aid = assign(plant, rid, owner=WORKER, verifier=SAFETY)
+    for who in (SUPERVISOR, SAFETY, MANAGER):
+        with plant.session() as s, pytest.raises(NotAllowed):
+            corrective.complete_action(s, actor(plant, who), aid, "done", [])
+    with plant.session() as s:
+        corrective.complete_action(s, actor(plant, WORKER), aid, "done", [])
+    for who in (WORKER, SUPERVISOR, MANAGER):
+        with plant.session() as s, pytest.raises(NotAllowed):
+            corrective.verify_action(s, actor(plant, who), aid)
+    with plant.session() as s:
+        corrective.verify_action(s, actor(plant, SAFETY), aid)
+
+
+def test_the_verifier_cannot_be_the_owner(plant):
+    rid = file(plant).report.id
+    with pytest.raises(InvalidInput) as caught:
+        assign(plant, rid, owner=SUPERVISOR)  # the assigner verifies by default
+    assert caught.value.problems == {"verifier": "reports.invalid.verifier_is_owner"}
+
+
+# --- the state machine ----------------------------------------------------------------------------
+
+def test_a_report_closes_only_when_every_action_is_verified(plant):
+    rid = file(plant).report.id
+    with plant.session() as s:
+        service.acknowledge(s, actor(plant, SUPERVISOR), rid)
+        service.assess_risk(s, actor(plant, SUPERVISOR), rid, 2, 3)  # medium: no root cause needed
+    first, second = assign(plant, rid), assign(plant, rid, owner=ENVIRONMENT)
+    complete_and_verify(plant, first)
+    assert status(plant, rid) == ReportStatus.ACTION
+    with plant.session() as s:
+        corrective.complete_action(s, actor(plant, ENVIRONMENT), second, None, [{"id": "F1", "name": "after.jpg",
+                                                                                "permalink": "https://x/f"}])
+    with plant.session() as s:
+        corrective.reopen_action(s, actor(plant, SUPERVISOR), second, "Still leaking")
+    assert status(plant, rid) == ReportStatus.ACTION
+    complete_and_verify(plant, second, owner=ENVIRONMENT)
+    assert status(plant, rid) == ReportStatus.CLOSED
+    with plant.session() as s, pytest.raises(ReportError) as caught:
+        service.assess_risk(s, actor(plant, SUPERVISOR), rid, 1, 1)
+    assert caught.value.key == "reports.error.closed"
+
+
+def test_done_needs_evidence(plant):
+    aid = assign(plant, file(plant).report.id)
+    with plant.session() as s, pytest.raises(InvalidInput) as caught:
+        corrective.complete_action(s, actor(plant, WORKER), aid, "  ", [])
+    assert caught.value.problems == {"note": "reports.invalid.evidence_missing"}
+
+
+def test_a_high_risk_waits_for_its_root_cause(plant):
+    rid = file(plant).report.id
+    with plant.session() as s:
+        service.assess_risk(s, actor(plant, SUPERVISOR), rid, 4, 4)
+    complete_and_verify(plant, assign(plant, rid))
+    assert status(plant, rid) == ReportStatus.CLOSING
+    with plant.session() as s:
+        service.record_root_cause(s, actor(plant, SUPERVISOR), rid, ["guard removed", "no interlock"], "No interlock")
+    assert status(plant, rid) == ReportStatus.CLOSED
+
+
+def test_several_standards_close_after_each_owner_signs_off(plant):
+    rid = file(plant, kind=ReportKind.ENVIRONMENTAL, standards=[Standard.ENVIRONMENT, Standard.SAFETY]).report.id
+    with plant.session() as s, pytest.raises(ReportError) as caught:
+        service.sign_off(s, actor(plant, ENVIRONMENT), rid)
+    assert caught.value.key == "reports.error.sign_off_early"
+    complete_and_verify(plant, assign(plant, rid))
+    assert status(plant, rid) == ReportStatus.CLOSING
+    with plant.session() as s, pytest.raises(NotAllowed):
+        service.sign_off(s, actor(plant, QUALITY), rid)
+    with plant.session() as s:
+        service.sign_off(s, actor(plant, ENVIRONMENT), rid)
+    with plant.session() as s, pytest.raises(ReportError) as caught:
+        service.sign_off(s, actor(plant, ENVIRONMENT), rid)
+    assert caught.value.key == "reports.error.already_signed"
+    assert status(plant, rid) == ReportStatus.CLOSING
+    with plant.session() as s:
+        service.sign_off(s, actor(plant, SAFETY), rid)
+    assert status(plant, rid) == ReportStatus.CLOSED
+
+
+def test_stale_presses_change_nothing(plant):
+    rid = file(plant).report.id
+    with plant.session() as s:
+        service.acknowledge(s, actor(plant, SUPERVISOR), rid)
+    with plant.session() as s, pytest.raises(ReportError) as caught:
+        service.acknowledge(s, actor(plant, SAFETY), rid)
+    assert caught.value.key == "reports.error.already_acknowledged"
+    aid = assign(plant, rid)
+    with plant.session() as s, pytest.raises(ReportError) as caught:
+        service.reject(s, actor(plant, SUPERVISOR), rid, "not_an_issue", None, None)
+    assert caught.value.key == "reports.error.has_actions"
+    complete_and_verify(plant, aid)
+    with plant.session() as s, pytest.raises(ReportError) as caught:
+        corrective.verify_action(s, actor(plant, SUPERVISOR), aid)
+    assert caught.value.key == "reports.error.closed"
+    with plant.session() as s:
+        kinds = [e.kind for e in s.scalars(select(ReportEvent).where(ReportEvent.report_id == rid))]
+    assert kinds == ["filed", "acknowledged", "action_assigned", "action_done", "action_verified", "closed"]
+
+
+def test_a_duplicate_must_name_another_existing_report(plant):
+    first = file(plant).report
+    rid = file(plant).report.id
+    with plant.session() as s, pytest.raises(InvalidInput):
+        service.reject(s, actor(plant, SUPERVISOR), rid, "duplicate", "HZ-1999-0001", None)
+    with plant.session() as s:
+        service.reject(s, actor(plant, SUPERVISOR), rid, "duplicate", first.reference.lower(), "Same guard")
+    assert status(plant, rid) == ReportStatus.REJECTED
+
+
+def test_a_declined_action_leaves_the_report_open_for_another(plant):
+    rid = file(plant).report.id
+    aid = assign(plant, rid)
+    with plant.session() as s:
+        corrective.decline_action(s, actor(plant, WORKER), aid, "Needs a fitter")
+        assert s.get(Report, rid).actions[0].status == ActionStatus.DECLINED
+    assert status(plant, rid) == ReportStatus.ACTION
+    complete_and_verify(plant, assign(plant, rid, owner=SAFETY), owner=SAFETY)
+    assert status(plant, rid) == ReportStatus.CLOSED
+
+
+def test_the_timeline_is_append_only(plant):
+    rid = file(plant).report.id
+    with pytest.raises(ValueError):
+        with plant.session() as s:
+            s.scalars(select(ReportEvent).where(ReportEvent.report_id == rid)).first().kind = "edited"
