@@ -144,6 +144,7 @@ def action_card(session: Session, action: CorrectiveAction, reader: Reader) -> d
 
 def verify_card(session: Session, action: CorrectiveAction, reader: Reader) -> dict[str, Any]:
     return render("verify_card", reader, action_id=action.id, subject=action_subject(action),
+                  awaiting=action.status == ActionStatus.DONE, status=action.status.value,
                   owner=mention_of(session, action.owner_id), description=action.description,
                   note=action.evidence_note, files=file_links(action.evidence_files),
                   channel=safe(mrkdwn.channel(action.report.channel_id)))

@@ -100,6 +100,7 @@ def verify_action(session: Session, actor: Actor, action_id: int) -> CorrectiveA
     entry = timeline.record(session, action.report, actor, "action_verified", action=action)
     notify.step(session, action.report, entry)
     notify.action_changed(session, action)
+    notify.verification_settled(session, action)
     service.close_if_complete(session, action.report)
     return action
 
@@ -113,5 +114,6 @@ def reopen_action(session: Session, actor: Actor, action_id: int, reason: str) -
     action.status, action.done_at = ActionStatus.OPEN, None
     entry = timeline.record(session, action.report, actor, "action_reopened", action=action, reason=reason.strip())
     notify.step(session, action.report, entry)
+    notify.verification_settled(session, action)
     notify.action_card(session, action, entry)
     return action

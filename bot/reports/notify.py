@@ -6,7 +6,7 @@ reader's own. The anonymous reporter is never addressed here: they follow with t
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn, outbox
@@ -106,18 +106,28 @@ def action_card(session: Session, action: CorrectiveAction, entry: ReportEvent) 
                 cards.action_card(session, action, reader_of(session, owner)))
 
 
-def action_changed(session: Session, action: CorrectiveAction) -> None:
-    """Refresh the owner's latest action card, so its buttons match the action's state."""
-    latest = session.scalar(select(OutboxMessage.key).where(OutboxMessage.key.like(f"action:{action.id}:card:%"),
+def _refresh_latest(session: Session, prefix: str, person_id: int, render_card) -> None:
+    """Update the newest DM card whose outbox key starts with ``prefix``, so its buttons match the state."""
+    latest = session.scalar(select(OutboxMessage.key).where(OutboxMessage.key.like(f"{prefix}%"),
                                                             OutboxMessage.operation == "post")
                             .order_by(OutboxMessage.id.desc()).limit(1))
-    owner = session.get(Person, action.owner_id)
-    if latest is None or owner is None:
+    person = session.get(Person, person_id)
+    if latest is None or person is None:
         return
-    newest_entry = session.scalar(select(ReportEvent.id).where(ReportEvent.action_id == action.id)
-                                  .order_by(ReportEvent.id.desc()).limit(1))
-    outbox.update(session, f"{latest}:update:{newest_entry}", latest,
-                  cards.action_card(session, action, reader_of(session, owner)))
+    newest = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.target_key == latest))
+    outbox.update(session, f"{latest}:update:{newest + 1}", latest, render_card(reader_of(session, person)))
+
+
+def action_changed(session: Session, action: CorrectiveAction) -> None:
+    """Refresh the owner's latest action card."""
+    _refresh_latest(session, f"action:{action.id}:card:", action.owner_id,
+                    lambda reader: cards.action_card(session, action, reader))
+
+
+def verification_settled(session: Session, action: CorrectiveAction) -> None:
+    """The verifier decided: their DM card shows the outcome instead of the buttons."""
+    _refresh_latest(session, f"action:{action.id}:verify:", action.verifier_id,
+                    lambda reader: cards.verify_card(session, action, reader))
 
 
 def verify_card(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:

@@ -242,21 +242,23 @@ class SlackDriver:
         view: Mapping[str, Any] | None = None,
         block_id: str | None = None,
         selected_option: Any = None,
+        as_seen: bool = False,
     ) -> Response:
         """Use the element ``action_id`` of a message or a view (a ``block_actions`` payload).
 
         ``value`` overrides a button's value or is the input for other elements (as in
         ``submit``); ``selected_option`` is an option value or object for selects and overflows.
-        The latest version of the message or view is sent, as the user sees it.
+        The latest version of the message or view is sent, as the user sees it; with ``as_seen``
+        the copy given is sent instead, like a client that has not caught up with an update yet.
         """
         if message is not None and view is None:
             channel = channel_id or str(message.get("channel") or "")
             if not channel:
                 raise ValueError("press() needs channel_id= for a message without a channel")
-            current = self.emulator.message(channel, str(message["ts"])) or dict(message)
+            current = (None if as_seen else self.emulator.message(channel, str(message["ts"]))) or dict(message)
             target = self._message_target(user_id, current, channel)
         elif view is not None and message is None:
-            current = self.emulator.view(str(view["id"])) or dict(view)
+            current = (None if as_seen else self.emulator.view(str(view["id"]))) or dict(view)
             target = {"container": {"type": "view", "view_id": current["id"]}, "view": current}
         else:
             raise ValueError("press() needs exactly one of message= or view=")
@@ -279,6 +281,8 @@ class SlackDriver:
         action_id: str | None = None,
         text: str | None = None,
         value: str | None = None,
+        *,
+        as_seen: bool = False,
     ) -> Response:
         """Press the first button of a message or view matching action_id, visible text and value."""
         blocks = message_or_view.get("blocks") or []
@@ -286,7 +290,8 @@ class SlackDriver:
             if element.get("type") == "button" and _button_matches(element, action_id, text, value):
                 where = {"view": message_or_view} if _is_view(message_or_view) else {"message": message_or_view}
                 return self.press(
-                    user_id, element["action_id"], element.get("value"), block_id=block["block_id"], **where
+                    user_id, element["action_id"], element.get("value"), block_id=block["block_id"],
+                    as_seen=as_seen, **where
                 )
         available = ", ".join(
             f"{e.get('action_id')} {(e.get('text') or {}).get('text')!r} value={e.get('value')!r}"
