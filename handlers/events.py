@@ -5,7 +5,9 @@ import logging
 
 from slack_bolt import App, BoltContext
 
+from bot import outbox
 from bot.home import home_view
+from bot.i18n import text
 from bot.runtime import Runtime
 from handlers.reports.events import report_from_dm
 
@@ -29,9 +31,14 @@ def register(app: App, runtime: Runtime) -> None:
     def direct_message(event: dict, context: BoltContext) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or "actor" not in context:
             return
+        actor = context["actor"]
         for handler in DM_HANDLERS:
-            if handler(runtime, context["actor"], event):
+            if handler(runtime, actor, event):
                 return
+        # Words we could not read as anything: say what we can do rather than stay silent.
+        with runtime.db.session() as s:
+            outbox.post(s, f"dm:unread:{event.get('channel')}:{event.get('ts')}", actor.slack_user_id,
+                        {"text": text(actor.reader, "help.dm_fallback")})
 
 
 def refresh_home(runtime: Runtime, actor) -> None:

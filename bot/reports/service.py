@@ -20,7 +20,7 @@ from bot import clock
 from bot.i18n import zone
 from bot.org import people
 from bot.org.people import Actor
-from bot.reports import closure, notify, permissions, references, risk, timeline
+from bot.reports import closure, kinds, notify, permissions, references, risk, timeline
 from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.kinds import ANONYMOUS_KINDS, DEFAULT_STANDARDS
 from storage.models import (
@@ -62,6 +62,13 @@ class Filed:
     report: Report
     follow_code: str | None  # shown once to an anonymous reporter, stored only as a hash
     already_filed: bool = False
+
+
+def guess(session: Session, words: str) -> kinds.Guess:
+    """Kind, standards and location guessed from a person's own words, in English or Chinese."""
+    places = [kinds.Place(loc.id, kinds.place_names(loc.code, loc.name_en, loc.name_zh))
+              for loc in session.scalars(select(Location))]
+    return kinds.guess(words, places)
 
 
 def check_draft(draft: ReportDraft) -> dict[str, str]:

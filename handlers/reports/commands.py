@@ -39,7 +39,14 @@ def register(app: App, runtime: Runtime) -> None:
             ack()
             kind, used = kinds.kind_from_command(words)
             description = raw.split(None, used)[used] if used and len(words) > used else ("" if used else raw)
-            open_report_form(runtime, actor, command["trigger_id"], ReportDraft(kind=kind, description=description))
+            draft = ReportDraft(kind=kind, description=description)
+            if description:  # "/report oil leaking under press 3": guess what the words say, to confirm in the form
+                with runtime.db.session() as s:
+                    guessed = service.guess(s, description)
+                draft.kind = draft.kind or guessed.kind
+                draft.location_id = guessed.location_id
+                draft.standards = list(guessed.standards) if guessed.kind == draft.kind else []
+            open_report_form(runtime, actor, command["trigger_id"], draft)
             return
         ack()
         respond(**answer, response_type="ephemeral")

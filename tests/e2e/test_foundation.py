@@ -228,3 +228,13 @@ def test_a_failed_organisation_load_changes_nothing(harness, tmp_path):
         assert any("line" in p and "department code 'Painting Shop'" in p for p in error.problems)
     with harness.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 6
+
+
+def test_a_direct_message_triad_cannot_read_gets_a_helpful_answer(harness):
+    harness.driver.dm("U0ZHANG", "你好")
+    answer = harness.emulator.wait_for(lambda: [m for m in harness.emulator.dm_messages("U0ZHANG")
+                                                if m.get("user") != "U0ZHANG"])
+    assert "报告" in answer[-1]["text"]
+    harness.driver.dm("U0LI", "hello")
+    answer = harness.emulator.wait_for(lambda: [m for m in harness.emulator.dm_messages("U0LI") if m.get("user") != "U0LI"])
+    assert "/triad help" in answer[-1]["text"]
