@@ -106,8 +106,8 @@ def slack_date(dt: datetime, reader: Reader) -> Markup:
 
 
 def _make_env(finalize) -> Environment:
-    env = Environment(finalize=finalize, undefined=StrictUndefined, autoescape=False,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    # No trim_blocks here: in a text, the newline after {% endif %} is part of what the reader sees.
+    env = Environment(finalize=finalize, undefined=StrictUndefined, autoescape=False)
     env.filters["when"] = pass_context(lambda ctx, dt: when(dt, ctx["_reader"]))
     env.filters["day"] = pass_context(lambda ctx, dt: day(dt, ctx["_reader"]))
     env.filters["slackdate"] = pass_context(lambda ctx, dt: slack_date(dt, ctx["_reader"]))

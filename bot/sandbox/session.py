@@ -1,0 +1,297 @@
+"""One console session: who you are in the emulated Slack, what you see, and what each line does.
+
+``Session.run(line)`` carries out one line as the person at the keyboard would in Slack (through
+the driver, so the real app answers; the commands are in ``bot.sandbox.commands``), waits for the
+app to settle, and shows what the current user can now see. Every word comes from
+``prompts/<lang>/sandbox.yml``, in the current user's language.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, TextIO
+
+from bot.i18n import Reader, language_for_locale, when
+from bot.sandbox import commands, demo, forms, live, render
+from bot.sandbox.commands import Problem
+from bot.sandbox.driver import Response
+from bot.sandbox.harness import Harness
+
+START_USER, START_CHANNEL = "zhao", "C0STAMP"
+
+
+class Session:
+    """The person at the keyboard: which demo user they are, where they are, and what is on their screen."""
+
+    def __init__(self, harness: Harness, out: TextIO, *, colour: bool = False, width: int = 100) -> None:
+        self.harness, self.emulator, self.driver = harness, harness.emulator, harness.driver
+        self.out, self.colour, self.width = out, colour, width
+        self.user = next(u for u in demo.USERS if u.handle == START_USER)
+        self.channel = START_CHANNEL
+        self.locales = {u.slack_id: u.locale for u in demo.USERS}
+        self.inbox = live.Inbox(self.emulator)
+        self.controls: dict[int, render.Control] = {}  # what `press <n>` means
+        self.listed: dict[int, dict[str, Any]] = {}  # what `thread <n>` and `shortcut … on <n>` mean
+        self.values: dict[str, dict[str, Any]] = {}  # view id -> block_id -> value typed into a modal
+        self.errors: dict[str, dict[str, str]] = {}  # view id -> block_id -> the app's error
+        self.read: dict[tuple[str, str], str] = {}  # (user, channel) -> ts of the last message seen
+        self.outage = False
+        self._start_line()
+
+    def _start_line(self) -> None:
+        """What a line starts from: nothing shown yet, the modal as it is."""
+        self.screen = render.Numbering()  # the numbers of the surfaces this line shows
+        self.modal_numbering: render.Numbering | None = None
+        self.modal_before = self.modal_key()
+        self.home_requested = False
+        self.pressed: tuple[str, str] | None = None  # (channel, ts) of the message this line pressed on
+
+    def become(self, user: demo.DemoUser) -> None:
+        """Act as another demo user: nothing on the screen is theirs to press yet."""
+        self.user, self.controls, self.listed = user, {}, {}
+        self.modal_before = self.modal_key()
+        if self.emulator.dm_user(self.channel):  # in a DM: now the new person's own
+            self.channel = self.emulator.dm_channel(self.me)
+
+    # -- who reads, and how ------------------------------------------------------------------------
+
+    @property
+    def me(self) -> str:
+        return self.user.slack_id
+
+    @property
+    def reader(self) -> Reader:
+        locale = self.locales[self.me]
+        return Reader(language_for_locale(locale), self.user.tz, locale)
+
+    def context(self, width: int | None = None) -> render.Context:
+        return render.Context(self.reader, self.names(), demo.CHANNELS, self.me, self.colour, width or self.width)
+
+    def names(self) -> dict[str, str]:
+        chinese = self.reader.lang == "zh"
+        names = {u.slack_id: u.name_zh if chinese else u.name_en for u in demo.USERS}
+        names[self.emulator.bot_user_id] = "Triad"
+        return names
+
+    def directory(self) -> forms.Directory:
+        return forms.Directory({u.handle: u.slack_id for u in demo.USERS}, self.names(), demo.CHANNELS, self.user.tz)
+
+    def prompt(self) -> tuple[str, str]:
+        """Who and where: ``("zhang", "#stamping")``."""
+        where = "dm" if self.emulator.dm_user(self.channel) else "#" + demo.CHANNELS[self.channel]
+        return self.user.handle, where
+
+    # -- output ------------------------------------------------------------------------------------
+
+    def word(self, key: str, **values: Any) -> str:
+        """A console text in the current user's language, its `commands` and *bold* styled."""
+        return self.context().word(key, **values)
+
+    def say(self, key: str, *styles: str, **values: Any) -> None:
+        self.emit([self.style(line, *styles) for line in self.word(key, **values).split("\n")])
+
+    def emit(self, lines: list[str], indent: int = 0) -> None:
+        for line in render.wrap(lines, self.width - indent):
+            self.out.write((" " * indent + line).rstrip() + "\n")
+        self.out.flush()
+
+    def style(self, text: str, *names: str) -> str:
+        return self.context().style(text, *names)
+
+    # -- running one line --------------------------------------------------------------------------
+
+    def run(self, line: str) -> bool:
+        """Carry out one command line; False when it could not be (the reason is printed)."""
+        self._start_line()
+        calls_before = len(self.emulator.calls)
+        ok = True
+        try:
+            handler, argument, acts = self._parse(line.strip())
+            handler(self, argument)
+            if acts:
+                self.catch_up()
+        except (Problem, forms.FieldError) as problem:
+            self.say(f"error.{problem.key}", "red", **problem.values)
+            ok = False
+        self.show_changes()
+        failed = sum(1 for call in self.emulator.calls[calls_before:] if call.fault)
+        if failed:
+            self.say("slack_failed", "yellow", count=failed)
+        self._forget_closed_modals()
+        numbering = self.modal_numbering or self.screen
+        if numbering.controls:
+            self.controls = numbering.controls
+        return ok
+
+    def _parse(self, line: str) -> tuple[Callable[[Session, str], None], str, bool]:
+        """The command, its argument, and whether it acts on the app (then the console waits for it)."""
+        if line.startswith("/"):
+            return commands.slash_command, line, True
+        if line.startswith("#"):
+            return commands.open_channel, line[1:], False
+        if re.fullmatch(r"\d+\s*=.*", line, re.S):
+            return commands.set_field, line, True
+        if re.fullmatch(r"\d+(\s+.*)?", line, re.S):
+            return commands.press, line, True
+        word, _, argument = line.partition(" ")
+        entry = commands.COMMANDS.get(word.lower())
+        if entry is None:
+            close = difflib.get_close_matches(word.lower(), commands.COMMANDS, n=1)
+            raise Problem("unknown_command", word=word, suggestion=close[0] if close else "")
+        handler, acts = entry
+        return handler, argument.strip(), acts
+
+    def catch_up(self) -> None:
+        """Let the app finish (acks are done; lazy work and the outbox may still run), then show it."""
+        live.settle(self.harness, self.inbox)
+        self.show_changes()
+
+    # -- what the user sees ------------------------------------------------------------------------
+
+    def unread_counts(self) -> list[tuple[str, int]]:
+        """Each channel, then the DM, with how many messages others wrote since the user last looked."""
+        counts = []
+        for channel in [*demo.CHANNELS, self.emulator.dm_channel(self.me)]:
+            seen = live.ts_order(self.read.get((self.me, channel), "0"))
+            counts.append((channel, sum(1 for m in self.emulator.messages(channel)
+                                        if live.ts_order(m["ts"]) > seen and m.get("user") != self.me)))
+        return counts
+
+    def mark_read(self, channel: str, ts: str) -> None:
+        seen = self.read.get((self.me, channel), "0")
+        self.read[(self.me, channel)] = max(ts, seen, key=live.ts_order)
+
+    def channel_name(self, channel: str) -> str:
+        return "#" + demo.CHANNELS[channel] if channel in demo.CHANNELS else self.word("dm_with_triad")
+
+    def list_messages(self, messages: list[dict[str, Any]], *, thread_hint: bool) -> None:
+        """Messages numbered from 1 (for `thread` and `shortcut … on`), their elements numbered on the screen."""
+        self.listed = {}
+        for number, message in enumerate(messages, 1):
+            self.listed[number] = message
+            edited = self.style(" " + self.word("edited"), "dim") if message.get("edited") else ""
+            self.emit([f"{self.style(f'{number:>2}', 'bold')}  {self.style(self._author(message), 'bold')}"
+                       f"{self.style(' · ' + self._posted_at(message), 'dim')}{edited}"])
+            self.emit(render.message_body(message, self.context(self.width - 4), self.screen), indent=4)
+            if thread_hint and message.get("reply_count"):
+                self.emit([self.style(self.word("replies_hint", count=message["reply_count"], number=number), "dim")],
+                          indent=4)
+
+    def _author(self, message: dict[str, Any]) -> str:
+        author = str(message.get("user"))
+        return self.names().get(author) or str((self.emulator.user(author) or {}).get("real_name") or author)
+
+    def _posted_at(self, message: dict[str, Any]) -> str:
+        moment = self.inbox.posted_at.get((message["channel"], message["ts"]))
+        return when(moment or datetime.fromtimestamp(float(message["ts"]), timezone.utc), self.reader)
+
+    def answered(self, response: Response) -> None:
+        """Slack's side of the app's HTTP answer: an error, a slow answer, or a message in the ack."""
+        if response.status != 200:
+            raise Problem("app_failed", status=response.status)
+        if response.elapsed > 3:
+            self.say("slow_answer", "yellow", seconds=f"{response.elapsed:.1f}")
+        answer = response.json or {}
+        if (answer.get("text") or answer.get("blocks")) and "response_action" not in answer:
+            self._show_ephemeral({**answer, "channel": self.channel}, numbering=render.Numbering())
+
+    def show_modal(self, view: dict[str, Any]) -> None:
+        directory = self.directory()
+        shown = {}
+        for block in view.get("blocks") or []:
+            value = self.values.get(view["id"], {}).get(block.get("block_id"))
+            if block.get("type") == "input" and value is not None:
+                shown[block["block_id"]] = forms.describe(block["element"], value, directory)
+        self.modal_numbering = render.Numbering()
+        fields = render.Fields(shown, self.errors.get(view["id"], {}))
+        self.emit(render.modal(view, self.context(), self.modal_numbering, fields))
+        self.modal_before = self.modal_key()
+
+    def modal_key(self) -> tuple[str, str] | None:
+        view = self.emulator.open_modal(self.me)
+        return (view["id"], view["hash"]) if view else None
+
+    def _forget_closed_modals(self) -> None:
+        open_ids = {v["id"] for u in demo.USERS for v in self.emulator.modal_stack(u.slack_id)}
+        for kept in (self.values, self.errors):
+            for view_id in set(kept) - open_ids:
+                del kept[view_id]
+
+    # -- what appeared -----------------------------------------------------------------------------
+
+    def show_changes(self) -> int:
+        """Show what the current user can newly see; returns how many things were shown."""
+        changes, view_events = self.inbox.take()
+        shown = 0
+        if self.modal_before is not None and self.modal_key() is None:  # closed first: then what followed
+            self.modal_before = None
+            self.say("modal_closed", "dim")
+            shown += 1
+        others: Counter[str] = Counter()
+        for change in changes:
+            data = change.data
+            if change.kind == "ephemeral":
+                if data.get("recipient") == self.me and not change.deleted:
+                    self._show_ephemeral(data, updated=change.first == "updated")
+                    shown += 1
+                continue
+            if data.get("user") == self.me:
+                continue  # what they typed themselves
+            owner = self.emulator.dm_user(str(data["channel"]))
+            if owner == self.me and not change.deleted:
+                self._show_dm(data, updated=change.first == "updated")
+            elif owner is not None:  # someone else's DM: only that it came
+                if owner != self.me and change.first == "posted":
+                    others[owner] += 1
+                continue
+            elif (data["channel"], data["ts"]) == self.pressed and change.first == "updated" and not change.deleted:
+                self._show_updated(data)
+            else:
+                self._show_line(data, change)
+            shown += 1
+        names = self.names()
+        for user, count in others.items():
+            handle = next((u.handle for u in demo.USERS if u.slack_id == user), user)
+            self.say("others_dm", "dim", name=names.get(user, user), count=count, handle=handle)
+        if any(e.kind == "home_published" and e.user == self.me for e in view_events) and not self.home_requested:
+            self.say("home_updated", "dim")
+        return shown + self._show_modal_change()
+
+    def _show_modal_change(self) -> int:
+        view = self.emulator.open_modal(self.me)
+        if view is None or (view["id"], view["hash"]) == self.modal_before:
+            return 0
+        self.show_modal(view)
+        return 1
+
+    def _show_ephemeral(self, data: dict[str, Any], *, updated: bool = False,
+                        numbering: render.Numbering | None = None) -> None:
+        key = "ephemeral_updated" if updated else "ephemeral"
+        self.emit([self.style("👁 " + self.word(key, channel=self.channel_name(data["channel"])), "dim")])
+        self.emit(render.message_body(data, self.context(self.width - 2), numbering or self.screen), indent=2)
+
+    def _show_dm(self, data: dict[str, Any], *, updated: bool) -> None:
+        self.emit([self.style("✉ " + self.word("dm_updated" if updated else "dm_from_triad"), "bold", "magenta")])
+        self.emit(render.message_body(data, self.context(self.width - 2), self.screen), indent=2)
+        self.mark_read(data["channel"], data["ts"])
+
+    def _show_updated(self, data: dict[str, Any]) -> None:
+        self.emit([self.style("✎ " + self.word("message_updated", channel=self.channel_name(data["channel"])), "bold")])
+        self.emit(render.message_body(data, self.context(self.width - 2), self.screen), indent=2)
+
+    def _show_line(self, data: dict[str, Any], change: live.Change) -> None:
+        """A channel message on one line; one that mentions the current user stands out."""
+        ctx = self.context()
+        channel = self.channel_name(data["channel"])
+        in_thread = data.get("thread_ts") not in (None, data["ts"])
+        mark = {"updated": "✎ ", "deleted": "✗ "}.get("deleted" if change.deleted else change.first, "")
+        head = f"{self.style(channel, 'bold', 'blue')}{' ↳' if in_thread else ''}  {mark}{self._author(data)}: "
+        limit = self.width - render.display_width(head) - 4  # room for the bell
+        text = self.word("deleted") if change.deleted else render.preview(data, ctx, limit)
+        mentioned = f"<@{self.me}>" in str(data.get("text")) or f"<@{self.me}>" in str(data.get("blocks"))
+        line = head + text
+        self.emit([self.style("🔔 ", "yellow") + line if mentioned else "  " + line])
+
