@@ -82,16 +82,22 @@ def extend_action(session: Session, actor: Actor, action_id: int, new_due: date 
 
 def decline_action(session: Session, actor: Actor, action_id: int, reason: str) -> CorrectiveAction:
     action = _owner_step(session, actor, action_id, "cant_do")
-    if not reason.strip():
-        raise InvalidInput({"text": "reports.invalid.reason_missing"})
-    if len(reason) > service.LONG_TEXT_MAX:
-        raise InvalidInput({"text": "reports.invalid.text_long"})
+    reason = _reason(reason)
     action.status = ActionStatus.DECLINED
-    entry = timeline.record(session, action.report, actor, "action_declined", action=action, reason=reason.strip())
+    entry = timeline.record(session, action.report, actor, "action_declined", action=action, reason=reason)
     notify.step(session, action.report, entry)
     notify.action_changed(session, action)
     service.close_if_complete(session, action.report)
     return action
+
+
+def _reason(reason: str) -> str:
+    """A reason is required when an action is declined or reopened: the next person must know why."""
+    if not reason.strip():
+        raise InvalidInput({"text": "reports.invalid.reason_missing"})
+    if len(reason) > service.LONG_TEXT_MAX:
+        raise InvalidInput({"text": "reports.invalid.text_long"})
+    return reason.strip()
 
 
 def verify_action(session: Session, actor: Actor, action_id: int) -> CorrectiveAction:
@@ -107,12 +113,9 @@ def verify_action(session: Session, actor: Actor, action_id: int) -> CorrectiveA
 
 def reopen_action(session: Session, actor: Actor, action_id: int, reason: str) -> CorrectiveAction:
     action = check_may_verify(session, actor, action_id, "reopen")
-    if not reason.strip():
-        raise InvalidInput({"text": "reports.invalid.reason_missing"})
-    if len(reason) > service.LONG_TEXT_MAX:
-        raise InvalidInput({"text": "reports.invalid.text_long"})
+    reason = _reason(reason)
     action.status, action.done_at = ActionStatus.OPEN, None
-    entry = timeline.record(session, action.report, actor, "action_reopened", action=action, reason=reason.strip())
+    entry = timeline.record(session, action.report, actor, "action_reopened", action=action, reason=reason)
     notify.step(session, action.report, entry)
     notify.verification_settled(session, action)
     notify.action_card(session, action, entry)

@@ -29,15 +29,6 @@ SECRET = "sandbox-signing-secret"
 TOKEN = "xoxb-sandbox"
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The machine may have HTTP(S)_PROXY set; loopback must bypass it."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-
-
 class Recorded:
     """One request the stand-in app received."""
 

@@ -29,15 +29,6 @@ TOKEN = "xoxb-sandbox"
 FAST = FixedValueRetryIntervalCalculator(0.01)  # retry without slack_sdk's default back-off
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The machine may have HTTP(S)_PROXY set; loopback must bypass it."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-
-
 def make_emulator(**kwargs: Any) -> SlackEmulator:
     emulator = SlackEmulator(**kwargs)
     emulator.add_user("U1", "alice", "Alice Archer", locale="zh-CN", tz="Asia/Shanghai", tz_offset=28800)
