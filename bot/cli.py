@@ -131,6 +131,7 @@ def _serve_process(settings: Settings):
 
 def _socket_mode(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk import WebClient
 
     from bot import runtime as rt
     from bot.app import create_app
@@ -143,7 +144,9 @@ def _socket_mode(settings: Settings) -> int:
 
         Scheduler(runtime).start()
     log.info("Triad Socket Mode: connecting to Slack")
-    SocketModeHandler(app, settings.app_token).start()
+    # The connection is opened with a Web API call too: it must go to SLACK_API_URL like every other.
+    web_client = WebClient(base_url=runtime.gateway.client.base_url)
+    SocketModeHandler(app, settings.app_token, web_client=web_client).start()
     return 0
 
 

@@ -74,3 +74,18 @@ def test_start_up_stops_with_one_line_when_the_schema_is_behind(tmp_path):
                             timeout=60)
     assert result.returncode == 1
     assert "python -m bot db upgrade" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_socket_mode_opens_its_connection_through_slack_api_url(database_url, db, tmp_path):
+    """No real Slack here: the emulator refuses apps.connections.open, and the call must have reached it."""
+    emulator = SlackEmulator(bot_token="xoxb-socket").start()
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-socket", "SLACK_APP_TOKEN": "xapp-1-socket",
+           "SLACK_API_URL": emulator.api_url, "DATABASE_URL": database_url, "TRIAD_SCHEDULER": "off"}
+    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        emulator.wait_for(lambda: emulator.calls_to("apps.connections.open"), timeout=30)
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        emulator.stop()
