@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test sandbox bench clean
 
 run: $(STAMP)
-	$(BIN)/python -m bot
+	@$(BIN)/python -m bot
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -15,11 +15,13 @@ test: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/python -m bot sandbox
 
+# PYTHONWARNINGS: setuptools' notes about editable installs are for packagers, not for someone trying Triad.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Triad needs Python 3.11 or newer (PYTHON=python3.12 make ...)"; exit 1; }
+	@echo "Setting up Triad in $(VENV) (first run only)..."
+	@$(PYTHON) -m venv $(VENV)
+	@PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
