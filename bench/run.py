@@ -27,6 +27,7 @@ TARGETS = {
     "slash command answered (p95, ms)": 300,
     "App Home rendered (mean, ms)": 20,
     "help rendered (mean, ms)": 5,
+    "report submitted and filed (p95, ms)": 500,
     "outbox delivery (messages/s)": -100,  # negative: at least
     "resident memory after the run (MB)": 250,
 }
@@ -46,6 +47,17 @@ def main() -> int:
             latencies.append((time.perf_counter() - started) * 1000)
         results["slash command answered (p95, ms)"] = statistics.quantiles(latencies, n=20)[18]
 
+        latencies = []
+        for n in range(100):
+            assert harness.driver.slash("U0ZHANG", "/report", f"hazard guard missing on press {n}").status == 200
+            harness.emulator.wait_for(lambda: harness.emulator.open_modal("U0ZHANG"))
+            started = time.perf_counter()
+            response = harness.driver.submit("U0ZHANG", {})
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert response.status == 200 and not (response.json or {}).get("errors"), response.body
+        results["report submitted and filed (p95, ms)"] = statistics.quantiles(latencies, n=20)[18]
+        harness.deliver()
+
         with harness.db.session() as s:
             actor = people.actor_of(people.find(s, "U0ZHAO"), people.organisation(s))
             started = time.perf_counter()
@@ -64,7 +76,7 @@ def main() -> int:
         while harness.runtime.deliverer.deliver_due(limit=500):
             pass
         results["outbox delivery (messages/s)"] = 1000 / (time.perf_counter() - started)
-        assert len(harness.emulator.messages("C0STAMP")) == 1000
+        assert len([m for m in harness.emulator.messages("C0STAMP") if m["text"].startswith("message ")]) == 1000
         results["resident memory after the run (MB)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     finally:
         harness.stop()
