@@ -158,7 +158,9 @@ def hash_follow_code(code: str) -> str:
 # --- finding ---------------------------------------------------------------------------------------
 
 def get(session: Session, report_id: int | None) -> Report:
-    report = session.get(Report, report_id) if isinstance(report_id, int) else None
+    """The report, locked for this unit of work: two people pressing at once take turns (PostgreSQL;
+    SQLite's BEGIN IMMEDIATE already serialises writers), so each sees the other's change."""
+    report = session.get(Report, report_id, with_for_update=True) if isinstance(report_id, int) else None
     if report is None:
         raise ReportError("reports.error.unknown", reference=str(report_id))
     return report
@@ -182,6 +184,8 @@ def get_action(session: Session, action_id: int | None) -> CorrectiveAction:
     action = session.get(CorrectiveAction, action_id) if isinstance(action_id, int) else None
     if action is None:
         raise ReportError("reports.error.unknown_action")
+    get(session, action.report_id)  # closing depends on every action of the report: lock it too
+    session.refresh(action)
     return action
 
 

@@ -336,3 +336,18 @@ def test_shortcuts_and_app_home_open_the_form(harness):
     home = h.emulator.wait_for(lambda: h.emulator.home(WORKER))
     h.driver.press_button(WORKER, home, action_id="home_report")
     assert modal(h, WORKER)["title"]["text"] == "上报问题"
+
+
+def test_two_people_acknowledging_at_once_record_it_once(harness):
+    from concurrent.futures import ThreadPoolExecutor
+
+    h = harness
+    file_report(h)
+    report = card(h)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda who: h.driver.press_button(who, report, action_id="report_acknowledge"), [SUPERVISOR, SAFETY]))
+    from storage.models import ReportEvent
+
+    with h.db.session() as s:
+        acknowledged = s.scalar(select(func.count()).select_from(ReportEvent).where(ReportEvent.kind == "acknowledged"))
+    assert acknowledged == 1
