@@ -67,8 +67,8 @@ def status_line(session: Session, report: Report, reader: Reader) -> Markup:
     live = [a for a in report.actions if a.status != ActionStatus.DECLINED]
     verified = sum(a.status == ActionStatus.VERIFIED for a in live)
     missing = ", ".join(
-        plain(reader, "reports.gap.root_cause") if gap == "root_cause"
-        else plain(reader, "reports.gap.sign_off", standard=plain(reader, f"common.standard_short.{standard.value}"))
+        plain(reader, f"reports.gap.{gap}",
+              standard=plain(reader, f"common.standard_short.{standard.value}") if standard else "")
         for gap, standard in closure.gaps(report))
     line = text(reader, f"reports.status.{report.status.value}", verified=verified, actions=len(live),
                 missing=missing, rejection=plain(reader, f"reports.rejection.{report.rejection}") if report.rejection else "",

@@ -47,10 +47,10 @@ def file(db, who: str = WORKER, *, kind: ReportKind = ReportKind.HAZARD, source:
 
 
 def assign(db, report_id: int, *, by: str = SUPERVISOR, owner: str = WORKER, verifier: str | None = None,
-           days: int = 7) -> int:
+           days: int = 7, type: ActionType = ActionType.CORRECTIVE) -> int:
     assigner = actor(db, by)
     with db.session() as s:
-        draft = ActionDraft(type=ActionType.CORRECTIVE, owner_slack_id=owner, verifier_slack_id=verifier,
+        draft = ActionDraft(type=type, owner_slack_id=owner, verifier_slack_id=verifier,
                             due_on=service.today(s) + timedelta(days=days), description="Refit the guard")
         return service.assign_action(s, assigner, report_id, draft).id
 

@@ -10,6 +10,7 @@ from bot import clock
 from bot.reports import corrective, references, service
 from bot.reports.errors import InvalidInput, NotAllowed, ReportError
 from storage.models import (
+    ActionType,
     ActionStatus, AuditEntry, Base, OutboxMessage, Report, ReportEvent, ReportKind, ReportStatus, Standard,
 )
 from tests.unit.reports_world import (
@@ -223,6 +224,18 @@ def test_a_high_risk_waits_for_its_root_cause(plant):
     assert status(plant, rid) == ReportStatus.CLOSING
     with plant.session() as s:
         service.record_root_cause(s, actor(plant, SUPERVISOR), rid, ["guard removed", "no interlock"], "No interlock")
+    assert status(plant, rid) == ReportStatus.CLOSED
+
+
+def test_a_high_risk_is_not_closed_on_containment_alone(plant):
+    """Find, fix, improve: where the cause must be known, an action must also remove it."""
+    rid = file(plant).report.id
+    with plant.session() as s:
+        service.assess_risk(s, actor(plant, SUPERVISOR), rid, 4, 4)
+        service.record_root_cause(s, actor(plant, SUPERVISOR), rid, ["guard removed"], "No interlock")
+    complete_and_verify(plant, assign(plant, rid, type=ActionType.CONTAINMENT))
+    assert status(plant, rid) == ReportStatus.CLOSING
+    complete_and_verify(plant, assign(plant, rid, type=ActionType.PREVENTIVE))
     assert status(plant, rid) == ReportStatus.CLOSED
 
 
