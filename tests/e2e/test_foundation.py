@@ -128,7 +128,7 @@ def test_app_home_shows_a_start_page(harness):
 
     harness.driver.home_opened("U0ZHANG")
     home = harness.emulator.wait_for(lambda: harness.emulator.home("U0ZHANG"))
-    assert "你好" in json.dumps(home, ensure_ascii=False)
+    assert "您好" in json.dumps(home, ensure_ascii=False)
 
 
 # --- Slack retries and the outbox ----------------------------------------------------------------
