@@ -20,6 +20,7 @@ from bot import clock, outbox
 from bot.i18n import plain, when
 from bot.org import people
 from bot.sandbox import demo, forms, live, render
+from bot.sandbox.emulator import interactive_elements
 
 if TYPE_CHECKING:
     from bot.sandbox.session import Session
@@ -35,7 +36,7 @@ HELP = (("people", ("who", "as", "lang")),
         ("talk", ("slash", "dm", "say", "shortcut")),
         ("act", ("press", "set", "submit", "cancel", "modal")),
         ("time", ("wait", "time", "outage", "outbox")),
-        ("end", ("help", "quit")))
+        ("end", ("code", "clear", "help", "quit")))
 
 
 class Problem(Exception):
@@ -87,7 +88,8 @@ def act_as(session: Session, argument: str) -> None:
     about = session.user.about_zh if session.reader.lang == "zh" else session.user.about_en
     session.say("now_acting", name=session.names()[session.me], handle=session.user.handle, about=about,
                 language=plain(session.reader, f"common.language.{session.reader.lang}"))
-    unread = [f"{session.channel_name(c)} {n}" for c, n in session.unread_counts() if n]
+    unread = [f"{session.channel_name(c)} {session.word('unread', count=n, replies=r)}"
+              for c, n, r in session.unread_counts() if n or r]
     if unread:
         session.say("unread_summary", "dim", channels=", ".join(unread))
     if session.emulator.open_modal(session.me):
@@ -124,11 +126,16 @@ def switch_language(session: Session, argument: str) -> None:
 # -- looking at Slack ------------------------------------------------------------------------------
 
 def list_channels(session: Session, argument: str) -> None:
-    for channel, count in session.unread_counts():
-        name = session.channel_name(channel)
-        here = session.style("  ← " + session.word("you_are_here"), "green") if channel == session.channel else ""
-        new = session.style(f"{session.word('unread', count=count):>12}", "bold", "yellow") if count else " " * 12
-        session.emit([f"  {name.ljust(16)}{new}{here}"])
+    counts = [(channel, session.word("unread", count=n, replies=r) if n or r else "")
+              for channel, n, r in session.unread_counts()]
+    names = {channel: session.channel_name(channel) for channel, _ in counts}
+    name_width = max(render.display_width(name) for name in names.values()) + 2
+    new_width = max(render.display_width(new) for _, new in counts) + 2
+    for channel, new in counts:
+        here = session.style("← " + session.word("you_are_here"), "green") if channel == session.channel else ""
+        pad = " " * (new_width - render.display_width(new))
+        session.emit([f"  {names[channel]}{' ' * (name_width - render.display_width(names[channel]))}"
+                      f"{session.style(new, 'bold', 'yellow')}{pad}{here}".rstrip()])
 
 
 def open_channel(session: Session, argument: str) -> None:
@@ -157,8 +164,7 @@ def _show_conversation(session: Session, channel: str, title: str) -> None:
     if not top:
         session.say("channel_empty", "dim")
     session.list_messages(shown, thread_hint=True)
-    if everything:
-        session.mark_read(channel, max((m["ts"] for m in everything), key=live.ts_order))
+    session.mark_read(everything)
 
 
 def open_thread(session: Session, argument: str) -> None:
@@ -167,12 +173,26 @@ def open_thread(session: Session, argument: str) -> None:
     title = session.style(session.word("thread_in", channel=session.channel_name(parent["channel"])), "bold")
     session.emit([title + session.style(" · " + session.word("reply_count", count=len(messages) - 1), "dim")])
     session.list_messages(messages, thread_hint=False)
+    session.mark_read(messages)
 
 
 def _listed_message(session: Session, argument: str) -> dict[str, Any]:
-    if not argument.strip().isdigit() or int(argument) not in session.listed:
-        raise Problem("no_such_message", typed=argument)
-    return session.listed[int(argument)]
+    """A message of the last listing by its number, or by words only it contains (``thread Near miss``)."""
+    typed = argument.strip()
+    if typed.isdigit() and int(typed) in session.listed:
+        return session.listed[int(typed)]
+
+    def words(message: dict[str, Any]) -> str:
+        shown = render.message_body(message, session.context(), render.Numbering())
+        return "\n".join([str(message.get("text") or ""), *shown]).casefold()
+
+    found = [] if not typed or typed.isdigit() else \
+        [n for n, message in session.listed.items() if typed.casefold() in words(message)]
+    if len(found) > 1:
+        raise Problem("ambiguous_message", typed=typed, numbers=", ".join(map(str, found)))
+    if not found:
+        raise Problem("no_such_message", typed=typed)
+    return session.listed[found[0]]
 
 
 def open_home(session: Session, argument: str) -> None:
@@ -260,7 +280,8 @@ def press(session: Session, argument: str) -> None:
     if item.get("confirm"):
         confirm = item["confirm"]
         session.say("confirmed", "dim", title=render.text_object(confirm.get("title"), session.context()),
-                    text=render.text_object(confirm.get("text"), session.context()))
+                    text=render.text_object(confirm.get("text"), session.context()),
+                    ok=render.text_object(confirm.get("confirm"), session.context()))
     if item.get("url"):
         session.say("opens_url", "dim", url=item["url"])
     where = {"view": source} if source.get("type") in ("modal", "home") else {"message": source}
@@ -271,15 +292,32 @@ def press(session: Session, argument: str) -> None:
 
 
 def _button_labelled(session: Session, label: str) -> render.Control:
-    """A button on the screen by its text (``press Help``): replays keep working when numbers move."""
+    """A button on the screen by its text (``press Help``): replays keep working when numbers move.
+
+    Buttons that have since gone from their message (it was updated) do not count, as in Slack.
+    """
     wanted = label.strip().casefold()
-    buttons = [c for c in session.controls.values() if c.element.get("type") == "button"]
-    texts = {c.number: str((c.element.get("text") or {}).get("text") or "").casefold() for c in buttons}
+    buttons = [c for c in session.controls.values() if c.element.get("type") == "button" and _still_there(session, c)]
+    texts = {c.number: render.text_object(c.element.get("text"), session.context()).casefold() for c in buttons}
     found = [c for c in buttons if texts[c.number] == wanted] or \
             [c for c in buttons if wanted and texts[c.number].startswith(wanted)]
-    if len(found) != 1:
+    if len(found) > 1:
+        raise Problem("ambiguous_element", typed=label.strip(), numbers=", ".join(f"[{c.number}]" for c in found))
+    if not found:
         raise Problem("no_such_element", typed=label.strip() or "?")
     return found[0]
+
+
+def _still_there(session: Session, control: render.Control) -> bool:
+    """Whether a message's button is still on the message as it is now (views are always current)."""
+    source = control.source
+    if not source.get("ts") or source.get("type") in ("modal", "home"):
+        return True
+    current = session.emulator.message(str(source.get("channel")), str(source["ts"]))
+    if current is None:
+        return False
+    wanted = (control.element.get("action_id"), control.element.get("value"))
+    return any((e.get("action_id"), e.get("value")) == wanted for _, e in interactive_elements(current.get("blocks")))
 
 
 def _open_modal(session: Session) -> dict[str, Any]:
@@ -296,27 +334,46 @@ def _modal_fields(session: Session, view: dict[str, Any]) -> dict[int, render.Co
 
 
 def set_field(session: Session, argument: str) -> None:
-    match = re.fullmatch(r"(\d+)\s*=?\s*(.*)", argument.strip(), re.S)
+    """``3 = oil leak``, ``set 3 oil leak`` or ``set Owner = zhang`` (a field by the start of its label)."""
+    match = re.fullmatch(r"(\d+)\s*=?\s*(.*)", argument.strip(), re.S) or \
+        re.fullmatch(r"([^=]*?\S)\s*=\s*(.*)", argument.strip(), re.S)
     if match is None:
         raise Problem("set_usage")
     view = _open_modal(session)
-    control = _modal_fields(session, view).get(int(match.group(1)))
-    if control is None or control.block.get("type") != "input":
-        raise Problem("no_such_field", typed=match.group(1))
-    block_id, typed = control.block["block_id"], match.group(2).strip()
+    control = _field_named(session, view, match.group(1))
+    block_id, typed, number = control.block["block_id"], match.group(2).strip(), str(control.number)
     values = session.values.setdefault(view["id"], {})
     label = render.text_object(control.block.get("label"), session.context())
     session.errors.get(view["id"], {}).pop(block_id, None)
     if not typed:
         values.pop(block_id, None)
-        session.say("field_cleared", number=match.group(1), label=label)
+        session.say("field_cleared", number=number, label=label)
         return
     values[block_id] = forms.parse(control.element, typed, session.directory(), partial(_upload, session))
     shown = render.emoji(forms.describe(control.element, values[block_id], session.directory())).replace("\n", " ⏎ ")
-    session.emit([f"✓ [{match.group(1)}] {session.style(label, 'bold')} ▸ {session.style(shown, 'green')}"])
+    session.emit([f"✓ [{number}] {session.style(label, 'bold')} ▸ {session.style(shown, 'green')}"])
     if control.block.get("dispatch_action"):  # Slack tells the app at once
         session.answered(session.driver.press(session.me, control.element["action_id"], values[block_id], view=view,
                                               block_id=block_id))
+
+
+def _field_named(session: Session, view: dict[str, Any], typed: str) -> render.Control:
+    """A field of the open form by its number, or by its label: whole, else its start, else a part of it."""
+    fields = {n: c for n, c in _modal_fields(session, view).items() if c.block.get("type") == "input"}
+    if typed.isdigit():
+        if int(typed) not in fields:
+            raise Problem("no_such_field", typed=typed)
+        return fields[int(typed)]
+    wanted = typed.strip().casefold()
+    labels = {n: render.text_object(c.block.get("label"), session.context()).casefold() for n, c in fields.items()}
+    found = [n for n, label in labels.items() if label == wanted] or \
+            [n for n, label in labels.items() if label.startswith(wanted)] or \
+            [n for n, label in labels.items() if wanted in label]
+    if len(found) > 1:
+        raise Problem("ambiguous_field", typed=typed.strip(), numbers=", ".join(f"[{n}]" for n in found))
+    if not found:
+        raise Problem("no_such_field", typed=typed.strip())
+    return fields[found[0]]
 
 
 def _upload(session: Session, name: str) -> dict[str, Any]:
@@ -386,7 +443,7 @@ def show_time(session: Session, argument: str) -> None:
 
 def _as_wait(delta: timedelta) -> str:
     """A duration as `wait` takes it: 2d3h15m."""
-    days, minutes = divmod(int(delta.total_seconds()) // 60, 24 * 60)
+    days, minutes = divmod(round(delta.total_seconds() / 60), 24 * 60)  # the seconds a replay takes do not count
     hours, minutes = divmod(minutes, 60)
     return "".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n)
 
@@ -409,6 +466,10 @@ def outage_mode(session: Session, argument: str) -> None:
         raise Problem("outage_usage")
 
 
+def clear_screen(session: Session, argument: str) -> None:
+    session.clear()
+
+
 def show_outbox(session: Session, argument: str) -> None:
     with session.harness.db.session() as s:
         pending, due = outbox.pending_count(s), outbox.next_due(s)
@@ -428,5 +489,6 @@ COMMANDS: dict[str, tuple[Callable[[Session, str], None], bool]] = {
     "dm": (write_dm, True), "say": (post_in_channel, True), "shortcut": (run_shortcut, True),
     "press": (press, True), "set": (set_field, True), "submit": (submit, True), "cancel": (cancel, True),
     "close": (cancel, True), "modal": (show_open_modal, False), "wait": (wait, True), "time": (show_time, False),
-    "outage": (outage_mode, True), "outbox": (show_outbox, False),
+    "outage": (outage_mode, True), "outbox": (show_outbox, False), "clear": (clear_screen, False),
+    "cls": (clear_screen, False),
 }

@@ -146,6 +146,7 @@ def _banner(session: Session) -> None:
     for key in ("try_help", "try_home", "try_zhang"):
         session.emit(["  " + session.word(f"banner.{key}")])
     session.say("banner.more")
+    session.say("banner.demos", "dim")
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import struct
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.i18n import zone
@@ -23,6 +23,10 @@ ONE_USER, MANY_USERS = frozenset({"users_select"}), frozenset({"multi_users_sele
 ONE_CHANNEL = frozenset({"conversations_select", "channels_select"})
 MANY_CHANNELS = frozenset({"multi_conversations_select", "multi_channels_select"})
 _LIST_SEPARATOR = re.compile(r"\s*[,，、]\s*")
+_SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")  # an emoji as Slack writes it: :large_yellow_circle:
+_LEADING_SYMBOLS = re.compile(r"^[^\w]+")
+_RELATIVE_DAY = re.compile(r"\+(\d{1,3})d")
+RELATIVE_DAYS = {"today": 0, "今天": 0, "tomorrow": 1, "明天": 1}  # and +3d: days from today
 
 
 class FieldError(ValueError):
@@ -41,6 +45,7 @@ class Directory:
     user_names: Mapping[str, str]  # user id -> name
     channels: Mapping[str, str]  # channel id -> name
     tz: str = "UTC"
+    today: date | None = None  # by the sandbox clock, in the person's zone: what `tomorrow` and `+3d` count from
 
 
 def parse(item: Mapping[str, Any], typed: str, directory: Directory, upload: Callable[[str], dict]) -> Any:
@@ -56,11 +61,11 @@ def parse(item: Mapping[str, Any], typed: str, directory: Directory, upload: Cal
     if kind in MANY_OPTIONS:
         return [_option(item, part) for part in _items(typed)]
     if kind == "datepicker":
-        return _date(typed).isoformat()
+        return _date(typed, directory.today).isoformat()
     if kind == "timepicker":
         return _time(typed).strftime("%H:%M")
     if kind == "datetimepicker":
-        return _datetime(typed, directory.tz)
+        return _datetime(typed, directory)
     if kind in ONE_USER:
         return _user(typed, directory)
     if kind in MANY_USERS:
@@ -140,25 +145,38 @@ def _number(item: Mapping[str, Any], typed: str) -> str:
 
 
 def _option(item: Mapping[str, Any], typed: str) -> str:
-    """An option by its number, its label or its value, or by the unique start of its label."""
+    """An option by its number, its label (with or without its emoji) or its value, or by the unique start of
+    its label."""
     pairs = option_pairs(item)
     if typed.isdigit() and 1 <= int(typed) <= len(pairs):
         return pairs[int(typed) - 1][1]
-    wanted = typed.casefold()
-    for label, value in pairs:
-        if wanted in (label.casefold(), value.casefold()):
+    wanted, bare_wanted = typed.casefold(), _bare(typed)
+    labels = [(label.casefold(), _bare(label), value) for label, value in pairs]
+    for label, bare, value in labels:
+        if wanted in (label, value.casefold()) or (bare_wanted and bare_wanted == bare):
             return value
-    starting = [value for label, value in pairs if label.casefold().startswith(wanted)]
+    starting = {value for label, bare, value in labels
+                if label.startswith(wanted) or (bare_wanted and bare.startswith(bare_wanted))}
     if wanted and len(starting) == 1:
-        return starting[0]
+        return starting.pop()
     raise FieldError("no_option", typed=typed, count=len(pairs))
+
+
+def _bare(label: str) -> str:
+    """A label without the emoji it starts with (``:large_green_circle: Low`` and ``🟢 Low`` are ``low``)."""
+    return _LEADING_SYMBOLS.sub("", _SHORTCODE.sub("", label)).casefold()
 
 
 def _label(item: Mapping[str, Any], value: str) -> str:
     return next((label for label, v in option_pairs(item) if v == value), value)
 
 
-def _date(typed: str) -> date:
+def _date(typed: str, today: date | None) -> date:
+    """``2026-03-01``, or (so that a replayed script keeps working on any day) ``today``, ``tomorrow``, ``+3d``."""
+    relative = _RELATIVE_DAY.fullmatch(typed)
+    days = int(relative.group(1)) if relative else RELATIVE_DAYS.get(typed.casefold())
+    if days is not None and today is not None:
+        return today + timedelta(days=days)
     try:
         return date.fromisoformat(typed)
     except ValueError:
@@ -172,9 +190,9 @@ def _time(typed: str) -> time:
         raise FieldError("not_a_time") from None
 
 
-def _datetime(typed: str, tz: str) -> int:
+def _datetime(typed: str, directory: Directory) -> int:
     day, _, clock = typed.partition(" ")
-    moment = datetime.combine(_date(day), _time(clock.strip() or "00:00"), zone(tz))
+    moment = datetime.combine(_date(day, directory.today), _time(clock.strip() or "00:00"), zone(directory.tz))
     return int(moment.timestamp())
 
 

@@ -14,6 +14,7 @@ from itertools import zip_longest
 from typing import Any
 
 from bot.i18n import Reader, plain
+from bot.sandbox.emulator import PERMALINK_HOST
 from bot.sandbox.forms import option_pairs
 
 _CODES = {"bold": "1", "dim": "2", "italic": "3", "underline": "4", "reverse": "7", "strike": "9", "red": "31",
@@ -138,6 +139,8 @@ def _angle(token: str, ctx: Context) -> str:
     if target.startswith("!"):
         return ctx.style("@" + target[1:], "bold", "yellow")
     url = target.removeprefix("mailto:")
+    if label and url.startswith(PERMALINK_HOST + "/"):  # a file or message in this Slack: its name says enough
+        return ctx.style(label, "underline")
     if label and label != url:
         return f"{ctx.style(label, 'underline')} ({url})"
     return ctx.style(url, "underline")
@@ -315,7 +318,7 @@ def _takes(item: dict[str, Any], ctx: Context) -> str:
         kind = "plain_text_input_multiline"
     if kind not in FIELD_KINDS:
         return ctx.word("field.other", kind=kind)
-    return ctx.word(f"field.{kind}", types=", ".join(item.get("filetypes") or []))
+    return ctx.word(f"field.{kind}", types=", ".join(item.get("filetypes") or []), count=len(option_pairs(item)))
 
 
 def _rich_text(elements: list[Any], ctx: Context) -> list[str]:
@@ -412,6 +415,7 @@ def modal(view: dict[str, Any], ctx: Context, numbering: Numbering, fields: Fiel
 
 _PIECE = re.compile(r"\x1b\[[0-9;]*m| +|[^ \x1b]")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_NO_BREAK_BEFORE = frozenset("，。、：；！？）」』》】〉")  # Chinese punctuation never starts a line
 _HANGING = re.compile(r"(?:\[\d+\] |• |\d+\. |▸ |⚠ |▎)")
 
 
@@ -479,7 +483,7 @@ def _units(text: str) -> list[str]:
             else:
                 units[-1] += piece
         elif _char_width(piece) == 2:
-            if last is not None and display_width(last) == 0:
+            if last is not None and (display_width(last) == 0 or piece in _NO_BREAK_BEFORE or _chinese_name(last)):
                 units[-1] += piece
             else:
                 units.append(piece)
@@ -490,6 +494,12 @@ def _units(text: str) -> list[str]:
             units.append(piece)
             joinable = True
     return units
+
+
+def _chinese_name(unit: str) -> bool:
+    """``@`` and the Chinese characters after it so far: a mention such as @李娜, kept whole."""
+    plain = _ANSI.sub("", unit)
+    return plain.startswith("@") and all(_char_width(c) == 2 and c not in _NO_BREAK_BEFORE for c in plain[1:])
 
 
 def _cut(text: str, width: int) -> str:

@@ -8,19 +8,28 @@ app to settle, and shows what the current user can now see. Every word comes fro
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-from bot.i18n import Reader, language_for_locale, when
+from sqlalchemy import select
+
+from bot import clock
+from bot.i18n import Reader, language_for_locale, when, zone
 from bot.sandbox import commands, demo, forms, live, render
 from bot.sandbox.commands import Problem
 from bot.sandbox.driver import Response
 from bot.sandbox.harness import Harness
+from storage.models import Report
 
 START_USER, START_CHANNEL = "zhao", "C0STAMP"
+_NUMBERED = re.compile(r"\[\d+\]")  # a line with something to press on it
+# The code an anonymous reporter is shown once, as Triad words it: `/report follow ABCD-EFGH`.
+_FOLLOW_CODE = re.compile(r"/report follow ([A-Z0-9]{4}-[A-Z0-9]{4})")
+CODE_VARIABLE = "$code"
 
 
 class Session:
@@ -33,12 +42,15 @@ class Session:
         self.channel = START_CHANNEL
         self.locales = {u.slack_id: u.locale for u in demo.USERS}
         self.inbox = live.Inbox(self.emulator)
-        self.controls: dict[int, render.Control] = {}  # what `press <n>` means
+        live.listeners_at_work(harness)  # from now on, the console knows when the app is still at work
+        self.controls: dict[int, render.Control] = {}  # what `press <n>` means now
+        self.surface: dict[int, render.Control] = {}  # the numbers of the last messages shown, under any form
         self.listed: dict[int, dict[str, Any]] = {}  # what `thread <n>` and `shortcut … on <n>` mean
         self.values: dict[str, dict[str, Any]] = {}  # view id -> block_id -> value typed into a modal
         self.errors: dict[str, dict[str, str]] = {}  # view id -> block_id -> the app's error
-        self.read: dict[tuple[str, str], str] = {}  # (user, channel) -> ts of the last message seen
+        self.read: dict[str, set[tuple[str, str]]] = {}  # user -> (channel, ts) of each message they have seen
         self.outage = False
+        self.follow_code: str | None = None  # the last follow-up code Triad showed: what `$code` stands for
         self._start_line()
 
     def _start_line(self) -> None:
@@ -51,7 +63,7 @@ class Session:
 
     def become(self, user: demo.DemoUser) -> None:
         """Act as another demo user: nothing on the screen is theirs to press yet."""
-        self.user, self.controls, self.listed = user, {}, {}
+        self.user, self.controls, self.surface, self.listed = user, {}, {}, {}
         self.modal_before = self.modal_key()
         if self.emulator.dm_user(self.channel):  # in a DM: now the new person's own
             self.channel = self.emulator.dm_channel(self.me)
@@ -77,7 +89,9 @@ class Session:
         return names
 
     def directory(self) -> forms.Directory:
-        return forms.Directory({u.handle: u.slack_id for u in demo.USERS}, self.names(), demo.CHANNELS, self.user.tz)
+        today = clock.now().astimezone(zone(self.user.tz)).date()
+        return forms.Directory({u.handle: u.slack_id for u in demo.USERS}, self.names(), demo.CHANNELS, self.user.tz,
+                               today)
 
     def prompt(self) -> tuple[str, str]:
         """Who and where: ``("zhang", "#stamping")``."""
@@ -109,7 +123,8 @@ class Session:
         calls_before = len(self.emulator.calls)
         ok = True
         try:
-            handler, argument, acts = self._parse(line.strip())
+            line = self._expand(line.strip())
+            handler, argument, acts = self._parse(line)
             handler(self, argument)
             if acts:
                 self.catch_up()
@@ -121,10 +136,41 @@ class Session:
         if failed:
             self.say("slack_failed", "yellow", count=failed)
         self._forget_closed_modals()
-        numbering = self.modal_numbering or self.screen
-        if numbering.controls:
-            self.controls = numbering.controls
+        self._renumber()
         return ok
+
+    def _renumber(self) -> None:
+        """What `press <n>` means after this line: the form just shown, else the messages just shown; once a
+        form is closed, the messages that were on the screen under it again (never the closed form's fields)."""
+        if self.screen.controls:
+            self.surface = self.screen.controls
+        if self.modal_numbering is not None and self.modal_numbering.controls:
+            self.controls = self.modal_numbering.controls
+        elif self.screen.controls:
+            self.controls = self.screen.controls
+        elif self.modal_key() is None:
+            self.controls = self.surface
+
+    def _expand(self, line: str) -> str:
+        """``$code`` and ``$ref``, which a script cannot know in advance: the follow-up code last shown in a
+        receipt, and the reference of the latest report (its year is the clock's)."""
+        for variable in dict.fromkeys(re.findall(r"\$(?:code|ref)\b", line)):
+            if variable == CODE_VARIABLE:
+                value = self.follow_code
+            else:
+                with self.harness.db.session() as s:
+                    value = s.scalar(select(Report.reference).order_by(Report.id.desc()).limit(1))
+            if value is None:
+                raise Problem("no_code" if variable == CODE_VARIABLE else "no_ref")
+            self.say("variable_used", "dim", variable=variable, value=value)
+            line = line.replace(variable, value)
+        return line
+
+    def clear(self) -> None:
+        """Clear the terminal (and its scrollback); a replay or a pipe keeps its transcript."""
+        if self.out.isatty():
+            self.out.write("\x1b[H\x1b[2J\x1b[3J")
+            self.out.flush()
 
     def _parse(self, line: str) -> tuple[Callable[[Session, str], None], str, bool]:
         """The command, its argument, and whether it acts on the app (then the console waits for it)."""
@@ -151,18 +197,20 @@ class Session:
 
     # -- what the user sees ------------------------------------------------------------------------
 
-    def unread_counts(self) -> list[tuple[str, int]]:
-        """Each channel, then the DM, with how many messages others wrote since the user last looked."""
+    def unread_counts(self) -> list[tuple[str, int, int]]:
+        """Each channel, then the DM: how many messages, and how many thread replies, others wrote that the
+        user has not seen (replies count apart, as Slack keeps them under Threads)."""
+        seen = self.read.get(self.me, set())
         counts = []
         for channel in [*demo.CHANNELS, self.emulator.dm_channel(self.me)]:
-            seen = live.ts_order(self.read.get((self.me, channel), "0"))
-            counts.append((channel, sum(1 for m in self.emulator.messages(channel)
-                                        if live.ts_order(m["ts"]) > seen and m.get("user") != self.me)))
+            new = [m for m in self.emulator.messages(channel)
+                   if (channel, m["ts"]) not in seen and m.get("user") != self.me]
+            replies = sum(1 for m in new if m.get("thread_ts") not in (None, m["ts"]))
+            counts.append((channel, len(new) - replies, replies))
         return counts
 
-    def mark_read(self, channel: str, ts: str) -> None:
-        seen = self.read.get((self.me, channel), "0")
-        self.read[(self.me, channel)] = max(ts, seen, key=live.ts_order)
+    def mark_read(self, messages: list[dict[str, Any]]) -> None:
+        self.read.setdefault(self.me, set()).update((str(m["channel"]), str(m["ts"])) for m in messages)
 
     def channel_name(self, channel: str) -> str:
         return "#" + demo.CHANNELS[channel] if channel in demo.CHANNELS else self.word("dm_with_triad")
@@ -205,6 +253,9 @@ class Session:
             value = self.values.get(view["id"], {}).get(block.get("block_id"))
             if block.get("type") == "input" and value is not None:
                 shown[block["block_id"]] = forms.describe(block["element"], value, directory)
+        code = _FOLLOW_CODE.search(json.dumps(view.get("blocks"), ensure_ascii=False))
+        if code:
+            self.follow_code = code.group(1)
         self.modal_numbering = render.Numbering()
         fields = render.Fields(shown, self.errors.get(view["id"], {}))
         self.emit(render.modal(view, self.context(), self.modal_numbering, fields))
@@ -231,6 +282,7 @@ class Session:
             self.say("modal_closed", "dim")
             shown += 1
         others: Counter[str] = Counter()
+        on_screen = self._on_screen()
         for change in changes:
             data = change.data
             if change.kind == "ephemeral":
@@ -247,8 +299,9 @@ class Session:
                 if owner != self.me and change.first == "posted":
                     others[owner] += 1
                 continue
-            elif (data["channel"], data["ts"]) == self.pressed and change.first == "updated" and not change.deleted:
-                self._show_updated(data)
+            elif (data["channel"], data["ts"]) in on_screen and change.first == "updated" and not change.deleted:
+                if not self._show_updated(data, on_screen[(data["channel"], data["ts"])]):
+                    continue
             else:
                 self._show_line(data, change)
             shown += 1
@@ -259,6 +312,18 @@ class Session:
         if any(e.kind == "home_published" and e.user == self.me for e in view_events) and not self.home_requested:
             self.say("home_updated", "dim")
         return shown + self._show_modal_change()
+
+    def _on_screen(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Messages the user is looking at, as they were shown: the one pressed on, and those whose buttons are
+        numbered. A change to one of them is shown as Slack redraws it, renumbered."""
+        shown: dict[tuple[str, str], dict[str, Any]] = {}
+        for control in [*self.surface.values(), *self.controls.values()]:
+            source = control.source
+            if source.get("ts") and source.get("type") not in ("modal", "home"):
+                shown[(str(source.get("channel")), str(source["ts"]))] = source
+        if self.pressed and self.pressed not in shown:
+            shown[self.pressed] = {}
+        return shown
 
     def _show_modal_change(self) -> int:
         view = self.emulator.open_modal(self.me)
@@ -276,11 +341,28 @@ class Session:
     def _show_dm(self, data: dict[str, Any], *, updated: bool) -> None:
         self.emit([self.style("✉ " + self.word("dm_updated" if updated else "dm_from_triad"), "bold", "magenta")])
         self.emit(render.message_body(data, self.context(self.width - 2), self.screen), indent=2)
-        self.mark_read(data["channel"], data["ts"])
+        self.mark_read([data])
 
-    def _show_updated(self, data: dict[str, Any]) -> None:
-        self.emit([self.style("✎ " + self.word("message_updated", channel=self.channel_name(data["channel"])), "bold")])
-        self.emit(render.message_body(data, self.context(self.width - 2), self.screen), indent=2)
+    def _show_updated(self, data: dict[str, Any], before: dict[str, Any]) -> bool:
+        """A message on the screen changed: its first line, what is new in it, and its (renumbered) buttons.
+        False when it reads as before (nothing shown)."""
+        ctx = self.context(self.width - 2)
+        self.mark_read([data])
+        if before and render.message_body(data, ctx, render.Numbering()) == \
+                render.message_body(before, ctx, render.Numbering()):
+            return False  # updated, but it reads the same: the numbers on the screen still hold
+        lines = render.message_body(data, ctx, self.screen)
+        if not before:
+            self.emit([self.style("✎ " + self.word("message_updated", channel=self.channel_name(data["channel"])),
+                                  "bold")])
+            self.emit(lines, indent=2)
+            return True
+        old = set(render.message_body(before, ctx, render.Numbering()))
+        changed = [line for i, line in enumerate(lines) if i == 0 or line not in old or _NUMBERED.search(line)]
+        self.emit([self.style("✎ " + self.word("message_changed", channel=self.channel_name(data["channel"])),
+                              "bold")])
+        self.emit(changed, indent=2)
+        return True
 
     def _show_line(self, data: dict[str, Any], change: live.Change) -> None:
         """A channel message on one line; one that mentions the current user stands out."""
@@ -291,7 +373,10 @@ class Session:
         head = f"{self.style(channel, 'bold', 'blue')}{' ↳' if in_thread else ''}  {mark}{self._author(data)}: "
         limit = self.width - render.display_width(head) - 4  # room for the bell
         text = self.word("deleted") if change.deleted else render.preview(data, ctx, limit)
-        mentioned = f"<@{self.me}>" in str(data.get("text")) or f"<@{self.me}>" in str(data.get("blocks"))
+        mentioned = change.first == "posted" and (  # Slack notifies of new messages, not of edits
+            f"<@{self.me}>" in str(data.get("text")) or f"<@{self.me}>" in str(data.get("blocks")))
         line = head + text
+        if data["channel"] == self.channel:  # it came while the user was looking at the channel
+            self.mark_read([data])
         self.emit([self.style("🔔 ", "yellow") + line if mentioned else "  " + line])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,7 @@ def test_zhang_reads_the_console_and_triad_in_chinese(settings, db):
     assert "comments" not in out
     assert "你现在是 张伟（zhang）" in after(out, "zhao@#stamping> as zhang")
     answer = after(out, "zhang@#stamping> /triad help")
-    assert "仅你可见 · #stamping" in answer and "Triad 能为你做什么" in answer and "/triad me" in answer
+    assert "仅你可见 · #stamping" in answer and "Triad 能为您做什么" in answer and "/triad me" in answer
 
 
 def test_home_has_numbered_buttons_and_pressing_help_sends_it_by_dm(settings, db):
@@ -69,7 +70,7 @@ def test_home_has_numbered_buttons_and_pressing_help_sends_it_by_dm(settings, db
     assert "Hello Zhao Min" in home
     assert re.search(r"\[\d+\] Help", home) and re.search(r"\[\d+\] View organisation", home)
     assert "✉ Triad, in your DMs" in after(out, "> press Help")
-    assert "DM with Triad · 1 message(s)" in after(out, "> dms")
+    assert "DM with Triad · 1 message" in after(out, "> dms")
 
 
 def test_the_organisation_modal_opens_for_an_administrator_and_closes(settings, db):
@@ -123,10 +124,43 @@ def test_an_outage_delays_the_help_dm_and_it_arrives_once_after_recovery(setting
     assert status == 0
     assert "Slack is down" in after(out, "> outage on")
     assert "⚡ Slack failed" in after(out, "> press Help") and "✉" not in after(out, "> press Help")
-    assert "1 message(s) wait in the outbox (Slack is down)" in after(out, "> outbox")
+    assert "1 message waits in the outbox (Slack is down)" in after(out, "> outbox")
     assert "Slack is back." in out
     assert out.count("✉ Triad, in your DMs") == 1
-    assert "DM with Triad · 1 message(s)" in after(out, "> dms")
+    assert "DM with Triad · 1 message" in after(out, "> dms")
+
+
+def test_after_a_form_closes_numbers_and_labels_mean_the_messages_shown_before_it(settings, db):
+    status, out = replay(settings, """
+        home
+        press View organisation
+        cancel
+        press 1
+        set kind = Hazard
+        set What happened = guard missing on press 3
+        set what = x
+        cancel
+        press Help
+    """)
+    assert status == 1  # only the ambiguous `set what`
+    assert "The form is closed." in after(out, "zhao@#stamping> cancel")
+    assert "╭─ Report an issue" in after(out, "zhao@#stamping> press 1")  # the Home tab's [1], not the closed form's
+    assert "✓ [1] What kind of report? ▸ Hazard" in out
+    assert "✓ [2] What happened or what did you see? ▸ guard missing on press 3" in out
+    assert "Several fields match “what”: [1], [2], [7]." in out
+    assert "✉ Triad, in your DMs" in out.rsplit("> press Help", 1)[1]
+    assert "1 line could not be carried out: line 8." in out
+
+
+def test_clear_shows_nothing_in_a_replay_and_variables_need_something_shown_first(settings, db):
+    status, out = replay(settings, """
+        clear
+        /report follow $code
+        /report status $ref
+    """)
+    assert status == 1
+    assert after(out, "zhao@#stamping> clear").strip() == ""
+    assert "No follow-up code has been shown yet" in out and "No report has been filed yet" in out
 
 
 def test_an_unknown_command_is_explained_and_fails_the_replay(settings, db):
@@ -141,7 +175,7 @@ def test_an_unknown_command_is_explained_and_fails_the_replay(settings, db):
     assert "/nonsense is not a Triad command. Triad's commands are /report, /actions, /triad." in out
     assert "There is nothing to press called “9”" in out
     assert "There is no demo person nobody" in out
-    assert "4 line(s) could not be carried out: line 2, 3, 4, 5." in out
+    assert "4 lines could not be carried out: lines 2, 3, 4, 5." in out
 
 
 def test_a_script_file_is_replayed_and_a_missing_one_is_reported(settings, db, tmp_path):
@@ -155,9 +189,92 @@ def test_a_script_file_is_replayed_and_a_missing_one_is_reported(settings, db, t
     assert "Cannot read" in missing.getvalue()
 
 
-def test_the_demo_tour_replays_without_a_failed_line(settings, db):
-    status, out = replay(settings, (ROOT / "examples" / "demo-foundation.txt").read_text(encoding="utf-8"))
+def output_of(transcript: str, prompt_line: str, occurrence: int = 1) -> str:
+    """What the console printed for the n-th time a command line was echoed (up to the next prompt)."""
+    start = -1
+    for _ in range(occurrence):
+        start = transcript.index(prompt_line + "\n", start + 1)
+    return after(transcript[start:], prompt_line)
+
+
+def demo(settings, name: str) -> str:
+    status, out = replay(settings, (ROOT / "examples" / name).read_text(encoding="utf-8"))
     assert status == 0, out
+    return out
+
+
+def test_the_foundation_demo_tours_the_console_in_both_languages(settings, db):
+    out = demo(settings, "demo-foundation.txt")
+    assert "What Triad can do for you" in output_of(out, "zhao@#stamping> /triad help")
+    assert "╭─ Organisation" in output_of(out, "zhao@#stamping> /triad org")
+    assert "Triad 能为您做什么" in output_of(out, "zhang@#stamping> /triad help")
+    assert "抱歉，只有管理员可以执行此操作。" in output_of(out, "zhang@#stamping> /triad org")
+    assert "⏩ +3d" in output_of(out, "zhang@#stamping> wait 3d")
+    assert "快 3d（由 wait 拨快）" in output_of(out, "zhang@#stamping> time", 2)
+    assert "⚡ Slack failed 1 call" in output_of(out, "zhao@#stamping> press Help")
+    assert "1 message waits in the outbox (Slack is down)" in output_of(out, "zhao@#stamping> outbox")
+    assert output_of(out, "zhao@#stamping> outage off").count("✉ Triad, in your DMs") == 1
+    assert "DM with Triad · 1 message\n" in output_of(out, "zhao@#stamping> dms")
+
+
+def test_the_reports_demo_plays_the_closed_loop_and_the_anonymous_near_miss(settings, db):
+    """examples/demo-reports.txt is the README's story: each of its turns is here, so it cannot silently break."""
+    out = demo(settings, "demo-reports.txt")
+
+    # Zhang's words fill in the form: an environmental issue at press line 3, tagged to ISO 14001 and 45001.
+    form = output_of(out, "zhang@#stamping> /report 3号压机下面漏油，地面很滑")
+    assert "▸ 环境问题" in form and "▸ 一厂 · 3号压机线" in form and "▸ 冲压车间" in form
+    assert "▸ ISO 14001 环境, ISO 45001 职业健康安全" in form
+    filed = output_of(out, "zhang@#stamping> submit")
+    reference = re.search(r"\bEN-\d{4}-0001\b", filed).group()
+    assert f"谢谢！您的报告 {reference} 已提交" in filed and "#safety  Triad: 📝 New report" in filed
+
+    # Li Na triages in the channel; after each form closes, buttons are the card's again (not the form's fields).
+    assert "👀 In triage" in output_of(out, "li@#stamping> press Acknowledge")
+    assert "╭─ Assess risk" in output_of(out, "li@#stamping> press Assess risk")
+    assert "🟡 Medium (4 × 2)" in output_of(out, "li@#stamping> submit")
+    assert "╭─ Assign an action" in output_of(out, "li@#stamping> press Assign action", 2)
+    assert "Actions under way: 0 of 2 verified" in output_of(out, "li@#stamping> submit", 3)
+
+    # Zhang completes with a note and a photo; Li Na verifies; the root cause; both owners sign off; closed.
+    assert "此措施已完成，待验证。" in output_of(out, "zhang@dm> submit")
+    assert "Evidence: 已放好接油盘，地面已清理干净 · tray.jpg" in output_of(out, "li@dm> dms")
+    assert "This action is verified effective." in output_of(out, "li@dm> press Effective")
+    assert "waiting for sign-off by the Safety owner" in output_of(out, "wang@#stamping> press Sign off")
+    closed = output_of(out, "liu@#stamping> press Sign off")
+    assert "✅ Closed: all actions verified" in closed and "The report is closed" in closed
+
+    # Zhang reads the outcome in Chinese, and the timeline.
+    assert f"{reference}：✅ 报告已关闭：所有措施均已验证有效。" in output_of(out, "zhang@#stamping> dms", 2)
+    timeline = output_of(out, "zhang@dm> /report status $ref")
+    assert f"$ref = {reference}" in timeline and "处理记录" in timeline
+    assert "@王芳 已代表环境体系签核。" in timeline and "@刘洋 已代表安全体系签核。" in timeline
+
+    # The anonymous near miss: a code shown once, a question in the thread, the answer through the code.
+    receipt = output_of(out, "zhang@dm> submit", 2)
+    code = re.search(r"/report follow ([A-Z0-9]{4}-[A-Z0-9]{4})", receipt).group(1)
+    assert "已匿名提交" in receipt
+    assert f"$code = {code}" in output_of(out, "zhang@#stamping> /report follow $code")
+    assert "@刘洋 询问报告人：Which forklift" in output_of(out, "zhang@#stamping> /report follow $code")
+    thread = output_of(out, "liu@#stamping> thread Near miss")
+    assert "Reporter (anonymous) answered: 2号叉车，倒车时报警器没有响" in thread
+    assert "NM-" in thread and "EN-" not in thread and "Zhang" not in thread
+
+    # Left open for ten days: the owner is reminded and the supervisor told.
+    waited = output_of(out, "li@#stamping> wait 10d")
+    assert "its owner was reminded" in waited and "escalated to @Li Na" in waited and "✉ Triad, in your DMs" in waited
+    assert "⏰ Action NM-" in output_of(out, "liu@#stamping> dms")
+    assert "7 days overdue" in output_of(out, "liu@dm> /actions")
+
+
+def test_the_readme_tour_replays_to_a_closed_report(settings, db):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("### Trying it: the sandbox", 1)[1].split("```\n", 2)[1]
+    assert "\nas zhang\n/report " in tour
+    status, out = replay(settings, tour)
+    assert status == 0, out
+    assert "✅ Closed: all actions verified" in output_of(out, "liu@#stamping> press Sign off")
+    assert "✅ 报告已关闭" in output_of(out, "zhang@#stamping> dms", 2)
 
 
 def test_every_console_text_exists_in_both_languages():
@@ -252,6 +369,7 @@ def test_wrapping_counts_chinese_characters_as_two_columns_and_keeps_the_indent(
     assert all(render.display_width(line) <= 24 for line in wrapped)
     assert all(line.startswith("  ") for line in wrapped) and "".join(wrapped).replace(" ", "") == "漏油" * 20
     assert render.wrap(["[12] a long label that goes on"], 20) == ["[12] a long label", "     that goes on"]
+    assert render.wrap(["一二三四五六七 @李娜：好"], 20) == ["一二三四五六七", "@李娜：好"]  # a name whole, no line starts with ：
 
 
 # --- forms: typed text to input values ------------------------------------------------------------
@@ -271,6 +389,18 @@ def test_options_by_number_text_or_start_and_several_at_once():
     with pytest.raises(forms.FieldError) as problem:
         parse(SELECT, "3")
     assert problem.value.key == "no_option"
+
+
+def test_options_by_their_label_without_the_emoji_and_dates_from_today():
+    risk = {"type": "static_select", "options": [option(":large_green_circle: Low", "low"),
+                                                  option(":large_yellow_circle: 中", "medium")]}
+    assert parse(risk, "low") == parse(risk, "🟢 Low") == "low" and parse(risk, "中") == "medium"
+    today = forms.Directory({}, {}, {}, "Asia/Shanghai", date(2026, 3, 1))
+    picker = {"type": "datepicker"}
+    assert [forms.parse(picker, typed, today, None) for typed in ("today", "tomorrow", "+3d", "明天")] == \
+        ["2026-03-01", "2026-03-02", "2026-03-04", "2026-03-02"]
+    with pytest.raises(forms.FieldError):
+        parse(picker, "next week")
 
 
 def test_dates_people_numbers_and_files():
