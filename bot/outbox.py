@@ -77,6 +77,7 @@ class Deliverer:
     def __init__(self, db: Database, gateway: SlackGateway) -> None:
         self.db, self.gateway = db, gateway
         self._deliver_lock = threading.Lock()
+        self._again = False
 
     def deliver_due(self, limit: int = 100, *, wait: bool = False) -> int:
         """Send every message that is due; returns how many were sent.
@@ -84,17 +85,21 @@ class Deliverer:
         Without ``wait`` it returns at once when another thread of this process is already delivering.
         """
         if not self._deliver_lock.acquire(blocking=wait):
+            self._again = True  # the thread delivering now looks once more before it stops
             return 0
         try:
             sent = 0
-            with self.db.session() as s:
-                now = clock.now()
-                due = s.scalars(select(OutboxMessage.id).where(
-                    OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
-                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-                ).order_by(OutboxMessage.id).limit(limit)).all()
-            for message_id in due:
-                sent += self._deliver_one(message_id)
+            self._again = True
+            while self._again:
+                self._again = False
+                with self.db.session() as s:
+                    now = clock.now()
+                    due = s.scalars(select(OutboxMessage.id).where(
+                        OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+                        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                    ).order_by(OutboxMessage.id).limit(limit)).all()
+                for message_id in due:
+                    sent += self._deliver_one(message_id)
             return sent
         finally:
             self._deliver_lock.release()

@@ -470,6 +470,9 @@ class SlackEmulator:
         self._pending_events: list[EmulatorEvent] = []
         self._change_depth = 0
         self._ids = itertools.count(1)
+        # Slack's view and file ids are unique for ever; an app may remember them across restarts
+        # (the sandbox keeps its database), so each emulator run gets its own id prefix.
+        self._run = secrets.token_hex(3).upper()
         self._last_ts_micros = 0
 
         self._users: dict[str, _User] = {}
@@ -1085,7 +1088,7 @@ class SlackEmulator:
         return message
 
     def _new_file(self, name: str, size: int, user: str, mimetype: str | None = None) -> _File:
-        file_id = f"F{next(self._ids):09d}"
+        file_id = f"F{self._run}{next(self._ids):06d}"
         url = f"{self.origin}/files-pri/{self.team_id}-{file_id}/{quote(name)}"
         mime = mimetype or mimetypes.guess_type(name)[0] or "application/octet-stream"
         stored = _File(file_id, name, name, mime, user, int(time.time()), size, url)
@@ -1143,7 +1146,7 @@ class SlackEmulator:
         return trigger
 
     def _new_view(self, user: str, payload: dict[str, Any], root: _View | None, previous: _View | None) -> _View:
-        view_id = f"V{next(self._ids):09d}"
+        view_id = f"V{self._run}{next(self._ids):06d}"
         return _View(view_id, user, payload, self._new_hash(), root.id if root else view_id,
                      previous.id if previous else None)
 
