@@ -66,10 +66,8 @@ def mention_of(session: Session, person_id: int | None) -> Markup | None:
 def status_line(session: Session, report: Report, reader: Reader) -> Markup:
     live = [a for a in report.actions if a.status != ActionStatus.DECLINED]
     verified = sum(a.status == ActionStatus.VERIFIED for a in live)
-    missing = ", ".join(
-        plain(reader, f"reports.gap.{gap}",
-              standard=plain(reader, f"common.standard_short.{standard.value}") if standard else "")
-        for gap, standard in closure.gaps(report))
+    missing = timeline.missing_text(reader, [(gap, standard.value if standard else None)
+                                             for gap, standard in closure.gaps(report)])
     line = text(reader, f"reports.status.{report.status.value}", verified=verified, actions=len(live),
                 missing=missing, rejection=plain(reader, f"reports.rejection.{report.rejection}") if report.rejection else "",
                 duplicate_of=report.duplicate_of or "")
@@ -165,8 +163,8 @@ def timeline_surface(session: Session, report: Report, reader: Reader, *, modal:
                      follow: bool = False) -> dict[str, Any]:
     """``follow``: shown to the anonymous reporter, with how to answer a question."""
     entries = timeline.entries(session, report)
-    who_ids = timeline.slack_ids(session, {e.actor_id for e in entries if e.actor_id})
-    lines = [text(reader, "reports.timeline.line", at=e.at, entry=timeline.describe(e, reader, who_ids)) for e in entries]
+    who_took = timeline.actors(session, {e.actor_id for e in entries if e.actor_id})
+    lines = [text(reader, "reports.timeline.line", at=e.at, entry=timeline.describe(e, reader, who_took)) for e in entries]
     actions = [text(reader, "reports.timeline.action", subject=action_subject(a),
                     type=plain(reader, f"reports.action_type.{a.type.value}"),
                     status=plain(reader, f"reports.action_status.{a.status.value}"),

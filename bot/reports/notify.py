@@ -37,7 +37,7 @@ def reader_of(session: Session, person: Person) -> Reader:
 
 
 def _event_text(session: Session, entry: ReportEvent, reader: Reader):
-    return timeline.describe(entry, reader, timeline.slack_ids(session, {entry.actor_id} if entry.actor_id else set()))
+    return timeline.describe(entry, reader, timeline.actors(session, {entry.actor_id} if entry.actor_id else set()))
 
 
 def filed(session: Session, report: Report, entry: ReportEvent, reporter: people.Actor | None) -> None:
@@ -151,5 +151,7 @@ def overdue_escalation(session: Session, action: CorrectiveAction, entry: Report
         their = reader_of(session, supervisor)
         outbox.post(session, f"action:{action.id}:escalation:{action.due_on.isoformat()}:{supervisor.id}",
                     supervisor.slack_user_id, {"text": text(
-                        their, "reports.dm.overdue_escalation", entry=_event_text(session, entry, their),
+                        their, "reports.dm.overdue_escalation", subject=action_subject(action),
+                        owner=cards.mention_of(session, action.owner_id), days=entry.detail.get("days"),
+                        due=timeline.due_datetime(action.due_on), description=action.description,
                         channel=safe(mrkdwn.channel(action.report.channel_id)))})

@@ -435,7 +435,9 @@ def close_if_complete(session: Session, report: Report) -> None:
     if gaps:
         if report.status != ReportStatus.CLOSING:
             report.status = ReportStatus.CLOSING
-            notify.step(session, report, timeline.record(session, report, None, "closing"))
+            notify.step(session, report, timeline.record(
+                session, report, None, "closing", missing=[[gap, standard.value if standard else None]
+                                                           for gap, standard in gaps]))
         return
     report.status, report.closed_at = ReportStatus.CLOSED, clock.now()
     notify.step(session, report, timeline.record(session, report, None, "closed"))

@@ -39,14 +39,15 @@ def entries(session: Session, report: Report) -> list[ReportEvent]:
     return list(session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)))
 
 
-def slack_ids(session: Session, person_ids: set[int]) -> dict[int, str]:
+def actors(session: Session, person_ids: set[int]) -> dict[int, Person]:
+    """The people who took the steps, by id (one query for a whole timeline)."""
     if not person_ids:
         return {}
-    return dict(session.execute(select(Person.id, Person.slack_user_id).where(Person.id.in_(person_ids))).all())
+    return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
 
 
-def describe(entry: ReportEvent, reader: Reader, who_ids: dict[int, str]) -> Markup:
-    """One entry as a sentence: "<@U0LI> assessed the risk: 🟠 High (4 × 3)"."""
+def describe(entry: ReportEvent, reader: Reader, who_took: dict[int, Person]) -> Markup:
+    """One entry as a sentence: "*Li Na* assessed the risk: 🟠 High (4 × 3)"."""
     values: dict[str, Any] = {}
     for key, value in entry.detail.items():
         if key in LABELLED and value:
@@ -57,14 +58,26 @@ def describe(entry: ReportEvent, reader: Reader, who_ids: dict[int, str]) -> Mar
             values[key] = safe(", ".join(mrkdwn.mention(v) for v in value) or text(reader, "reports.nobody"))
         elif key in DATES and value:
             values[key] = due_datetime(date.fromisoformat(value))
+        elif key == "missing":
+            values[key] = missing_text(reader, [(gap, standard) for gap, standard in value])
         else:
             values[key] = value
-    return text(reader, f"reports.event.{entry.kind}", who=who(entry, reader, who_ids), **values)
+    return text(reader, f"reports.event.{entry.kind}", who=who(entry, reader, who_took), **values)
 
 
-def who(entry: ReportEvent, reader: Reader, who_ids: dict[int, str]) -> Markup:
-    if entry.actor_id is not None and entry.actor_id in who_ids:
-        return safe(mrkdwn.mention(who_ids[entry.actor_id]))
+def missing_text(reader: Reader, gaps: list[tuple[str, str | None]]) -> str:
+    """What a report still needs before it closes, as one phrase; sign-offs are named together."""
+    signers = [plain(reader, f"common.standard_short.{standard}") for gap, standard in gaps if gap == "sign_off"]
+    parts = [plain(reader, f"reports.gap.{gap}") for gap, _ in gaps if gap != "sign_off"]
+    if signers:
+        parts.append(plain(reader, "reports.gap.sign_off", items=signers))
+    return plain(reader, "reports.gap.all", items=parts)
+
+
+def who(entry: ReportEvent, reader: Reader, who_took: dict[int, Person]) -> Markup:
+    """The person who took a step, by name: a mention would ping them about their own step."""
+    if entry.actor_id is not None and entry.actor_id in who_took:
+        return safe(f"*{mrkdwn.escape(who_took[entry.actor_id].name(reader.lang))}*")
     if entry.detail.get("anonymous"):
         return text(reader, "reports.anonymous_reporter")
     return text(reader, "reports.triad")

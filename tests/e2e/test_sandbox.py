@@ -248,14 +248,14 @@ def test_the_reports_demo_plays_the_closed_loop_and_the_anonymous_near_miss(sett
     assert f"{reference}：✅ 报告已关闭：所有措施均已验证有效。" in output_of(out, "zhang@#stamping> dms", 2)
     timeline = output_of(out, "zhang@dm> /report status $ref")
     assert f"$ref = {reference}" in timeline and "处理记录" in timeline
-    assert "@王芳 已代表环境体系签核。" in timeline and "@刘洋 已代表安全体系签核。" in timeline
+    assert "王芳 已代表环境体系签核。" in timeline and "刘洋 已代表安全体系签核。" in timeline
 
     # The anonymous near miss: a code shown once, a question in the thread, the answer through the code.
     receipt = output_of(out, "zhang@dm> submit", 2)
     code = re.search(r"/report follow ([A-Z0-9]{4}-[A-Z0-9]{4})", receipt).group(1)
     assert "已匿名提交" in receipt
     assert f"$code = {code}" in output_of(out, "zhang@#stamping> /report follow $code")
-    assert "@刘洋 询问报告人：Which forklift" in output_of(out, "zhang@#stamping> /report follow $code")
+    assert "刘洋 询问报告人：Which forklift" in output_of(out, "zhang@#stamping> /report follow $code")
     thread = output_of(out, "liu@#stamping> thread Near miss")
     assert "Reporter (anonymous) answered: 2号叉车，倒车时报警器没有响" in thread
     assert "NM-" in thread and "EN-" not in thread and "Zhang" not in thread
