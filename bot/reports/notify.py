@@ -14,7 +14,7 @@ from bot.i18n import Reader, plain, render, safe, text
 from bot.org import people
 from bot.reports import cards, timeline
 from bot.reports.cards import action_subject
-from storage.models import CorrectiveAction, OutboxMessage, Person, Report, ReportEvent, Role
+from storage.models import ActionStatus, CorrectiveAction, OutboxMessage, Person, Report, ReportEvent, Role
 
 # Timeline entries the reporter hears about (the filing itself is answered with the receipt).
 REPORTER_HEARS = frozenset({
@@ -75,13 +75,26 @@ def step(session: Session, report: Report, entry: ReportEvent) -> None:
                 {"text": _event_text(session, entry, reader)}, thread_key=card_key(report))
     if report.reporter_id is None or entry.kind not in REPORTER_HEARS or entry.actor_id == report.reporter_id:
         return
+    if entry.kind == "action_assigned" and any(a.id == entry.action_id and a.owner_id == report.reporter_id
+                                               for a in report.actions):
+        return  # the reporter owns the action: its card, sent to them anyway, says it all
     reporter = session.get(Person, report.reporter_id)
     assert reporter is not None
     their = reader_of(session, reporter)
     update = text(their, "reports.dm.update", reference=report.reference, entry=_event_text(session, entry, their))
+    if entry.kind == "closed":
+        update = safe(f"{update}\n{outcome(report, their)}")
     message = (render("report_question", their, report_id=report.id, text=update) if entry.kind == "question"
                else {"text": update})
     outbox.post(session, f"report:{report.id}:event:{entry.id}:reporter", reporter.slack_user_id, message)
+
+
+def outcome(report: Report, reader: Reader):
+    """What the reporter learns when their report closes: what was done about it, and why it happened."""
+    done = [text(reader, "reports.dm.outcome_action", subject=action_subject(a),
+                 type=plain(reader, f"reports.action_type.{a.type.value}"), description=a.description)
+            for a in report.actions if a.status == ActionStatus.VERIFIED]
+    return text(reader, "reports.dm.outcome", actions=safe("\n".join(done)), root_cause=report.root_cause or "")
 
 
 def escalated(session: Session, report: Report, entry: ReportEvent, managers: list[Person]) -> None:

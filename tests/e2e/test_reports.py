@@ -120,6 +120,7 @@ def test_worker_reports_supervisor_triages_owner_fixes_verifier_closes_and_repor
     closed = card(h)
     assert "Closed" in dumped(closed) and buttons(closed) == ["report_timeline"]
     assert "报告已关闭" in dm_text(h, WORKER)
+    assert "采取的措施" in dm_text(h, WORKER)  # the outcome: what was done about it
     assert report_row(h).status == ReportStatus.CLOSED
 
     h.driver.slash(WORKER, "/report", f"status {reference}")
