@@ -15,18 +15,14 @@ from bot.reports.errors import InvalidInput, ReportError
 from storage.models import ActionStatus, CorrectiveAction
 
 
-def _owner_step(session: Session, actor: Actor, action_id: int, step: str) -> CorrectiveAction:
+def check_may_work_on(session: Session, actor: Actor, action_id: int, step: str) -> CorrectiveAction:
+    """The owner's steps (Done, Need more time, Can't do), also checked before their modals open."""
     action = service.get_action(session, action_id)
     permissions.require(session, actor, f"action.{step}", action_subject(action), permissions.may_work_on(actor, action),
                         permissions.ACTION_OWNER)
     service.require_open(action.report)
     _require_action(action, ActionStatus.OPEN)
     return action
-
-
-def check_may_work_on(session: Session, actor: Actor, action_id: int, step: str) -> CorrectiveAction:
-    """Before opening the owner's modals (Done, Need more time, Can't do)."""
-    return _owner_step(session, actor, action_id, step)
 
 
 def check_may_verify(session: Session, actor: Actor, action_id: int, step: str) -> CorrectiveAction:
@@ -45,7 +41,7 @@ def _require_action(action: CorrectiveAction, *allowed: ActionStatus) -> None:
 
 def complete_action(session: Session, actor: Actor, action_id: int, note: str | None, files: list[dict]) -> CorrectiveAction:
     """Done needs evidence: a note, a photo or both."""
-    action = _owner_step(session, actor, action_id, "done")
+    action = check_may_work_on(session, actor, action_id, "done")
     note = (note or "").strip() or None
     if not note and not files:
         raise InvalidInput({"note": "reports.invalid.evidence_missing"})
@@ -61,7 +57,7 @@ def complete_action(session: Session, actor: Actor, action_id: int, note: str | 
 
 
 def extend_action(session: Session, actor: Actor, action_id: int, new_due: date | None, reason: str) -> CorrectiveAction:
-    action = _owner_step(session, actor, action_id, "more_time")
+    action = check_may_work_on(session, actor, action_id, "more_time")
     problems: dict[str, str] = {}
     if new_due is None or new_due <= max(action.due_on, service.today(session) - timedelta(days=1)):
         problems["due_on"] = "reports.invalid.due_not_later"
@@ -81,7 +77,7 @@ def extend_action(session: Session, actor: Actor, action_id: int, new_due: date 
 
 
 def decline_action(session: Session, actor: Actor, action_id: int, reason: str) -> CorrectiveAction:
-    action = _owner_step(session, actor, action_id, "cant_do")
+    action = check_may_work_on(session, actor, action_id, "cant_do")
     reason = _reason(reason)
     action.status = ActionStatus.DECLINED
     entry = timeline.record(session, action.report, actor, "action_declined", action=action, reason=reason)
