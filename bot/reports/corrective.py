@@ -17,26 +17,23 @@ from storage.models import ActionStatus, CorrectiveAction
 
 def check_may_work_on(session: Session, actor: Actor, action_id: int, step: str) -> CorrectiveAction:
     """The owner's steps (Done, Need more time, Can't do), also checked before their modals open."""
-    action = service.get_action(session, action_id)
-    permissions.require(session, actor, f"action.{step}", action_subject(action), permissions.may_work_on(actor, action),
-                        permissions.ACTION_OWNER)
-    service.require_open(action.report)
-    _require_action(action, ActionStatus.OPEN)
-    return action
+    return _check(session, actor, action_id, step, permissions.may_work_on, permissions.ACTION_OWNER, ActionStatus.OPEN)
 
 
 def check_may_verify(session: Session, actor: Actor, action_id: int, step: str) -> CorrectiveAction:
+    """The verifier's steps (Effective, Reopen)."""
+    return _check(session, actor, action_id, step, permissions.may_verify, permissions.VERIFIER, ActionStatus.DONE)
+
+
+def _check(session: Session, actor: Actor, action_id: int, step: str, may, who: str,
+           status: ActionStatus) -> CorrectiveAction:
+    """Audited permission, an open report, and the action in the state the step expects (else: stale)."""
     action = service.get_action(session, action_id)
-    permissions.require(session, actor, f"action.{step}", action_subject(action), permissions.may_verify(actor, action),
-                        permissions.VERIFIER)
+    permissions.require(session, actor, f"action.{step}", action_subject(action), may(actor, action), who)
     service.require_open(action.report)
-    _require_action(action, ActionStatus.DONE)
-    return action
-
-
-def _require_action(action: CorrectiveAction, *allowed: ActionStatus) -> None:
-    if action.status not in allowed:
+    if action.status != status:
         raise ReportError(f"reports.error.action_{action.status.value}", action=action_subject(action))
+    return action
 
 
 def complete_action(session: Session, actor: Actor, action_id: int, note: str | None, files: list[dict]) -> CorrectiveAction:
@@ -45,7 +42,7 @@ def complete_action(session: Session, actor: Actor, action_id: int, note: str | 
     note = (note or "").strip() or None
     if not note and not files:
         raise InvalidInput({"note": "reports.invalid.evidence_missing"})
-    if note and len(note) > service.LONG_TEXT_MAX:
+    if service.text_problem(note, None):
         raise InvalidInput({"note": "reports.invalid.text_long"})
     action.status, action.evidence_note, action.evidence_files, action.done_at = ActionStatus.DONE, note, files, clock.now()
     entry = timeline.record(session, action.report, actor, "action_done", action=action, note=note,
@@ -61,10 +58,8 @@ def extend_action(session: Session, actor: Actor, action_id: int, new_due: date 
     problems: dict[str, str] = {}
     if new_due is None or new_due <= max(action.due_on, service.today(session) - timedelta(days=1)):
         problems["due_on"] = "reports.invalid.due_not_later"
-    if not reason.strip():
-        problems["text"] = "reports.invalid.reason_missing"
-    elif len(reason) > service.LONG_TEXT_MAX:
-        problems["text"] = "reports.invalid.text_long"
+    if problem := service.text_problem(reason, "reports.invalid.reason_missing"):
+        problems["text"] = problem
     if problems:
         raise InvalidInput(problems)
     assert new_due is not None
@@ -89,11 +84,7 @@ def decline_action(session: Session, actor: Actor, action_id: int, reason: str) 
 
 def _reason(reason: str) -> str:
     """A reason is required when an action is declined or reopened: the next person must know why."""
-    if not reason.strip():
-        raise InvalidInput({"text": "reports.invalid.reason_missing"})
-    if len(reason) > service.LONG_TEXT_MAX:
-        raise InvalidInput({"text": "reports.invalid.text_long"})
-    return reason.strip()
+    return service.required_text(reason, "text", "reports.invalid.reason_missing")
 
 
 def verify_action(session: Session, actor: Actor, action_id: int) -> CorrectiveAction:

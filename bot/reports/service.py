@@ -71,6 +71,22 @@ def guess(session: Session, words: str) -> kinds.Guess:
     return kinds.guess(words, places)
 
 
+def text_problem(value: str | None, missing: str | None, limit: int = LONG_TEXT_MAX) -> str | None:
+    """The text key for what is wrong with something a person wrote: ``missing`` when it is required
+    and empty (None: optional), too long, or nothing."""
+    if not (value or "").strip():
+        return missing
+    return "reports.invalid.text_long" if len(value) > limit else None
+
+
+def required_text(value: str, field: str, missing: str) -> str:
+    """A required text, stripped; InvalidInput on the form field otherwise."""
+    problem = text_problem(value, missing)
+    if problem:
+        raise InvalidInput({field: problem})
+    return value.strip()
+
+
 def check_draft(draft: ReportDraft) -> dict[str, str]:
     """Problems by field name, as text keys; empty when the draft can be filed."""
     problems: dict[str, str] = {}
@@ -82,7 +98,7 @@ def check_draft(draft: ReportDraft) -> dict[str, str]:
         problems["description"] = "reports.invalid.description_long"
     if draft.place and len(draft.place) > SHORT_TEXT_MAX:
         problems["place"] = "reports.invalid.place_long"
-    if draft.immediate_action and len(draft.immediate_action) > LONG_TEXT_MAX:
+    if text_problem(draft.immediate_action, None):
         problems["immediate_action"] = "reports.invalid.text_long"
     if draft.occurred_at and draft.occurred_at > clock.now() + timedelta(minutes=5):
         problems["occurred_at"] = "reports.invalid.future"
@@ -268,10 +284,8 @@ def assign_action(session: Session, actor: Actor, report_id: int, draft: ActionD
     problems: dict[str, str] = {}
     if draft.type is None:
         problems["type"] = "reports.invalid.action_type"
-    if not draft.description.strip():
-        problems["description"] = "reports.invalid.action_description"
-    elif len(draft.description) > LONG_TEXT_MAX:
-        problems["description"] = "reports.invalid.text_long"
+    if problem := text_problem(draft.description, "reports.invalid.action_description"):
+        problems["description"] = problem
     if not draft.owner_slack_id:
         problems["owner"] = "reports.invalid.owner"
     if draft.due_on is None or draft.due_on < today(session):
@@ -325,7 +339,7 @@ def reject(session: Session, actor: Actor, report_id: int, reason: str | None, d
         elif duplicate == report.reference or session.scalar(
                 select(Report.id).where(Report.reference == duplicate)) is None:
             problems["duplicate_of"] = "reports.invalid.duplicate_unknown"
-    if note and len(note) > LONG_TEXT_MAX:
+    if text_problem(note, None):
         problems["note"] = "reports.invalid.text_long"
     if problems:
         raise InvalidInput(problems)
@@ -377,11 +391,8 @@ def ask_reporter(session: Session, actor: Actor, report_id: int, question: str) 
     report = get(session, report_id)
     _triage(session, actor, report, "ask_reporter")
     require_open(report)
-    if not question.strip():
-        raise InvalidInput({"text": "reports.invalid.question_missing"})
-    if len(question) > LONG_TEXT_MAX:
-        raise InvalidInput({"text": "reports.invalid.text_long"})
-    entry = timeline.record(session, report, actor, "question", question=question.strip())
+    question = required_text(question, "text", "reports.invalid.question_missing")
+    entry = timeline.record(session, report, actor, "question", question=question)
     notify.step(session, report, entry)
     return report
 
@@ -394,11 +405,8 @@ def answer_question(session: Session, report: Report, actor: Actor | None, answe
     if actor is not None and report.reporter_id != actor.id:
         raise ReportError("reports.error.not_reporter", reference=report.reference)
     require_open(report)
-    if not answer.strip():
-        raise InvalidInput({"text": "reports.invalid.answer_missing"})
-    if len(answer) > LONG_TEXT_MAX:
-        raise InvalidInput({"text": "reports.invalid.text_long"})
-    entry = timeline.record(session, report, actor, "answer", answer=answer.strip(), anonymous=actor is None)
+    answer = required_text(answer, "text", "reports.invalid.answer_missing")
+    entry = timeline.record(session, report, actor, "answer", answer=answer, anonymous=actor is None)
     notify.step(session, report, entry)
     return report
 
