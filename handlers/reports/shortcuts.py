@@ -25,12 +25,11 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         actor = context["actor"]
         message = body.get("message") or {}
-        view = open_report_form(runtime, actor, body["trigger_id"],
-                                ReportDraft(description=(message.get("text") or "")[:3000]))
+        draft = ReportDraft(description=(message.get("text") or "")[:3000])
+        view = open_report_form(runtime, actor, body["trigger_id"], draft)  # sets the department too
         link = runtime.gateway.permalink(body["channel"]["id"], body.get("message_ts") or message.get("ts", ""))
         if link:
             with runtime.db.session() as s:
-                draft = ReportDraft(description=(message.get("text") or "")[:3000], department_id=actor.department_id)
                 updated = forms.report_form(s, actor.reader, draft, source_link=link)
             try:
                 runtime.gateway.update_view(view["id"], updated, view.get("hash"))
