@@ -169,7 +169,8 @@ class CorrectiveAction(Base):
     done_at: Mapped[datetime | None]
     verified_at: Mapped[datetime | None]
 
-    report: Mapped[Report] = relationship(back_populates="actions")
+    # An action is always shown with its report's reference (HZ-2026-0042/2): load them together.
+    report: Mapped[Report] = relationship(back_populates="actions", lazy="joined", innerjoin=True)
 
 
 class ReferenceCounter(Base):

@@ -305,3 +305,28 @@ def test_the_timeline_is_append_only(plant):
     with pytest.raises(ValueError):
         with plant.session() as s:
             s.scalars(select(ReportEvent).where(ReportEvent.report_id == rid)).first().kind = "edited"
+
+
+def test_a_busy_home_page_costs_no_more_queries_than_a_quiet_one(plant):
+    """App Home lists each action with its report's reference: loaded together, not a query per action."""
+    from sqlalchemy import event
+
+    from bot.home import home_view
+    from bot.reports import contributions  # noqa: F401  (registers what reporting adds to Home)
+
+    def queries_for_home() -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(plant.engine, "before_cursor_execute", listener)
+        try:
+            with plant.session() as s:
+                home_view(s, actor(plant, WORKER))
+        finally:
+            event.remove(plant.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    assign(plant, file(plant).report.id)
+    quiet = queries_for_home()
+    for _ in range(5):
+        assign(plant, file(plant).report.id)
+    assert queries_for_home() == quiet
