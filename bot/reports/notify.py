@@ -14,7 +14,7 @@ from bot.i18n import Reader, plain, render, safe, text
 from bot.org import people
 from bot.reports import cards, timeline
 from bot.reports.cards import action_subject
-from storage.models import ActionStatus, CorrectiveAction, OutboxMessage, Person, Report, ReportEvent, Role
+from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, Role
 
 # Timeline entries the reporter hears about (the filing itself is answered with the receipt).
 REPORTER_HEARS = frozenset({
@@ -119,27 +119,32 @@ def action_card(session: Session, action: CorrectiveAction, entry: ReportEvent) 
                 cards.action_card(session, action, reader_of(session, owner)))
 
 
-def _refresh_latest(session: Session, prefix: str, person_id: int, render_card) -> None:
-    """Update the newest DM card whose outbox key starts with ``prefix``, so its buttons match the state."""
-    latest = session.scalar(select(OutboxMessage.key).where(OutboxMessage.key.like(f"{prefix}%"),
-                                                            OutboxMessage.operation == "post")
-                            .order_by(OutboxMessage.id.desc()).limit(1))
+def _refresh_latest(session: Session, action: CorrectiveAction, card: str, posted_on: tuple[str, ...],
+                    person_id: int, render_card) -> None:
+    """Update the newest DM card of an action, so its buttons match the action's state.
+
+    Cards are keyed by the timeline entry that posted them (``posted_on``: its kinds), so the newest
+    card's key follows from the timeline, and the update's from the entry just recorded.
+    """
+    posted, newest = session.execute(select(
+        func.max(ReportEvent.id).filter(ReportEvent.kind.in_(posted_on)), func.max(ReportEvent.id),
+    ).where(ReportEvent.report_id == action.report_id, ReportEvent.action_id == action.id)).one()
     person = session.get(Person, person_id)
-    if latest is None or person is None:
+    if posted is None or person is None:
         return
-    newest = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.target_key == latest))
-    outbox.update(session, f"{latest}:update:{newest + 1}", latest, render_card(reader_of(session, person)))
+    latest = f"action:{action.id}:{card}:{posted}"
+    outbox.update(session, f"{latest}:update:{newest}", latest, render_card(reader_of(session, person)))
 
 
 def action_changed(session: Session, action: CorrectiveAction) -> None:
-    """Refresh the owner's latest action card."""
-    _refresh_latest(session, f"action:{action.id}:card:", action.owner_id,
+    """Refresh the owner's latest action card (posted on assignment and on each reopening)."""
+    _refresh_latest(session, action, "card", ("action_assigned", "action_reopened"), action.owner_id,
                     lambda reader: cards.action_card(session, action, reader))
 
 
 def verification_settled(session: Session, action: CorrectiveAction) -> None:
-    """The verifier decided: their DM card shows the outcome instead of the buttons."""
-    _refresh_latest(session, f"action:{action.id}:verify:", action.verifier_id,
+    """The verifier decided: their DM card (posted when the action was done) shows the outcome."""
+    _refresh_latest(session, action, "verify", ("action_done",), action.verifier_id,
                     lambda reader: cards.verify_card(session, action, reader))
 
 

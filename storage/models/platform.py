@@ -14,7 +14,10 @@ class OutboxMessage(Base):
     """A message the bot owes someone, written in the transaction of the change that owes it."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_target", "target_key"),  # delivering an update looks for newer ones of the same message
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)  # idempotency key
