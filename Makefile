@@ -4,13 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test sandbox bench clean
+.PHONY: run test lint sandbox bench clean
 
 run: $(STAMP)
 	@$(BIN)/python -m bot
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# ruff on the whole tree; mypy strict on the domain and storage, plain on the Slack-facing code (pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 sandbox: $(STAMP)
 	$(BIN)/python -m bot sandbox

@@ -86,7 +86,8 @@ def main() -> int:
         target = TARGETS[name]
         ok = value >= -target if target < 0 else value <= target
         missed += not ok
-        print(f"{'ok  ' if ok else 'MISS'} {name:40} {value:10.1f}   target {'>=' if target < 0 else '<='} {abs(target)}")
+        bound = f"{'>=' if target < 0 else '<='} {abs(target)}"
+        print(f"{'ok  ' if ok else 'MISS'} {name:40} {value:10.1f}   target {bound}")
     return 1 if missed else 0
 
 

@@ -310,7 +310,7 @@ class _Checker:
         if element.get("initial_option") is not None:
             self._option(f"{path}.initial_option", element["initial_option"], plain_only)
         initial_options = element.get("initial_options")
-        if _is_list(initial_options):
+        if isinstance(initial_options, list):
             for i, option in enumerate(initial_options):
                 self._option(f"{path}.initial_options[{i}]", option, plain_only)
 

@@ -42,13 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=_run, command=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the bot (the default)", description="Run the bot in the mode the settings choose.")
+    run = sub.add_parser("run", help="run the bot (the default)",
+                         description="Run the bot in the mode the settings choose.")
     run.set_defaults(func=_run)
 
     sandbox = sub.add_parser("sandbox", help="the local sandbox: try Triad in the terminal without Slack",
                              description="Open the local sandbox: a Slack emulator in the terminal, a demo "
                                          "organisation and its own SQLite file (var/sandbox.sqlite3).")
-    sandbox.add_argument("script", nargs="?", help="read commands from this file ('-' for standard input) instead of the keyboard")
+    sandbox.add_argument("script", nargs="?",
+                         help="read commands from this file ('-' for standard input) instead of the keyboard")
     sandbox.add_argument("--fresh", action="store_true", help="start from an empty sandbox database")
     sandbox.set_defaults(func=_sandbox)
 
@@ -57,15 +59,18 @@ def _parser() -> argparse.ArgumentParser:
                                        "Use it with TRIAD_SCHEDULER=off on the web processes.")
     clock.set_defaults(func=_clock)
 
-    db = sub.add_parser("db", help="database schema: upgrade or status", description="Manage the database schema (Alembic).")
+    db = sub.add_parser("db", help="database schema: upgrade or status",
+                        description="Manage the database schema (Alembic).")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = db_sub.add_parser("upgrade", help="bring the schema up to date (the Procfile's release: step)",
                            description="Apply every pending migration. Safe to run again.")
     up.set_defaults(func=_db_upgrade)
-    status = db_sub.add_parser("status", help="show the schema revision", description="Show whether the schema is up to date.")
+    status = db_sub.add_parser("status", help="show the schema revision",
+                               description="Show whether the schema is up to date.")
     status.set_defaults(func=_db_status)
 
-    org = sub.add_parser("org", help="organisation file: check or load", description="Departments, sites, people and roles from a YAML file (see examples/org.yml).")
+    org = sub.add_parser("org", help="organisation file: check or load",
+                         description="Departments, sites, people and roles from a YAML file (see examples/org.yml).")
     org_sub = org.add_subparsers(dest="org_command", metavar="ACTION", required=True)
     for name, func, text in (("check", _org_check, "check a file without changing anything"),
                              ("load", _org_load, "check a file, then load it (all or nothing)")):

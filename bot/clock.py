@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _offset = timedelta()
 _lock = threading.Lock()
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc) + _offset
+    return datetime.now(UTC) + _offset
 
 
 def advance(delta: timedelta) -> datetime:

@@ -45,7 +45,10 @@ def load(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
 
             load_dotenv(Path.cwd() / ".env", override=False)
         env = dict(os.environ)
-    get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
+    values = env
+
+    def get(name: str) -> str | None:
+        return (values.get(name) or "").strip() or None
 
     bot_token, signing_secret, app_token = get("SLACK_BOT_TOKEN"), get("SLACK_SIGNING_SECRET"), get("SLACK_APP_TOKEN")
     if bot_token and not bot_token.startswith("xoxb-"):
@@ -58,7 +61,8 @@ def load(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         raise ConfigError("SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify Slack's requests "
                           "(or set SLACK_APP_TOKEN for Socket Mode).")
     if signing_secret and not bot_token:
-        raise ConfigError("SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is missing: set both, or neither for the sandbox.")
+        raise ConfigError("SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is missing: "
+                          "set both, or neither for the sandbox.")
     mode = "socket" if app_token else "http" if bot_token else "sandbox"
 
     api_url = get("SLACK_API_URL")

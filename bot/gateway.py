@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -96,7 +96,7 @@ class SlackGateway:
         c = self.delivery_client
         try:
             if operation == "post":
-                response = c.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False,
+                response = c.chat_postMessage(channel=cast(str, channel), thread_ts=thread_ts, unfurl_links=False,
                                               unfurl_media=False, metadata={"event_type": OUTBOX_EVENT,
                                                                             "event_payload": {"key": key}},
                                               **payload)
@@ -106,10 +106,11 @@ class SlackGateway:
                 response = c.chat_update(channel=target[0], ts=target[1], **payload)
                 return response["channel"], response["ts"]
             if operation == "ephemeral":
-                response = c.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, **payload)
+                response = c.chat_postEphemeral(channel=cast(str, channel), user=cast(str, user), thread_ts=thread_ts,
+                                                **payload)
                 return channel, response.get("message_ts")
             if operation == "home":
-                c.views_publish(user_id=user, view=payload["view"])
+                c.views_publish(user_id=cast(str, user), view=payload["view"])
                 return None, None
             raise DeliveryError(f"unknown operation {operation}", permanent=True, ambiguous=False)
         except SlackApiError as exc:
@@ -125,7 +126,8 @@ class SlackGateway:
         if channel.startswith(("U", "W")):  # a DM addressed by user id lives in the IM channel
             channel = c.conversations_open(users=channel)["channel"]["id"]
         if thread_ts:
-            messages = c.conversations_replies(channel=channel, ts=thread_ts, limit=200, include_all_metadata=True)["messages"]
+            messages = c.conversations_replies(channel=channel, ts=thread_ts, limit=200,
+                                               include_all_metadata=True)["messages"]
         else:
             messages = c.conversations_history(channel=channel, limit=100, include_all_metadata=True)["messages"]
         for message in messages:

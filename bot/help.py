@@ -1,8 +1,9 @@
 """The commands Triad offers, grouped for /triad help and the App Home. Domains add their own."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from bot.i18n import render
 from bot.org.people import Actor

@@ -1,7 +1,8 @@
 """App Home: each person's start page. Domains contribute what waits for a person and buttons."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,7 +24,8 @@ BUTTONS: list[ButtonProvider] = []
 def describe_roles(actor: Actor, session: Session) -> str:
     names = []
     departments = {d.id: d for d in session.scalars(select(Department))}
-    for role, dept_id, standard in sorted(actor.roles, key=lambda r: (r[0].value, r[1] or 0, r[2].value if r[2] else "")):
+    for role, dept_id, standard in sorted(actor.roles,
+                                          key=lambda r: (r[0].value, r[1] or 0, r[2].value if r[2] else "")):
         names.append(plain(actor.reader, f"common.role.{role.value}",
                            department=departments[dept_id].name(actor.lang) if dept_id in departments else "",
                            standard=plain(actor.reader, f"common.standard_short.{standard.value}") if standard else ""))

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
-from jinja2 import Environment, StrictUndefined, pass_context
+from jinja2 import Environment, StrictUndefined, Template, pass_context
 from markupsafe import Markup
 
 from bot import mrkdwn
@@ -49,7 +50,7 @@ def language_for_locale(locale: str | None, default: str = "en") -> str:
     return "zh" if locale.lower().startswith("zh") else "en"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     texts: dict[str, str] = {}
     for path in sorted((PROMPTS / lang).glob("*.yml")):
@@ -93,7 +94,8 @@ def when(dt: datetime, reader: Reader) -> str:
     if reader.lang == "zh":
         return format_datetime(local, "yyyy年M月d日 HH:mm", locale=_babel_locale(reader))
     locale = _babel_locale(reader)
-    return f"{format_date(local, 'medium', locale=locale)}, {format_time(local, 'short', locale=locale)}".replace("\u202f", " ")
+    moment = f"{format_date(local, 'medium', locale=locale)}, {format_time(local, 'short', locale=locale)}"
+    return moment.replace("\u202f", " ")
 
 
 def day(dt: datetime, reader: Reader) -> str:
@@ -105,7 +107,7 @@ def slack_date(dt: datetime, reader: Reader) -> Markup:
     return Markup(f"<!date^{int(dt.timestamp())}^{{date_short_pretty}} {{time}}|{mrkdwn.escape(when(dt, reader))}>")
 
 
-def _make_env(finalize) -> Environment:
+def _make_env(finalize: Callable[[Any], Any]) -> Environment:
     # No trim_blocks here: in a text, the newline after {% endif %} is part of what the reader sees.
     env = Environment(finalize=finalize, undefined=StrictUndefined, autoescape=False)
     env.filters["when"] = pass_context(lambda ctx, dt: when(dt, ctx["_reader"]))
@@ -119,7 +121,7 @@ _plain_env = _make_env(lambda v: "" if v is None else v)
 
 
 @lru_cache(maxsize=4096)
-def _compiled(kind: str, lang: str, key: str):
+def _compiled(kind: str, lang: str, key: str) -> Template:
     source = catalog(lang).get(key)
     if source is None:
         if lang != "en" and key in catalog("en"):
@@ -137,7 +139,7 @@ def text(reader: Reader, key: str, **values: Any) -> Markup:
 
 def plain(reader: Reader, key: str, **values: Any) -> str:
     """A plain_text text (titles, buttons, options): shown literally by Slack, so nothing to escape."""
-    return _compiled("plain", reader.lang, key).render(_reader=reader, **values).strip()
+    return str(_compiled("plain", reader.lang, key).render(_reader=reader, **values)).strip()
 
 
 # --- Block Kit templates -------------------------------------------------------------------
@@ -151,8 +153,8 @@ _blocks_env = Environment(finalize=_json_literal, undefined=StrictUndefined, aut
 _blocks_env.filters["tr"] = pass_context(lambda ctx, key: text(ctx["reader"], key))  # list of keys -> texts
 
 
-@lru_cache(maxsize=None)
-def _block_template(name: str):
+@cache
+def _block_template(name: str) -> Template:
     return _blocks_env.from_string((PROMPTS / "blocks" / f"{name}.yml.j2").read_text(encoding="utf-8"))
 
 
@@ -175,16 +177,17 @@ def chunked(lines: list[str], limit: int = 2900) -> list[str]:
     return chunks + ([current] if current else [])
 
 
-def render(name: str, reader: Reader, **context: Any) -> Any:
+def render(name: str, reader: Reader, **context: Any) -> dict[str, Any]:
     """Render ``prompts/blocks/<name>.yml.j2`` for a reader into Python data (a view or message)."""
     helpers = {
         "t": lambda key, **kw: text(reader, key, **kw),
         "p": lambda key, **kw: plain(reader, key, **kw),
         "esc": mrkdwn.escape,
-        "plain": lambda s, limit=None: {"type": "plain_text", "text": truncate(s, limit) if limit else str(s), "emoji": True},
+        "plain": lambda s, limit=None: {"type": "plain_text", "text": truncate(s, limit) if limit else str(s),
+                                        "emoji": True},
         "md": lambda s: {"type": "mrkdwn", "text": str(s)},
-        "option": lambda label, value, limit=75: {"text": {"type": "plain_text", "text": truncate(label, limit), "emoji": True},
-                                                   "value": str(value)},
+        "option": lambda label, value, limit=75: {
+            "text": {"type": "plain_text", "text": truncate(label, limit), "emoji": True}, "value": str(value)},
         "truncate": truncate,
         "chunked": chunked,
         "when": lambda dt: when(dt, reader),
@@ -193,4 +196,5 @@ def render(name: str, reader: Reader, **context: Any) -> Any:
         "reader": reader,
     }
     source = _block_template(name).render(**helpers, **context)
-    return yaml.load(source, Loader=_Loader)
+    surface: dict[str, Any] = yaml.load(source, Loader=_Loader)
+    return surface

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import delete
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 
 # Sweeps that depend on the clock (reminders, escalations, digests): the sandbox runs them all
 # right after it moves the clock forward. Domains append theirs.
-TIME_SWEEPS: list = []
+TIME_SWEEPS: list[Callable[[], None]] = []
 
 
 def deliver_outbox() -> None:

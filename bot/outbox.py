@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import CursorResult, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
@@ -45,7 +45,8 @@ def _enqueue(session: Session, key: str, operation: str, payload: dict[str, Any]
     return message
 
 
-def post(session: Session, key: str, channel: str, message: dict[str, Any], *, thread_key: str | None = None) -> OutboxMessage:
+def post(session: Session, key: str, channel: str, message: dict[str, Any], *,
+         thread_key: str | None = None) -> OutboxMessage:
     """A channel message or a DM (channel = user id), optionally in the thread of another outbox message."""
     return _enqueue(session, key, "post", message, channel=channel, thread_key=thread_key)
 
@@ -68,7 +69,7 @@ def sent_message(session: Session, key: str) -> tuple[str, str] | None:
     """Where the outbox message with this key landed, once it has been sent."""
     row = session.execute(select(OutboxMessage.sent_channel, OutboxMessage.sent_ts)
                           .where(OutboxMessage.key == key, OutboxMessage.status == "sent")).first()
-    return (row[0], row[1]) if row and row[1] else None
+    return (row[0], row[1]) if row and row[0] and row[1] else None
 
 
 # --- delivery ---------------------------------------------------------------------------------------
@@ -107,10 +108,10 @@ class Deliverer:
     def _claim(self, message_id: int) -> bool:
         now = clock.now()
         with self.db.session() as s:
-            result = s.execute(sql_update(OutboxMessage).where(
+            result = cast("CursorResult[Any]", s.execute(sql_update(OutboxMessage).where(
                 OutboxMessage.id == message_id, OutboxMessage.status == "pending",
                 or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-            ).values(claimed_until=now + CLAIM_FOR))
+            ).values(claimed_until=now + CLAIM_FOR)))
             return result.rowcount == 1
 
     def _deliver_one(self, message_id: int) -> int:
@@ -140,9 +141,9 @@ class Deliverer:
                 if newer is not None:  # only the latest content matters
                     m.status, m.claimed_until = "superseded", None
                     return 0
-                target = (target_row.sent_channel, target_row.sent_ts)
+                target = (cast(str, target_row.sent_channel), cast(str, target_row.sent_ts))
             try:
-                found = (self.gateway.find_delivered(m.channel, m.key, thread_ts)
+                found = (self.gateway.find_delivered(cast(str, m.channel), m.key, thread_ts)
                          if m.ambiguous and m.operation == "post" else None)
                 channel, ts = found or self.gateway.deliver(m.operation, key=m.key, channel=m.channel, user=m.user,
                                                             payload=m.payload, thread_ts=thread_ts, target=target)
@@ -216,7 +217,7 @@ class OutboxWorker:
 _workers: list[OutboxWorker] = []
 
 
-def _wake_after_commit(info: dict) -> None:
+def _wake_after_commit(info: dict[str, Any]) -> None:
     if info.get(_WAKE_FLAG):
         for worker in list(_workers):
             worker.wake()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.config import Settings
 from bot.gateway import SlackGateway
@@ -19,7 +20,7 @@ class Runtime:
     gateway: SlackGateway
     deliverer: Deliverer
     worker: OutboxWorker | None = None
-    extras: dict = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def start_worker(self) -> None:
         if self.worker is None:

@@ -12,10 +12,11 @@ import socket
 import threading
 import uuid
 from datetime import timedelta
+from typing import Any, cast
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock
@@ -27,13 +28,13 @@ LEASE = "scheduler"
 LEASE_FOR = timedelta(seconds=60)
 
 # (job id, "module:function", trigger kwargs). Functions take no arguments: they use runtime.current().
-JOBS: list[tuple[str, str, dict]] = [
+JOBS: list[tuple[str, str, dict[str, Any]]] = [
     ("outbox-sweep", "bot.jobs:deliver_outbox", {"trigger": "interval", "seconds": 5}),
     ("housekeeping", "bot.jobs:housekeeping", {"trigger": "interval", "hours": 6}),
 ]
 
 
-def add_job(job_id: str, func: str, **trigger) -> None:
+def add_job(job_id: str, func: str, **trigger: Any) -> None:
     if all(existing[0] != job_id for existing in JOBS):
         JOBS.append((job_id, func, trigger))
 
@@ -46,10 +47,10 @@ class Lease:
     def acquire_or_renew(self) -> bool:
         now = clock.now()
         with self.db.session() as s:
-            taken = s.execute(update(SchedulerLease).where(
+            taken = cast("CursorResult[Any]", s.execute(update(SchedulerLease).where(
                 SchedulerLease.name == LEASE,
                 (SchedulerLease.holder == self.holder) | (SchedulerLease.expires_at < now),
-            ).values(holder=self.holder, expires_at=now + LEASE_FOR)).rowcount == 1
+            ).values(holder=self.holder, expires_at=now + LEASE_FOR))).rowcount == 1
         if taken:
             return True
         try:

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot import clock
+from bot import audit, clock
 from bot.help import help_message
-from bot.i18n import plain, text
 from bot.home import describe_roles
+from bot.i18n import plain, text
 from bot.org import people
 from bot.org.overview import org_modal
-from bot import audit
 from bot.runtime import Runtime
 from handlers.reports import commands as report_commands
 
@@ -57,6 +56,7 @@ def show_org(runtime: Runtime, actor: people.Actor, trigger_id: str, respond) ->
 def _me(runtime: Runtime, actor: people.Actor) -> str:
     with runtime.db.session() as s:
         person = people.find(s, actor.slack_user_id)
+        assert person is not None  # the middleware registered whoever is asking
         department = person.department.name(actor.lang) if person.department else text(actor.reader, "common.none")
         lines = [
             text(actor.reader, "help.me.heading", name=actor.name),
@@ -76,8 +76,10 @@ def _set_language(runtime: Runtime, actor: people.Actor, choice: str) -> str:
         return text(actor.reader, "help.language_usage")
     with runtime.db.session() as s:
         person = people.find(s, actor.slack_user_id)
+        assert person is not None  # the middleware registered whoever is asking
         people.set_language(s, person, aliases[choice])
         updated = people.actor_of(person, people.organisation(s))
     if aliases[choice] is None:
-        return text(updated.reader, "help.language_auto", language=plain(updated.reader, f"common.language.{updated.lang}"))
+        return text(updated.reader, "help.language_auto",
+                    language=plain(updated.reader, f"common.language.{updated.lang}"))
     return text(updated.reader, "help.language_set")

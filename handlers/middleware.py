@@ -39,8 +39,7 @@ def actor_for(runtime: Runtime, slack_user_id: str) -> people.Actor:
     """The person behind a Slack user id, registering a newcomer as a worker on first sight."""
     with runtime.db.session() as s:
         person = people.find(s, slack_user_id)
-        stale = people.needs_profile(person)
-        if not stale:
+        if person is not None and not people.needs_profile(person):
             return people.actor_of(person, people.organisation(s))
     # Ask Slack outside the transaction (it can take a moment) and briefly: never block an ack.
     profile = runtime.gateway.user_profile(slack_user_id, timeout=1.5)
@@ -50,4 +49,5 @@ def actor_for(runtime: Runtime, slack_user_id: str) -> people.Actor:
                 person = people.register_or_refresh(s, slack_user_id, profile)
         except IntegrityError:  # registered a moment ago by a parallel request
             person = people.find(s, slack_user_id)
+            assert person is not None
         return people.actor_of(person, people.organisation(s))

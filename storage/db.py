@@ -6,18 +6,19 @@ written together or not at all.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 # Hooks run after a successful commit of a session that set the matching flag in
 # session.info (e.g. the outbox wakes its worker). Registered by the owning module.
-_after_commit_hooks: list = []
+_after_commit_hooks: list[Callable[[dict[str, Any]], None]] = []
 
 
-def on_after_commit(hook) -> None:
+def on_after_commit(hook: Callable[[dict[str, Any]], None]) -> None:
     """Register ``hook(session_info: dict)``, called after each successful commit."""
     _after_commit_hooks.append(hook)
 
@@ -64,7 +65,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets the outbox worker read while a listener writes; foreign keys are off by default.
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see below)
     cur = dbapi_conn.cursor()
@@ -74,7 +75,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def _sqlite_begin_immediate(conn) -> None:
+def _sqlite_begin_immediate(conn: Connection) -> None:
     # Take the write lock at BEGIN so two writers queue on busy_timeout instead of
     # failing with "database is locked" when a reader upgrades to a writer.
     conn.exec_driver_sql("BEGIN IMMEDIATE")

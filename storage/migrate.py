@@ -24,7 +24,9 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def head_revision(url: str) -> str:
-    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    assert head is not None, "no migrations"
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot import clock
 from bot.org.people import organisation
 from storage.models import Department, Location, Person, Role, RoleAssignment, Site, Standard
-from bot import clock
 
 STANDARD_NAMES = {
     "quality": Standard.QUALITY, "iso9001": Standard.QUALITY,
@@ -71,7 +71,8 @@ class _Checker:
     def fail(self, node: Node, message: str) -> None:
         self.problems.append(f"{self.source} line {node.start_mark.line + 1}: {message}")
 
-    def mapping(self, node: Node, what: str, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Node] | None:
+    def mapping(self, node: Node, what: str, allowed: set[str],
+                required: frozenset[str] | set[str] = frozenset()) -> dict[str, Node] | None:
         if not isinstance(node, MappingNode):
             self.fail(node, f"{what} must be a mapping of key: value")
             return None
@@ -100,9 +101,9 @@ class _Checker:
             return None
         return value
 
-    def pattern(self, node: Node | None, what: str, regex: re.Pattern, example: str) -> str | None:
+    def pattern(self, node: Node | None, what: str, regex: re.Pattern[str], example: str) -> str | None:
         value = self.text(node, what)
-        if value is not None and not regex.match(value):
+        if value is not None and node is not None and not regex.match(value):
             self.fail(node, f"{what} {value!r} is not valid (expected something like {example})")
             return None
         return value
@@ -142,10 +143,10 @@ def parse(text: str, source: str = "org file") -> OrgSpec:
     if root is None:
         raise OrgFileError([f"{source}: the file is empty"])
     top = check.mapping(root, "the file", {"organisation", "sites", "departments", "people"}, {"organisation"})
-    if top is None:
+    if top is None or "organisation" not in top:
         raise OrgFileError(check.problems)
 
-    spec = _organisation(check, top.get("organisation"))
+    spec = _organisation(check, top["organisation"])
     department_codes: set[str] = set()
     for node in check.sequence(top.get("departments"), "departments"):
         d = check.mapping(node, "a department", {"code", "name", "channel"}, {"code", "name"})
@@ -211,7 +212,8 @@ def parse(text: str, source: str = "org file") -> OrgSpec:
 
 
 def _organisation(check: _Checker, node: Node) -> OrgSpec:
-    o = check.mapping(node, "organisation", {"name", "language", "timezone", "triage_channel", "standards"}, {"name"}) or {}
+    o = check.mapping(node, "organisation", {"name", "language", "timezone", "triage_channel", "standards"},
+                      {"name"}) or {}
     language = check.text(o.get("language"), "language") or "en"
     if language not in ("en", "zh"):
         check.fail(o["language"], f"language must be en or zh, got {language!r}")
@@ -235,7 +237,8 @@ def _roles(check: _Checker, node: Node | None, departments: set[str]) -> list[tu
     for item in check.sequence(node, "roles"):
         if isinstance(item, ScalarNode) and item.value in ("worker", "manager", "admin"):
             roles.append((Role(item.value), None, None))
-        elif isinstance(item, MappingNode) and len(item.value) == 1 and item.value[0][0].value in ("supervisor", "owner"):
+        elif (isinstance(item, MappingNode) and len(item.value) == 1
+              and item.value[0][0].value in ("supervisor", "owner")):
             kind, value = item.value[0][0].value, check.text(item.value[0][1], item.value[0][0].value)
             if kind == "supervisor":
                 if value not in departments:

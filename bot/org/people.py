@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Session, selectinload
 from bot import clock
 from bot.i18n import LANGUAGES, Reader, language_for_locale
 from storage.models import Organisation, Person, Role, RoleAssignment, Standard
+
+if TYPE_CHECKING:  # the domain knows Slack's profile only as a shape
+    from bot.gateway import Profile
 
 PROFILE_TTL = timedelta(days=7)
 
@@ -76,7 +80,8 @@ def actor_of(person: Person, org: Organisation) -> Actor:
     return Actor(
         id=person.id, slack_user_id=person.slack_user_id, name=person.name(language_of(person, org)),
         lang=language_of(person, org), tz=person.timezone or org.timezone, department_id=person.department_id,
-        roles=frozenset((r.role, r.department_id, r.standard) for r in person.roles) or frozenset({(Role.WORKER, None, None)}),
+        roles=(frozenset((r.role, r.department_id, r.standard) for r in person.roles)
+               or frozenset({(Role.WORKER, None, None)})),
         locale=person.slack_locale,
     )
 
@@ -90,7 +95,7 @@ def needs_profile(person: Person | None) -> bool:
     return person is None or person.profile_checked_at is None or clock.now() - person.profile_checked_at > PROFILE_TTL
 
 
-def register_or_refresh(session: Session, slack_user_id: str, profile) -> Person:
+def register_or_refresh(session: Session, slack_user_id: str, profile: Profile | None) -> Person:
     """A Slack user seen for the first time becomes a worker; known people get a fresh locale and zone.
 
     ``profile`` is a gateway.Profile or None when Slack could not be asked (then defaults apply and

@@ -18,7 +18,15 @@ from bot.i18n import Reader, plain, render, safe, text
 from bot.reports import closure, timeline
 from bot.reports.kinds import Guess
 from storage.models import (
-    ActionStatus, CorrectiveAction, Department, Location, Person, Report, ReportStatus, Standard,
+    ActionStatus,
+    CorrectiveAction,
+    Department,
+    Location,
+    Person,
+    Report,
+    ReportStatus,
+    RiskLevel,
+    Standard,
 )
 
 BUTTON_VALUE_MAX = 2000
@@ -28,7 +36,7 @@ KIND_EMOJI = {"hazard": ":warning:", "near_miss": ":eyes:", "incident": ":ambula
 
 # --- small pieces ------------------------------------------------------------------------------------
 
-def risk_label(reader: Reader, level, likelihood: int | None, severity: int | None) -> str:
+def risk_label(reader: Reader, level: RiskLevel | None, likelihood: int | None, severity: int | None) -> str:
     if level is None:
         return plain(reader, "reports.risk.none")
     return plain(reader, "reports.risk.with_score", level=plain(reader, f"reports.risk.{level.value}"),
@@ -36,7 +44,8 @@ def risk_label(reader: Reader, level, likelihood: int | None, severity: int | No
 
 
 def standards_label(reader: Reader, standards: list[Standard] | tuple[Standard, ...]) -> str:
-    return ", ".join(plain(reader, f"common.standard_short.{s.value}") for s in standards) or plain(reader, "common.none")
+    return (", ".join(plain(reader, f"common.standard_short.{s.value}") for s in standards)
+            or plain(reader, "common.none"))
 
 
 def place_label(session: Session, location_id: int | None, place: str | None, reader: Reader) -> str:
@@ -45,7 +54,7 @@ def place_label(session: Session, location_id: int | None, place: str | None, re
     return " · ".join(p for p in parts if p) or plain(reader, "reports.unknown_place")
 
 
-def file_links(files: list[dict]) -> Markup:
+def file_links(files: list[dict[str, Any]]) -> Markup:
     """Slack file permalinks from a form, as links; anything that is not an https link is left out."""
     links = [mrkdwn.link(f["permalink"], f.get("name") or "photo") for f in files
              if str(f.get("permalink", "")).startswith("https://") and not any(c in f["permalink"] for c in "<>| ")]
@@ -69,7 +78,8 @@ def status_line(session: Session, report: Report, reader: Reader) -> Markup:
     missing = timeline.missing_text(reader, [(gap, standard.value if standard else None)
                                              for gap, standard in closure.gaps(report)])
     line = text(reader, f"reports.status.{report.status.value}", verified=verified, actions=len(live),
-                missing=missing, rejection=plain(reader, f"reports.rejection.{report.rejection}") if report.rejection else "",
+                missing=missing,
+                rejection=plain(reader, f"reports.rejection.{report.rejection}") if report.rejection else "",
                 duplicate_of=report.duplicate_of or "")
     if report.escalated_at and report.status in (ReportStatus.NEW, ReportStatus.TRIAGE, ReportStatus.ACTION,
                                                  ReportStatus.CLOSING):
@@ -103,22 +113,27 @@ def card_buttons(report: Report) -> list[dict[str, Any]]:
 
 def report_card(session: Session, report: Report, reader: Reader) -> dict[str, Any]:
     department = session.get(Department, report.department_id) if report.department_id else None
-    reporter = text(reader, "reports.anonymous_reporter") if report.anonymous else mention_of(session, report.reporter_id)
+    reporter = (text(reader, "reports.anonymous_reporter") if report.anonymous
+                else mention_of(session, report.reporter_id))
     fields = [
-        text(reader, "reports.card.risk", risk=risk_label(reader, report.risk_level, report.likelihood, report.severity),
+        text(reader, "reports.card.risk",
+             risk=risk_label(reader, report.risk_level, report.likelihood, report.severity),
              residual=risk_label(reader, report.residual_risk_level, report.residual_likelihood,
                                  report.residual_severity) if report.residual_risk_level else None),
         text(reader, "reports.card.where", place=place_label(session, report.location_id, report.place, reader)),
         text(reader, "reports.card.department", department=department.name(reader.lang) if department
              else plain(reader, "common.none")),
         text(reader, "reports.card.reporter", reporter=reporter or text(reader, "reports.nobody")),
-        text(reader, "reports.card.standards", standards=standards_label(reader, [t.standard for t in report.standards])),
+        text(reader, "reports.card.standards",
+             standards=standards_label(reader, [t.standard for t in report.standards])),
         text(reader, "reports.card.when", when=report.occurred_at or report.created_at),
     ]
     if report.severity_estimate:
-        fields.append(text(reader, "reports.card.estimate", level=plain(reader, f"reports.risk.{report.severity_estimate.value}")))
+        fields.append(text(reader, "reports.card.estimate",
+                           level=plain(reader, f"reports.risk.{report.severity_estimate.value}")))
     if report.injury_class:
-        fields.append(text(reader, "reports.card.injury", injury=plain(reader, f"reports.injury.{report.injury_class.value}")))
+        fields.append(text(reader, "reports.card.injury",
+                           injury=plain(reader, f"reports.injury.{report.injury_class.value}")))
     return render("report_card", reader, report_id=report.id, reference=report.reference,
                   kind=plain(reader, f"reports.kind.{report.kind.value}"), emoji=KIND_EMOJI[report.kind.value],
                   description=report.description, immediate_action=report.immediate_action,
@@ -134,9 +149,11 @@ def action_card(session: Session, action: CorrectiveAction, reader: Reader) -> d
     """The owner's DM: what to do by when, and Done / Need more time / Can't do while it is open."""
     return render("action_card", reader, action_id=action.id, subject=action_subject(action),
                   type=plain(reader, f"reports.action_type.{action.type.value}"),
-                  control=plain(reader, f"reports.control.{action.control_level.value}") if action.control_level else None,
+                  control=(plain(reader, f"reports.control.{action.control_level.value}")
+                           if action.control_level else None),
                   due=timeline.due_datetime(action.due_on), description=action.description,
-                  report_description=action.report.description, channel=safe(mrkdwn.channel(action.report.channel_id)),
+                  report_description=action.report.description,
+                  channel=safe(mrkdwn.channel(action.report.channel_id)),
                   status=action.status.value, is_open=action.status == ActionStatus.OPEN)
 
 
@@ -164,7 +181,8 @@ def timeline_surface(session: Session, report: Report, reader: Reader, *, modal:
     """``follow``: shown to the anonymous reporter, with how to answer a question."""
     entries = timeline.entries(session, report)
     who_took = timeline.actors(session, {e.actor_id for e in entries if e.actor_id})
-    lines = [text(reader, "reports.timeline.line", at=e.at, entry=timeline.describe(e, reader, who_took)) for e in entries]
+    lines = [text(reader, "reports.timeline.line", at=e.at, entry=timeline.describe(e, reader, who_took))
+             for e in entries]
     actions = [text(reader, "reports.timeline.action", subject=action_subject(a),
                     type=plain(reader, f"reports.action_type.{a.type.value}"),
                     status=plain(reader, f"reports.action_status.{a.status.value}"),
@@ -181,14 +199,15 @@ def timeline_surface(session: Session, report: Report, reader: Reader, *, modal:
 
 def draft_card(session: Session, reader: Reader, description: str, guess: Guess, source: str) -> dict[str, Any]:
     """The answer to a DM in plain words: what Triad understood, to file as is or edit first."""
-    draft = {"k": guess.kind.value if guess.kind else None, "s": [s.value for s in guess.standards],
-             "l": guess.location_id, "src": source, "d": description}
+    draft: dict[str, Any] = {"k": guess.kind.value if guess.kind else None, "s": [s.value for s in guess.standards],
+                             "l": guess.location_id, "src": source, "d": description}
     value = json.dumps(draft, ensure_ascii=False)
     while len(value) > BUTTON_VALUE_MAX:  # a long message is filed shortened; Edit shows what will be filed
         draft["d"] = draft["d"][: len(draft["d"]) - (len(value) - BUTTON_VALUE_MAX) - 1]
         value = json.dumps(draft, ensure_ascii=False)
     return render("report_draft", reader, description=description,
-                  kind=plain(reader, f"reports.kind.{guess.kind.value}") if guess.kind else plain(reader, "reports.kind_unknown"),
+                  kind=(plain(reader, f"reports.kind.{guess.kind.value}") if guess.kind
+                        else plain(reader, "reports.kind_unknown")),
                   standards=standards_label(reader, guess.standards),
                   place=place_label(session, guess.location_id, None, reader), value=value,
                   can_file=guess.kind is not None)

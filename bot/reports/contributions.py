@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from bot import home
@@ -35,7 +35,8 @@ def waiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
                                    description=action.description[:200]),
                       "button": {"action_id": "report_timeline", "value": str(action.report_id),
                                  "label": plain(reader, "reports.button.timeline")}})
-    scope = [Report.department_id.in_(actor.supervised_departments)] if actor.supervised_departments else []
+    scope: list[ColumnElement[bool]] = (
+        [Report.department_id.in_(actor.supervised_departments)] if actor.supervised_departments else [])
     if actor.owned_standards:
         scope.append(Report.standards.any(ReportStandard.standard.in_(actor.owned_standards)))
     if scope or actor.is_manager:
@@ -52,7 +53,8 @@ def waiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
 
 
 def buttons(actor: Actor) -> list[dict[str, Any]]:
-    return [{"action_id": "home_report", "label": plain(actor.reader, "reports.home.report_button"), "style": "primary"}]
+    return [{"action_id": "home_report", "label": plain(actor.reader, "reports.home.report_button"),
+             "style": "primary"}]
 
 
 if waiting not in home.WAITING:

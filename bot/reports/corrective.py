@@ -1,9 +1,12 @@
 """The corrective action's life: its owner does it (with evidence), asks for time or declines; its verifier
-confirms it worked or reopens it. Same contract as ``service``: one function per step, raising before it changes anything.
+confirms it worked or reopens it. Same contract as ``service``: one function per step, raising before it changes
+anything.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +28,8 @@ def check_may_verify(session: Session, actor: Actor, action_id: int, step: str) 
     return _check(session, actor, action_id, step, permissions.may_verify, permissions.VERIFIER, ActionStatus.DONE)
 
 
-def _check(session: Session, actor: Actor, action_id: int, step: str, may, who: str,
+def _check(session: Session, actor: Actor, action_id: int, step: str,
+           may: Callable[[Actor, CorrectiveAction], bool], who: str,
            status: ActionStatus) -> CorrectiveAction:
     """Audited permission, an open report, and the action in the state the step expects (else: stale)."""
     action = service.get_action(session, action_id)
@@ -36,7 +40,8 @@ def _check(session: Session, actor: Actor, action_id: int, step: str, may, who: 
     return action
 
 
-def complete_action(session: Session, actor: Actor, action_id: int, note: str | None, files: list[dict]) -> CorrectiveAction:
+def complete_action(session: Session, actor: Actor, action_id: int, note: str | None,
+                    files: list[dict[str, Any]]) -> CorrectiveAction:
     """Done needs evidence: a note, a photo or both."""
     action = check_may_work_on(session, actor, action_id, "done")
     note = (note or "").strip() or None
@@ -44,7 +49,8 @@ def complete_action(session: Session, actor: Actor, action_id: int, note: str | 
         raise InvalidInput({"note": "reports.invalid.evidence_missing"})
     if service.text_problem(note, None):
         raise InvalidInput({"note": "reports.invalid.text_long"})
-    action.status, action.evidence_note, action.evidence_files, action.done_at = ActionStatus.DONE, note, files, clock.now()
+    action.status, action.evidence_note, action.evidence_files = ActionStatus.DONE, note, files
+    action.done_at = clock.now()
     entry = timeline.record(session, action.report, actor, "action_done", action=action, note=note,
                             files=len(files))
     notify.step(session, action.report, entry)
@@ -53,7 +59,8 @@ def complete_action(session: Session, actor: Actor, action_id: int, note: str | 
     return action
 
 
-def extend_action(session: Session, actor: Actor, action_id: int, new_due: date | None, reason: str) -> CorrectiveAction:
+def extend_action(session: Session, actor: Actor, action_id: int, new_due: date | None,
+                  reason: str) -> CorrectiveAction:
     action = check_may_work_on(session, actor, action_id, "more_time")
     problems: dict[str, str] = {}
     if new_due is None or new_due <= max(action.due_on, service.today(session) - timedelta(days=1)):

@@ -7,8 +7,10 @@ maps straight onto inline errors. Modal state (which report or action) travels i
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
-from typing import Any
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,10 +21,20 @@ from bot.reports.cards import action_subject
 from bot.reports.kinds import DEFAULT_STANDARDS
 from bot.reports.service import ActionDraft, ReportDraft
 from storage.models import (
-    ActionType, ControlLevel, CorrectiveAction, Department, InjuryClass, Location, Report, ReportKind, RiskLevel,
-    Site, Standard,
+    ActionType,
+    ControlLevel,
+    CorrectiveAction,
+    Department,
+    InjuryClass,
+    Location,
+    Report,
+    ReportKind,
+    RiskLevel,
+    Site,
+    Standard,
 )
 
+E = TypeVar("E", bound=Enum)
 REPORT_FORM = "report_submit"
 RISK_FORM = "report_risk_submit"
 ACTION_FORM = "report_action_submit"
@@ -52,13 +64,14 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _options(reader: Reader, prefix: str, members) -> list[dict[str, str]]:
+def _options(reader: Reader, prefix: str, members: Iterable[Enum]) -> list[dict[str, str]]:
     return [{"label": plain(reader, f"{prefix}.{m.value}"), "value": m.value} for m in members]
 
 
 # --- the report form ---------------------------------------------------------------------------
 
-def report_form(session: Session, reader: Reader, draft: ReportDraft, *, source_link: str | None = None) -> dict[str, Any]:
+def report_form(session: Session, reader: Reader, draft: ReportDraft, *,
+                source_link: str | None = None) -> dict[str, Any]:
     locations = [{"label": f"{site.name(reader.lang)} · {loc.name(reader.lang)}", "value": str(loc.id)}
                  for loc, site in session.execute(select(Location, Site).join(Site).order_by(Site.code, Location.id))]
     departments = [{"label": d.name(reader.lang), "value": str(d.id)}
@@ -83,7 +96,7 @@ def read_report_form(values: dict[str, Any], meta: dict[str, Any]) -> ReportDraf
     return ReportDraft(
         kind=_enum(ReportKind, v.option("kind")), description=v.text("description") or "",
         location_id=_int(v.option("location")), place=v.text("place"), department_id=_int(v.option("department")),
-        occurred_at=datetime.fromtimestamp(int(occurred), tz=timezone.utc) if occurred else None,
+        occurred_at=datetime.fromtimestamp(int(occurred), tz=UTC) if occurred else None,
         immediate_action=v.text("immediate_action"), severity_estimate=_enum(RiskLevel, v.option("severity_estimate")),
         injury_class=_enum(InjuryClass, v.option("injury_class")),
         photos=[_file(f) for f in v.get("photos", "files") or []],
@@ -129,7 +142,8 @@ def read_action_form(values: dict[str, Any]) -> ActionDraft:
     v = _Values(values)
     due = v.get("due_on", "selected_date")
     return ActionDraft(type=_enum(ActionType, v.option("type")), control_level=_enum(ControlLevel, v.option("control")),
-                       owner_slack_id=v.get("owner", "selected_user"), verifier_slack_id=v.get("verifier", "selected_user"),
+                       owner_slack_id=v.get("owner", "selected_user"),
+                       verifier_slack_id=v.get("verifier", "selected_user"),
                        due_on=date.fromisoformat(due) if due else None, description=v.text("description") or "")
 
 
@@ -210,7 +224,7 @@ class _Values:
         return [o.get("value") for o in self.get(block_id, "selected_options") or []]
 
 
-def _enum(kind, value: str | None):
+def _enum(kind: type[E], value: str | None) -> E | None:
     try:
         return kind(value) if value else None
     except ValueError:

@@ -54,7 +54,8 @@ KIND_KEYWORDS = {
                         "complaint", "wrong part", "缺陷", "毛刺", "划伤", "划痕", "裂纹", "凹陷", "尺寸", "不合格",
                         "投诉", "错件"),
     ReportKind.HAZARD: ("hazard", "unsafe", "danger", "guard", "missing", "broken", "slip", "trip", "loose", "exposed",
-                        "blocked", "隐患", "危险", "不安全", "防护", "缺失", "损坏", "滑", "绊", "松动", "裸露", "堵塞"),
+                        "blocked", "隐患", "危险", "不安全", "防护", "缺失", "损坏", "滑", "绊", "松动", "裸露",
+                        "堵塞"),
 }
 
 # Words that tag a further standard whatever the kind (oil on a walkway is a slip hazard too).
@@ -63,7 +64,8 @@ STANDARD_KEYWORDS = {
                       "摔", "受伤", "防护"),
     Standard.ENVIRONMENT: ("leak", "spill", "emission", "waste", "wastewater", "drain", "泄漏", "渗漏", "漏油",
                            "排放", "废水", "废弃物"),
-    Standard.QUALITY: ("defect", "burr", "scratch", "dimension", "customer", "缺陷", "毛刺", "划伤", "尺寸", "顾客", "客户"),
+    Standard.QUALITY: ("defect", "burr", "scratch", "dimension", "customer", "缺陷", "毛刺", "划伤", "尺寸",
+                       "顾客", "客户"),
 }
 
 

@@ -6,6 +6,10 @@ reader's own. The anonymous reporter is never addressed here: they follow with t
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -36,7 +40,7 @@ def reader_of(session: Session, person: Person) -> Reader:
     return people.actor_of(person, people.organisation(session)).reader
 
 
-def _event_text(session: Session, entry: ReportEvent, reader: Reader):
+def _event_text(session: Session, entry: ReportEvent, reader: Reader) -> str:
     return timeline.describe(entry, reader, timeline.actors(session, {entry.actor_id} if entry.actor_id else set()))
 
 
@@ -70,7 +74,8 @@ def filed(session: Session, report: Report, entry: ReportEvent, reporter: people
 def step(session: Session, report: Report, entry: ReportEvent) -> None:
     """After every step: the card's status and buttons, a reply in its thread, a DM to a named reporter."""
     reader = org_reader(session)
-    outbox.update(session, f"{card_key(report)}:{entry.id}", card_key(report), cards.report_card(session, report, reader))
+    outbox.update(session, f"{card_key(report)}:{entry.id}", card_key(report),
+                  cards.report_card(session, report, reader))
     outbox.post(session, f"report:{report.id}:event:{entry.id}", report.channel_id,
                 {"text": _event_text(session, entry, reader)}, thread_key=card_key(report))
     if report.reporter_id is None or entry.kind not in REPORTER_HEARS or entry.actor_id == report.reporter_id:
@@ -89,7 +94,7 @@ def step(session: Session, report: Report, entry: ReportEvent) -> None:
     outbox.post(session, f"report:{report.id}:event:{entry.id}:reporter", reporter.slack_user_id, message)
 
 
-def outcome(report: Report, reader: Reader):
+def outcome(report: Report, reader: Reader) -> Markup:
     """What the reporter learns when their report closes: what was done about it, and why it happened."""
     done = [text(reader, "reports.dm.outcome_action", subject=action_subject(a),
                  type=plain(reader, f"reports.action_type.{a.type.value}"), description=a.description)
@@ -120,7 +125,7 @@ def action_card(session: Session, action: CorrectiveAction, entry: ReportEvent) 
 
 
 def _refresh_latest(session: Session, action: CorrectiveAction, card: str, posted_on: tuple[str, ...],
-                    person_id: int, render_card) -> None:
+                    person_id: int, render_card: Callable[[Reader], dict[str, Any]]) -> None:
     """Update the newest DM card of an action, so its buttons match the action's state.
 
     Cards are keyed by the timeline entry that posted them (``posted_on``: its kinds), so the newest
@@ -164,7 +169,8 @@ def overdue_reminder(session: Session, action: CorrectiveAction, entry: ReportEv
                               due=timeline.due_datetime(action.due_on), description=action.description)})
 
 
-def overdue_escalation(session: Session, action: CorrectiveAction, entry: ReportEvent, supervisors: list[Person]) -> None:
+def overdue_escalation(session: Session, action: CorrectiveAction, entry: ReportEvent,
+                       supervisors: list[Person]) -> None:
     for supervisor in supervisors:
         their = reader_of(session, supervisor)
         outbox.post(session, f"action:{action.id}:escalation:{action.due_on.isoformat()}:{supervisor.id}",

@@ -27,7 +27,7 @@ def _next_number(session: Session, kind: ReportKind, year: int) -> int:
                                 .values(last_number=ReferenceCounter.last_number + 1)
                                 .returning(ReferenceCounter.last_number))
         if number is not None:
-            return number
+            return int(number)
         try:
             with session.begin_nested():
                 session.add(ReferenceCounter(kind=kind, year=year, last_number=1))

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,8 +25,21 @@ from bot.reports import closure, kinds, notify, permissions, references, risk, t
 from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.kinds import ANONYMOUS_KINDS, DEFAULT_STANDARDS
 from storage.models import (
-    ActionStatus, ActionType, ControlLevel, CorrectiveAction, Department, InjuryClass, Location, Person, Report,
-    ReportKind, ReportStandard, ReportStatus, RiskLevel, Role, Standard,
+    ActionStatus,
+    ActionType,
+    ControlLevel,
+    CorrectiveAction,
+    Department,
+    InjuryClass,
+    Location,
+    Person,
+    Report,
+    ReportKind,
+    ReportStandard,
+    ReportStatus,
+    RiskLevel,
+    Role,
+    Standard,
 )
 
 DESCRIPTION_MAX = 3000
@@ -51,7 +65,7 @@ class ReportDraft:
     immediate_action: str | None = None
     severity_estimate: RiskLevel | None = None
     injury_class: InjuryClass | None = None
-    photos: list[dict] = field(default_factory=list)
+    photos: list[dict[str, Any]] = field(default_factory=list)
     anonymous: bool = False
     standards: list[Standard] = field(default_factory=list)
     source_link: str | None = None
@@ -74,7 +88,7 @@ def guess(session: Session, words: str) -> kinds.Guess:
 def text_problem(value: str | None, missing: str | None, limit: int = LONG_TEXT_MAX) -> str | None:
     """The text key for what is wrong with something a person wrote: ``missing`` when it is required
     and empty (None: optional), too long, or nothing."""
-    if not (value or "").strip():
+    if value is None or not value.strip():
         return missing
     return "reports.invalid.text_long" if len(value) > limit else None
 

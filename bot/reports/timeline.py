@@ -1,7 +1,7 @@
 """The append-only timeline of a report, and how each entry reads in a person's language."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -85,4 +85,4 @@ def who(entry: ReportEvent, reader: Reader, who_took: dict[int, Person]) -> Mark
 
 def due_datetime(day: date) -> datetime:
     """A due date as a moment the date filters can show: noon UTC is that calendar day from UTC−11 to UTC+11."""
-    return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)

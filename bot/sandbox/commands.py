@@ -9,7 +9,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -239,8 +239,9 @@ def run_shortcut(session: Session, argument: str) -> None:
         for s in shortcuts:
             session.say(f"shortcut_{s['type']}", callback_id=s["callback_id"], name=s["name"])
         return
-    name, on, number = argument.rpartition(" on ")
-    if not on or not number.strip().isdigit():  # a global shortcut: no message number
+    name, on, number_text = argument.rpartition(" on ")
+    number: str | None = number_text
+    if not on or not number_text.strip().isdigit():  # a global shortcut: no message number
         name, number = argument, None
     wanted = name.strip().casefold()
     found = [s for s in shortcuts if wanted in (s["callback_id"].casefold(), s["name"].casefold())] or \
@@ -284,7 +285,7 @@ def press(session: Session, argument: str) -> None:
                     ok=render.text_object(confirm.get("confirm"), session.context()))
     if item.get("url"):
         session.say("opens_url", "dim", url=item["url"])
-    where = {"view": source} if source.get("type") in ("modal", "home") else {"message": source}
+    where: dict[str, Any] = {"view": source} if source.get("type") in ("modal", "home") else {"message": source}
     if "message" in where:
         session.pressed = (source["channel"], source["ts"])
     session.answered(session.driver.press(session.me, item["action_id"], value, block_id=control.block["block_id"],
@@ -436,7 +437,7 @@ def wait(session: Session, argument: str) -> None:
 def show_time(session: Session, argument: str) -> None:
     now = clock.now()
     session.say("time_now", now=when(now, session.reader), tz=session.user.tz)
-    ahead = now - datetime.now(timezone.utc)
+    ahead = now - datetime.now(UTC)
     if ahead >= timedelta(minutes=1):
         session.say("time_ahead", "dim", ahead=_as_wait(ahead))
 

@@ -13,15 +13,15 @@ import re
 import shutil
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
 from bot.i18n import Reader, plain
 from bot.sandbox import demo
-from bot.sandbox.harness import Harness
 from bot.sandbox.commands import COMMANDS, manifest
+from bot.sandbox.harness import Harness
 from bot.sandbox.session import Session
 
 EXIT_WORDS = ("quit", "exit")
@@ -37,7 +37,7 @@ def run_sandbox(settings: Settings, script: str | None, fresh: bool, *,
     notes = []
     if fresh and database is None:
         notes.append("fresh_not_sqlite")
-    elif fresh:
+    elif fresh and database is not None:
         for leftover in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm", "-journal"))):
             leftover.unlink(missing_ok=True)
     elif database is not None and database.exists():
@@ -157,10 +157,8 @@ def _readline(history: Path, session: Session) -> Iterator[None]:
     except ImportError:  # e.g. Windows without pyreadline
         yield
         return
-    try:
+    with suppress(OSError):
         readline.read_history_file(history)
-    except OSError:
-        pass
     readline.set_history_length(1000)
     words = sorted({*COMMANDS, *(u.handle for u in demo.USERS), *("#" + n for n in demo.CHANNELS.values()),
                     *manifest()["commands"]})
@@ -170,10 +168,8 @@ def _readline(history: Path, session: Session) -> Iterator[None]:
     try:
         yield
     finally:
-        try:
+        with suppress(OSError):
             readline.write_history_file(history)
-        except OSError:
-            pass
 
 
 @contextmanager

@@ -59,6 +59,9 @@ class Response:
     elapsed: float = field(default=0.0, repr=False)  # seconds; Slack gives up on interactions after 3
 
 
+_Kind = Literal["text", "option", "options", "plain", "list", "int", "rich_text"]
+
+
 @dataclass(frozen=True)
 class _ValueSpec:
     """How Slack reports one input element's value in ``view.state`` and in actions."""
@@ -66,12 +69,11 @@ class _ValueSpec:
     key: str  # the key in the payload
     initial: str | None  # the element key holding a pre-filled value
     empty: Any  # what Slack sends when nothing is entered
-    kind: Literal["text", "option", "options", "plain", "list", "int", "rich_text"]
+    kind: _Kind
 
-
-_TEXT = ("value", "initial_value", None, "text")
-_OPTION = ("selected_option", "initial_option", None, "option")
-_OPTIONS = ("selected_options", "initial_options", [], "options")
+_TEXT: tuple[str, str, Any, _Kind] = ("value", "initial_value", None, "text")
+_OPTION: tuple[str, str, Any, _Kind] = ("selected_option", "initial_option", None, "option")
+_OPTIONS: tuple[str, str, Any, _Kind] = ("selected_options", "initial_options", [], "options")
 _VALUE_SPECS: dict[str, _ValueSpec] = {
     "plain_text_input": _ValueSpec(*_TEXT),
     "number_input": _ValueSpec(*_TEXT),
@@ -288,7 +290,8 @@ class SlackDriver:
         blocks = message_or_view.get("blocks") or []
         for block, element in interactive_elements(blocks):
             if element.get("type") == "button" and _button_matches(element, action_id, text, value):
-                where = {"view": message_or_view} if _is_view(message_or_view) else {"message": message_or_view}
+                where: dict[str, Any] = ({"view": message_or_view} if _is_view(message_or_view)
+                                         else {"message": message_or_view})
                 return self.press(
                     user_id, element["action_id"], element.get("value"), block_id=block["block_id"],
                     as_seen=as_seen, **where

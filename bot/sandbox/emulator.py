@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from bot import blockkit
@@ -919,6 +919,7 @@ class SlackEmulator:
         refusal = self._injected_reply(RESPONSE_URL_METHOD, payload, fault)
         if refusal is not None:
             return refusal
+        result: dict[str, Any]
         with self._changing():
             try:
                 self._respond(path, payload)
@@ -1323,9 +1324,9 @@ class SlackEmulator:
         if message.bot_id != self.bot_id:
             raise EmulatorError("cant_update_message")
         merged = {
-            "text": args["text"] if "text" in args else message.text,
-            "blocks": args["blocks"] if "blocks" in args else message.blocks,
-            "attachments": args["attachments"] if "attachments" in args else message.attachments,
+            "text": args.get("text", message.text),
+            "blocks": args.get("blocks", message.blocks),
+            "attachments": args.get("attachments", message.attachments),
         }
         message.text, message.blocks, message.attachments = self._content(merged)
         if "metadata" in args:
@@ -1441,7 +1442,7 @@ class SlackEmulator:
         return {"files": [f.to_api() for f in uploaded]}
 
     def _uploaded_file(self, entry: Any) -> _File:
-        stored = self._files.get(entry.get("id")) if isinstance(entry, dict) else None
+        stored = self._files.get(cast(str, entry.get("id"))) if isinstance(entry, dict) else None
         if stored is None or stored.content is None:
             raise EmulatorError("file_not_found", [f"{entry!r} was not uploaded"])
         if entry.get("title"):
@@ -1526,7 +1527,7 @@ def _multipart_fields(content_type: str, body: bytes) -> dict[str, str | bytes]:
     fields: dict[str, str | bytes] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        payload = cast(bytes, part.get_payload(decode=True) or b"")
         if isinstance(name, str):
             fields[name] = payload if part.get_filename() else payload.decode("utf-8")
     return fields

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 from bot import clock, jobs
 from bot import runtime as rt
@@ -49,7 +50,8 @@ class Harness:
                 load_file(s, self.org_file)
         self.app = create_app(self.runtime, signing_secret=self.settings.signing_secret)
         self.server = LoopbackServer(wsgi_app(self.runtime, self.app)).start()
-        self.driver = SlackDriver(f"{self.server.url}/slack/events", self.settings.signing_secret, self.emulator)
+        self.driver = SlackDriver(f"{self.server.url}/slack/events", cast(str, self.settings.signing_secret),
+                                  self.emulator)
         if self.start_worker:
             self.runtime.start_worker()
         return self

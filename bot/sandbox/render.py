@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import zip_longest
 from typing import Any
 
@@ -116,9 +117,13 @@ def mrkdwn(text: str, ctx: Context) -> str:
     text = _ANGLE.sub(lambda m: hole(_angle(m.group(1), ctx)), text)
     text = emoji(text)
     for pattern, style in _SPANS:
-        text = pattern.sub(lambda m, s=style: ctx.style(m.group(1), s), text)
+        text = pattern.sub(partial(_styled, ctx=ctx, style=style), text)
     text = _HOLE.sub(lambda m: holes[int(m.group(1))], text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")  # last: user text as typed
+
+
+def _styled(match: re.Match[str], *, ctx: Context, style: str) -> str:
+    return ctx.style(match.group(1), style)
 
 
 def emoji(text: str) -> str:

@@ -12,7 +12,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from sqlalchemy import select
@@ -234,7 +234,7 @@ class Session:
 
     def _posted_at(self, message: dict[str, Any]) -> str:
         moment = self.inbox.posted_at.get((message["channel"], message["ts"]))
-        return when(moment or datetime.fromtimestamp(float(message["ts"]), timezone.utc), self.reader)
+        return when(moment or datetime.fromtimestamp(float(message["ts"]), UTC), self.reader)
 
     def answered(self, response: Response) -> None:
         """Slack's side of the app's HTTP answer: an error, a slow answer, or a message in the ack."""

@@ -7,7 +7,8 @@ fills in a form they may not send, and open it right after the ack; the submissi
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from sqlalchemy.orm import Session
@@ -52,14 +53,17 @@ def register(app: App, runtime: Runtime) -> None:
         a.reader, r, service.is_residual(r))))
     opens_form("report_assign", lambda s, a, rid: _triage_form(s, a, rid, "assign_action", lambda r: forms.action_form(
         a.reader, r, service.today(s), a.slack_user_id)))
-    opens_form("report_reject", lambda s, a, rid: _triage_form(s, a, rid, "reject", lambda r: forms.reject_form(a.reader, r)))
-    opens_form("report_root_cause", lambda s, a, rid: _triage_form(s, a, rid, "root_cause", lambda r: forms.root_cause_form(
-        a.reader, r)))
+    opens_form("report_reject",
+               lambda s, a, rid: _triage_form(s, a, rid, "reject", lambda r: forms.reject_form(a.reader, r)))
+    opens_form("report_root_cause",
+               lambda s, a, rid: _triage_form(s, a, rid, "root_cause", lambda r: forms.root_cause_form(a.reader, r)))
     opens_form("report_ask", lambda s, a, rid: _triage_form(s, a, rid, "ask_reporter", lambda r: forms.text_form(
         a.reader, forms.QUESTION_FORM, r.reference, {"r": r.id})))
-    opens_form("report_timeline", lambda s, a, rid: cards.timeline_surface(s, service.get(s, rid), a.reader, modal=True))
+    opens_form("report_timeline",
+               lambda s, a, rid: cards.timeline_surface(s, service.get(s, rid), a.reader, modal=True))
     opens_form("report_answer", _answer_form)
-    opens_form("action_done", lambda s, a, aid: forms.done_form(a.reader, corrective.check_may_work_on(s, a, aid, "done")))
+    opens_form("action_done",
+               lambda s, a, aid: forms.done_form(a.reader, corrective.check_may_work_on(s, a, aid, "done")))
     opens_form("action_more_time", lambda s, a, aid: forms.more_time_form(
         a.reader, corrective.check_may_work_on(s, a, aid, "more_time")))
     opens_form("action_cant_do", lambda s, a, aid: _action_text_form(

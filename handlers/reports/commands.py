@@ -1,6 +1,8 @@
 """/report (file, status, follow, mine) and /actions."""
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack, App, BoltContext, Respond
 from sqlalchemy import select
 
@@ -97,6 +99,7 @@ def _follow(runtime: Runtime, actor: Actor, rest: list[str]) -> dict:
     try:
         with runtime.db.session() as s:
             report = service.by_follow_code(s, code)
+            message: dict[str, Any]
             if answer:
                 service.answer_question(s, report, None, answer)
                 message = {"text": text(actor.reader, "reports.follow.answered", reference=report.reference)}

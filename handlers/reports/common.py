@@ -1,7 +1,8 @@
 """What the report listeners share: running a step in one unit of work and explaining refusals."""
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session

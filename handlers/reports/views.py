@@ -8,7 +8,8 @@ store their user id next to the report's until delivered; the modal leaves neith
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
@@ -39,12 +40,13 @@ def register(app: App, runtime: Runtime) -> None:
         else:
             ack()
 
-    def submission(callback_id: str, step: Callable[[Session, Actor, dict[str, Any], dict[str, Any]], Any]) -> None:
+    def submission(callback_id: str, step: Callable[[Session, Actor, Any, dict[str, Any]], Any]) -> None:
         """A form whose submission is one step on the report or action named in its metadata."""
         @app.view(callback_id)
         def submitted(ack: Ack, view: dict, context: BoltContext) -> None:
             actor: Actor = context["actor"]
             meta, values = forms.metadata(view), view["state"]["values"]
+            refusal: ReportError | None
             try:
                 with runtime.db.session() as s:
                     try:
@@ -69,14 +71,17 @@ def register(app: App, runtime: Runtime) -> None:
     submission(forms.QUESTION_FORM, lambda s, a, m, v: service.ask_reporter(s, a, m.get("r"), forms.read_text_form(v)))
     submission(forms.ANSWER_FORM, lambda s, a, m, v: service.answer_question(
         s, service.get(s, m.get("r")), a, forms.read_text_form(v)))
-    submission(forms.DONE_FORM, lambda s, a, m, v: corrective.complete_action(s, a, m.get("a"), *forms.read_done_form(v)))
+    submission(forms.DONE_FORM,
+               lambda s, a, m, v: corrective.complete_action(s, a, m.get("a"), *forms.read_done_form(v)))
     submission(forms.MORE_TIME_FORM, lambda s, a, m, v: corrective.extend_action(
         s, a, m.get("a"), *forms.read_more_time_form(v)))
-    submission(forms.CANT_DO_FORM, lambda s, a, m, v: corrective.decline_action(s, a, m.get("a"), forms.read_text_form(v)))
-    submission(forms.REOPEN_FORM, lambda s, a, m, v: corrective.reopen_action(s, a, m.get("a"), forms.read_text_form(v)))
+    submission(forms.CANT_DO_FORM,
+               lambda s, a, m, v: corrective.decline_action(s, a, m.get("a"), forms.read_text_form(v)))
+    submission(forms.REOPEN_FORM,
+               lambda s, a, m, v: corrective.reopen_action(s, a, m.get("a"), forms.read_text_form(v)))
 
 
-def _assess(session: Session, actor: Actor, meta: dict[str, Any], values: dict[str, Any]) -> None:
+def _assess(session: Session, actor: Actor, meta: Any, values: dict[str, Any]) -> None:
     likelihood, severity = forms.read_risk_form(values)
     if likelihood is None or severity is None:
         raise InvalidInput({"likelihood" if likelihood is None else "severity": "reports.invalid.risk_missing"})

@@ -3,8 +3,18 @@ from storage.models.base import Base
 from storage.models.org import Department, Location, Organisation, Person, Role, RoleAssignment, Site, Standard
 from storage.models.platform import AppSetting, AuditEntry, OutboxMessage, ProcessedEvent, SchedulerLease
 from storage.models.reports import (
-    ActionStatus, ActionType, ControlLevel, CorrectiveAction, InjuryClass, ReferenceCounter, Report, ReportEvent,
-    ReportKind, ReportStandard, ReportStatus, RiskLevel,
+    ActionStatus,
+    ActionType,
+    ControlLevel,
+    CorrectiveAction,
+    InjuryClass,
+    ReferenceCounter,
+    Report,
+    ReportEvent,
+    ReportKind,
+    ReportStandard,
+    ReportStatus,
+    RiskLevel,
 )
 
 __all__ = [

@@ -83,7 +83,7 @@ class Report(Base):
     immediate_action: Mapped[str | None] = mapped_column(Text)
     severity_estimate: Mapped[RiskLevel | None] = mapped_column(_enum(RiskLevel, "risk_level"))
     injury_class: Mapped[InjuryClass | None] = mapped_column(_enum(InjuryClass, "injury_class"))
-    photos: Mapped[list[str]] = mapped_column(JSON, default=list)  # Slack file ids
+    photos: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # Slack files: id, name, permalink
     source_link: Mapped[str | None] = mapped_column(String(500))  # the Slack message it was reported from
     # Idempotency: the modal's view id (or the DM it came from), so a double submit files once.
     source_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -142,7 +142,7 @@ class ReportEvent(Base):
 
 @event.listens_for(ReportEvent, "before_update")
 @event.listens_for(ReportEvent, "before_delete")
-def _timeline_is_append_only(mapper, connection, target: ReportEvent) -> None:
+def _timeline_is_append_only(mapper: Any, connection: Any, target: ReportEvent) -> None:
     raise ValueError("the report timeline is append-only")
 
 
@@ -162,7 +162,7 @@ class CorrectiveAction(Base):
     status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus, "action_status"))
     due_on: Mapped[date]
     evidence_note: Mapped[str | None] = mapped_column(Text)
-    evidence_files: Mapped[list[str]] = mapped_column(JSON, default=list)
+    evidence_files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     reminded_on: Mapped[date | None]  # the due date the owner was reminded of (once per due date)
     escalated_on: Mapped[date | None]  # the due date the supervisor was told about
     created_at: Mapped[datetime]

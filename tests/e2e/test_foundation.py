@@ -236,5 +236,6 @@ def test_a_direct_message_triad_cannot_read_gets_a_helpful_answer(harness):
                                                 if m.get("user") != "U0ZHANG"])
     assert "报告" in answer[-1]["text"]
     harness.driver.dm("U0LI", "hello")
-    answer = harness.emulator.wait_for(lambda: [m for m in harness.emulator.dm_messages("U0LI") if m.get("user") != "U0LI"])
+    answer = harness.emulator.wait_for(
+        lambda: [m for m in harness.emulator.dm_messages("U0LI") if m.get("user") != "U0LI"])
     assert "/triad help" in answer[-1]["text"]

@@ -41,9 +41,9 @@ def http_bot(database_url, db, tmp_path):
         try:
             urlopen(f"{url}/healthz", timeout=1)
             break
-        except (URLError, ConnectionError):
+        except (URLError, ConnectionError) as not_yet:
             if process.poll() is not None:
-                raise AssertionError(process.stdout.read())
+                raise AssertionError(process.stdout.read()) from not_yet
             time.sleep(0.1)
     yield url, emulator, SlackDriver(f"{url}/slack/events", "http-test-secret", emulator)
     process.terminate()

@@ -139,7 +139,8 @@ def tables_mentioning(h, slack_id: str, person_id: int) -> list[str]:
         for table in Base.metadata.sorted_tables:
             if table.name in ("person", "role_assignment"):
                 continue
-            person_columns = [c.name for c in table.columns if any(fk.column.table.name == "person" for fk in c.foreign_keys)]
+            person_columns = [c.name for c in table.columns
+                              if any(fk.column.table.name == "person" for fk in c.foreign_keys)]
             for row in conn.execute(table.select()).mappings():
                 if slack_id in repr(dict(row)) or any(row[c] == person_id for c in person_columns):
                     found.append(table.name)
@@ -237,8 +238,8 @@ def test_each_tagged_systems_owner_signs_off_before_it_closes(harness):
     report = card(h)
     assert "<@U0WANG>" in thread_text(h, report) and "<@U0LIU>" in thread_text(h, report)
     assert report_row(h).reference in dumped(h.emulator.messages("C0ENV"))
-    triage_form(h, ENVIRONMENT, report, "report_assign", {"type": "containment", "description": "Absorb and fix the seal",
-                                                          "owner": SUPERVISOR})
+    triage_form(h, ENVIRONMENT, report, "report_assign",
+                {"type": "containment", "description": "Absorb and fix the seal", "owner": SUPERVISOR})
     h.driver.press_button(SUPERVISOR, dm_with(h, SUPERVISOR, "action_done"), action_id="action_done")
     modal(h, SUPERVISOR)
     h.driver.submit(SUPERVISOR, {"note": "Seal replaced, floor cleaned"})
@@ -246,7 +247,8 @@ def test_each_tagged_systems_owner_signs_off_before_it_closes(harness):
     waiting = card(h)
     assert "report_sign_off" in buttons(waiting) and "Safety" in dumped(waiting)
     h.driver.press_button(QUALITY, waiting, action_id="report_sign_off")
-    assert "Sorry, only" in h.emulator.wait_for(lambda: ephemeral_text(h, QUALITY) if h.emulator.ephemerals(QUALITY) else None)
+    assert "Sorry, only" in h.emulator.wait_for(
+        lambda: ephemeral_text(h, QUALITY) if h.emulator.ephemerals(QUALITY) else None)
     h.driver.press_button(ENVIRONMENT, waiting, action_id="report_sign_off")
     assert report_row(h).status == ReportStatus.CLOSING
     h.driver.press_button(SAFETY, card(h), action_id="report_sign_off")
@@ -295,7 +297,8 @@ def test_a_double_submit_and_a_retried_submit_file_one_report(harness):
     with h.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Report)) == 1
     card(h, "C0STAMP")
-    assert len([m for m in h.emulator.messages("C0STAMP") if reference in dumped(m) and m.get("thread_ts", m["ts"]) == m["ts"]]) == 1
+    assert len([m for m in h.emulator.messages("C0STAMP")
+                if reference in dumped(m) and m.get("thread_ts", m["ts"]) == m["ts"]]) == 1
 
 
 def test_a_direct_message_becomes_a_draft_filed_only_on_confirmation(harness):
@@ -315,7 +318,8 @@ def test_a_direct_message_becomes_a_draft_filed_only_on_confirmation(harness):
     with h.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Report)) == 1
     assert report_row(h).location_id is not None
-    assert "已提交" in dumped(h.emulator.wait_for(lambda: [m for m in h.emulator.dm_messages(WORKER) if "已提交" in dumped(m)]))
+    assert "已提交" in dumped(h.emulator.wait_for(
+        lambda: [m for m in h.emulator.dm_messages(WORKER) if "已提交" in dumped(m)]))
 
 
 # --- other ways in --------------------------------------------------------------------------------
@@ -328,7 +332,8 @@ def test_shortcuts_and_app_home_open_the_form(harness):
 
     original = h.emulator.post_as_user(QUALITY, "Customer found <!channel> scratches on lot 42", channel_id="C0QUALITY")
     h.driver.message_shortcut(SUPERVISOR, "report_message", original)
-    form = h.emulator.wait_for(lambda: (v := h.emulator.open_modal(SUPERVISOR)) and "link" in v.get("private_metadata", "") and v)
+    form = h.emulator.wait_for(
+        lambda: (v := h.emulator.open_modal(SUPERVISOR)) and "link" in v.get("private_metadata", "") and v)
     h.driver.submit(SUPERVISOR, {"kind": "defect"})
     assert "this message" in dumped(card(h)) and "&lt;!channel&gt;" in dumped(card(h))
     assert form["callback_id"] == "report_submit"
@@ -346,7 +351,8 @@ def test_two_people_acknowledging_at_once_record_it_once(harness):
     file_report(h)
     report = card(h)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(lambda who: h.driver.press_button(who, report, action_id="report_acknowledge"), [SUPERVISOR, SAFETY]))
+        list(pool.map(lambda who: h.driver.press_button(who, report, action_id="report_acknowledge"),
+                      [SUPERVISOR, SAFETY]))
     from storage.models import ReportEvent
 
     with h.db.session() as s:

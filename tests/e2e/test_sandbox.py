@@ -369,7 +369,8 @@ def test_wrapping_counts_chinese_characters_as_two_columns_and_keeps_the_indent(
     assert all(render.display_width(line) <= 24 for line in wrapped)
     assert all(line.startswith("  ") for line in wrapped) and "".join(wrapped).replace(" ", "") == "漏油" * 20
     assert render.wrap(["[12] a long label that goes on"], 20) == ["[12] a long label", "     that goes on"]
-    assert render.wrap(["一二三四五六七 @李娜：好"], 20) == ["一二三四五六七", "@李娜：好"]  # a name whole, no line starts with ：
+    # a name whole, no line starts with ：
+    assert render.wrap(["一二三四五六七 @李娜：好"], 20) == ["一二三四五六七", "@李娜：好"]
 
 
 # --- forms: typed text to input values ------------------------------------------------------------

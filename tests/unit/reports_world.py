@@ -32,6 +32,7 @@ def actor(db, slack_id: str) -> people.Actor:
 
 def department_id(db, code: str) -> int:
     from sqlalchemy import select
+
     from storage.models import Department
 
     with db.session() as s:

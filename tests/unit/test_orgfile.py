@@ -40,7 +40,8 @@ def test_every_problem_is_reported_with_its_line():
         "org.yml line 8: slack_id 'zhang' is not valid (expected something like U0123ABCD)",
         "org.yml line 10: department 'paint' is not defined (defined: stamping)",
         "org.yml line 11: owner of 'finance': expected quality, environment or safety",
-        "org.yml line 11: a role is worker, manager, admin, {supervisor: <department>} or {owner: quality|environment|safety}",
+        "org.yml line 11: a role is worker, manager, admin, {supervisor: <department>} "
+        "or {owner: quality|environment|safety}",
     ]
 
 
@@ -48,8 +49,13 @@ def test_broken_yaml_names_its_line():
     assert problems("organisation:\n  name: [unclosed\n") [0].startswith("org.yml line 3: not valid YAML")
 
 
+def test_a_file_without_its_organisation_says_so():
+    assert problems("departments:\n  - {code: a, name: A}\n") == ["org.yml line 1: the file needs 'organisation'"]
+
+
 def test_unknown_keys_and_duplicates_are_named():
-    found = problems("organisation:\n  name: P\n  colour: red\ndepartments:\n  - {code: a, name: A}\n  - {code: a, name: B}\n")
+    found = problems("organisation:\n  name: P\n  colour: red\n"
+                     "departments:\n  - {code: a, name: A}\n  - {code: a, name: B}\n")
     assert "org.yml line 3: unknown key 'colour' in organisation" in found[0]
     assert found[1] == "org.yml line 6: department 'a' is defined twice"
 

@@ -64,4 +64,5 @@ def test_the_scheduler_and_the_sandbox_both_run_the_sweep():
     from bot import jobs, scheduler
 
     assert overdue.sweep_job in jobs.TIME_SWEEPS
-    assert ("action-reminders", "bot.reports.overdue:sweep_job", {"trigger": "interval", "minutes": 15}) in scheduler.JOBS
+    assert ("action-reminders", "bot.reports.overdue:sweep_job",
+            {"trigger": "interval", "minutes": 15}) in scheduler.JOBS

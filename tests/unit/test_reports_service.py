@@ -1,7 +1,7 @@
 """The closed loop in the domain: references, who may do what, the state machine, anonymity."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -10,12 +10,31 @@ from bot import clock
 from bot.reports import corrective, references, service
 from bot.reports.errors import InvalidInput, NotAllowed, ReportError
 from storage.models import (
+    ActionStatus,
     ActionType,
-    ActionStatus, AuditEntry, Base, OutboxMessage, Report, ReportEvent, ReportKind, ReportStatus, Standard,
+    AuditEntry,
+    Base,
+    OutboxMessage,
+    Report,
+    ReportEvent,
+    ReportKind,
+    ReportStatus,
+    Standard,
 )
 from tests.unit.reports_world import (
-    ENVIRONMENT, MANAGER, QUALITY, SAFETY, SUPERVISOR, WORKER, actor, assign, complete_and_verify, department_id,
-    file, load_plant, status,
+    ENVIRONMENT,
+    MANAGER,
+    QUALITY,
+    SAFETY,
+    SUPERVISOR,
+    WORKER,
+    actor,
+    assign,
+    complete_and_verify,
+    department_id,
+    file,
+    load_plant,
+    status,
 )
 
 
@@ -39,10 +58,9 @@ def test_references_count_per_kind_and_year(plant):
 
 
 def test_a_rolled_back_filing_gives_its_number_back(plant):
-    with pytest.raises(RuntimeError):
-        with plant.session() as s:
-            references.next_reference(s, ReportKind.DEFECT, 2030)
-            raise RuntimeError("the filing failed")
+    with pytest.raises(RuntimeError), plant.session() as s:
+        references.next_reference(s, ReportKind.DEFECT, 2030)
+        raise RuntimeError("the filing failed")
     with plant.session() as s:
         assert references.next_reference(s, ReportKind.DEFECT, 2030) == "QD-2030-0001"
 
@@ -83,7 +101,7 @@ def test_the_same_submission_files_once(plant):
     ({"kind": ReportKind.INCIDENT}, "injury_class"),
     ({"kind": ReportKind.DEFECT, "anonymous": True}, "anonymous"),
     ({"anonymous": True, "photos": [{"id": "F1", "name": "a.jpg", "permalink": "https://x"}]}, "photos"),
-    ({"occurred_at": datetime.now(timezone.utc) + timedelta(days=1)}, "occurred_at"),
+    ({"occurred_at": datetime.now(UTC) + timedelta(days=1)}, "occurred_at"),
 ])
 def test_invalid_reports_name_the_field_and_store_nothing(plant, fields, problem):
     with pytest.raises(InvalidInput) as caught:
@@ -111,7 +129,8 @@ def test_an_anonymous_report_stores_no_trace_of_the_reporter(plant):
         for table in Base.metadata.sorted_tables:
             if table.name in ("person", "role_assignment"):
                 continue
-            person_columns = [c.name for c in table.columns if any(fk.column.table.name == "person" for fk in c.foreign_keys)]
+            person_columns = [c.name for c in table.columns
+                              if any(fk.column.table.name == "person" for fk in c.foreign_keys)]
             for row in conn.execute(table.select()).mappings():
                 assert reporter.slack_user_id not in repr(dict(row)), f"{table.name} holds the reporter's Slack id"
                 if table.name in ("report", "report_event", "report_standard", "audit_entry"):
@@ -146,9 +165,8 @@ TRIAGE_STEPS = {
 @pytest.mark.parametrize("who", [WORKER, QUALITY, ENVIRONMENT, "U0STRANGER"])
 def test_triage_is_refused_to_everyone_else_and_recorded(plant, step, who):
     rid = file(plant, department_id=department_id(plant, "stamping")).report.id  # a safety hazard in stamping
-    with plant.session() as s:
-        with pytest.raises(NotAllowed):
-            TRIAGE_STEPS[step](s, actor(plant, who), rid)
+    with plant.session() as s, pytest.raises(NotAllowed):
+        TRIAGE_STEPS[step](s, actor(plant, who), rid)
     with plant.session() as s:
         assert s.get(Report, rid).status == ReportStatus.NEW
         entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
@@ -302,9 +320,8 @@ def test_a_declined_action_leaves_the_report_open_for_another(plant):
 
 def test_the_timeline_is_append_only(plant):
     rid = file(plant).report.id
-    with pytest.raises(ValueError):
-        with plant.session() as s:
-            s.scalars(select(ReportEvent).where(ReportEvent.report_id == rid)).first().kind = "edited"
+    with pytest.raises(ValueError), plant.session() as s:
+        s.scalars(select(ReportEvent).where(ReportEvent.report_id == rid)).first().kind = "edited"
 
 
 def test_a_busy_home_page_costs_no_more_queries_than_a_quiet_one(plant):

@@ -12,7 +12,14 @@ from bot.reports import cards, forms, kinds, service
 from handlers.reports.common import notice_view
 from storage.models import Report, ReportKind, Standard
 from tests.unit.reports_world import (
-    ENVIRONMENT, SAFETY, SUPERVISOR, actor, assign, complete_and_verify, file, load_plant,
+    ENVIRONMENT,
+    SAFETY,
+    SUPERVISOR,
+    actor,
+    assign,
+    complete_and_verify,
+    file,
+    load_plant,
 )
 
 HOSTILE = "<!channel> <http://evil.example|click> & *x*"

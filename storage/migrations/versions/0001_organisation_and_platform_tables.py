@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-24 15:19:05.313979
 """
-from alembic import op
 import sqlalchemy as sa
-import storage.models.base
+from alembic import op
 
+import storage.models.base
 
 revision = '0001'
 down_revision = None

@@ -7,10 +7,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-24 15:28:04.612291
 """
-from alembic import op
 import sqlalchemy as sa
-import storage.models.base
+from alembic import op
 
+import storage.models.base
 
 revision = '0002'
 down_revision = '0001'
