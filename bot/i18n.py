@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,10 +23,10 @@ from babel.dates import format_date, format_datetime, format_time
 from jinja2 import Environment, StrictUndefined, Template, pass_context
 from markupsafe import Markup
 
-from bot import mrkdwn
+from bot import mrkdwn, shipped
 
 LANGUAGES = ("en", "zh")
-PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS = shipped.path("prompts")
 log = logging.getLogger(__name__)
 
 safe = Markup  # marks text the bot built itself (mentions, links) as already safe for mrkdwn

@@ -11,12 +11,11 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from bot import clock, outbox
+from bot import clock, outbox, shipped
 from bot.i18n import plain, when
 from bot.org import people
 from bot.sandbox import demo, forms, live, render
@@ -25,7 +24,7 @@ from bot.sandbox.emulator import interactive_elements
 if TYPE_CHECKING:
     from bot.sandbox.session import Session
 
-MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+MANIFEST = shipped.path("manifest.yml")
 RECENT = 10  # messages shown when a channel is opened
 LOCALES = {"en": "en-US", "zh": "zh-CN"}
 _DURATION = re.compile(r"(\d+)([dhm])")

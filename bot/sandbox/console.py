@@ -17,6 +17,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TextIO
 
+from bot import shipped
 from bot.config import Settings
 from bot.i18n import Reader, plain
 from bot.sandbox import demo
@@ -80,8 +81,11 @@ def _script_lines(script: str | None, stdin: TextIO) -> Iterable[str] | None:
     """The lines to replay: standard input as it comes (a pipe may still be writing), or a file."""
     if script in (None, "-"):
         return stdin
+    path = Path(script)
+    if not path.exists() and (shipped.path("examples") / path.name).is_file():
+        path = shipped.path("examples") / path.name  # an installed Triad's own demos, e.g. examples/demo-reports.txt
     try:
-        return Path(script).read_text(encoding="utf-8").splitlines()
+        return path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return None
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-ORG_FILE = Path(__file__).resolve().parents[2] / "examples" / "org.yml"
+from bot import shipped
+
+ORG_FILE = shipped.path("examples") / "org.yml"
 
 
 @dataclass(frozen=True)
