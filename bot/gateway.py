@@ -40,6 +40,7 @@ class Profile:
     real_name: str
     locale: str | None
     tz: str | None
+    is_admin: bool = False  # a workspace admin or owner
 
 
 class DeliveryError(Exception):
@@ -80,7 +81,25 @@ class SlackGateway:
         profile = user.get("profile") or {}
         return Profile(user_id=user_id, name=user.get("name") or user_id,
                        real_name=user.get("real_name") or profile.get("real_name") or user.get("name") or user_id,
-                       locale=user.get("locale"), tz=user.get("tz"))
+                       locale=user.get("locale"), tz=user.get("tz"), is_admin=_is_workspace_admin(user))
+
+    def workspace_admins(self, *, timeout: float = 5.0) -> list[Profile] | None:
+        """The workspace's admins and owners (users.list), or None if Slack cannot tell us now."""
+        client = WebClient(token=self.client.token, base_url=self.client.base_url, timeout=int(max(1, timeout)))
+        admins: list[Profile] = []
+        try:
+            for page in client.users_list(limit=200):
+                for user in page.get("members") or []:
+                    if _is_workspace_admin(user) and not user.get("deleted") and not user.get("is_bot"):
+                        profile = user.get("profile") or {}
+                        admins.append(Profile(user_id=user["id"], name=user.get("name") or user["id"],
+                                              real_name=user.get("real_name") or profile.get("real_name")
+                                              or user.get("name") or user["id"],
+                                              locale=user.get("locale"), tz=user.get("tz"), is_admin=True))
+        except Exception as exc:
+            log.warning("users.list failed: %s", exc)
+            return None
+        return admins
 
     def permalink(self, channel: str, ts: str) -> str | None:
         try:
@@ -135,6 +154,10 @@ class SlackGateway:
             if metadata.get("event_type") == OUTBOX_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
                 return channel, message["ts"]
         return None
+
+
+def _is_workspace_admin(user: dict[str, Any]) -> bool:
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
 def _classify(exc: SlackApiError) -> DeliveryError:

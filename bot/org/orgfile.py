@@ -5,10 +5,9 @@ The format is documented in examples/org.yml.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import available_timezones
+from typing import Callable
 
 import yaml
 from sqlalchemy import select
@@ -16,17 +15,10 @@ from sqlalchemy.orm import Session
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot import clock
+from bot.org import rules
 from bot.org.people import organisation
+from bot.org.rules import STANDARD_NAMES, Problem
 from storage.models import Department, Location, Person, Role, RoleAssignment, Site, Standard
-
-STANDARD_NAMES = {
-    "quality": Standard.QUALITY, "iso9001": Standard.QUALITY,
-    "environment": Standard.ENVIRONMENT, "iso14001": Standard.ENVIRONMENT,
-    "safety": Standard.SAFETY, "iso45001": Standard.SAFETY,
-}
-CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
-USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class OrgFileError(Exception):
@@ -56,7 +48,7 @@ class OrgSpec:
     timezone: str
     triage_channel: str | None
     standard_channels: dict[Standard, str]
-    sites: list[tuple[str, Names, list[tuple[str, Names]]]] = field(default_factory=list)
+    sites: list[tuple[str, Names, list[tuple[str, Names, str | None]]]] = field(default_factory=list)
     departments: list[tuple[str, Names, str | None]] = field(default_factory=list)
     people: list[PersonSpec] = field(default_factory=list)
 
@@ -89,24 +81,21 @@ class _Checker:
             self.fail(node, f"{what} needs {key!r}")
         return items
 
-    def text(self, node: Node | None, what: str, *, max_len: int = 200) -> str | None:
+    def problem(self, node: Node, what: str, problem: Problem | None) -> bool:
+        """Report a shared rule's problem (in the file's language, English); True when there was none."""
+        if problem is not None:
+            self.fail(node, f"{what}: {problem.describe()}")
+        return problem is None
+
+    def text(self, node: Node | None, what: str) -> str | None:
         if node is None:
             return None
-        if not isinstance(node, ScalarNode) or not str(node.value).strip():
-            self.fail(node, f"{what} must be a non-empty text")
-            return None
-        value = str(node.value).strip()
-        if len(value) > max_len:
-            self.fail(node, f"{what} is {len(value)} characters long; at most {max_len}")
-            return None
-        return value
+        value = str(node.value).strip() if isinstance(node, ScalarNode) else ""
+        return value if self.problem(node, what, rules.name(value)) else None
 
-    def pattern(self, node: Node | None, what: str, regex: re.Pattern[str], example: str) -> str | None:
+    def checked(self, node: Node | None, what: str, rule: Callable[[str], Problem | None]) -> str | None:
         value = self.text(node, what)
-        if value is not None and node is not None and not regex.match(value):
-            self.fail(node, f"{what} {value!r} is not valid (expected something like {example})")
-            return None
-        return value
+        return value if value is not None and self.problem(node, what, rule(value)) else None
 
     def sequence(self, node: Node | None, what: str) -> list[Node]:
         if node is None:
@@ -148,17 +137,19 @@ def parse(text: str, source: str = "org file") -> OrgSpec:
 
     spec = _organisation(check, top["organisation"])
     department_codes: set[str] = set()
+    department_names: list[str] = []
     for node in check.sequence(top.get("departments"), "departments"):
         d = check.mapping(node, "a department", {"code", "name", "channel"}, {"code", "name"})
         if d is None:
             continue
-        code = check.pattern(d.get("code"), "department code", CODE, "stamping")
+        code = check.checked(d.get("code"), "department code", rules.code)
         names = check.names(d.get("name"), "department", node)
-        channel = check.pattern(d.get("channel"), "department channel", CHANNEL, "C0123ABCD")
-        if code in department_codes:
-            check.fail(d["code"], f"department {code!r} is defined twice")
-        elif code and names:
+        channel = check.checked(d.get("channel"), "department channel", rules.channel)
+        if code and check.problem(d["code"], "department code", rules.unique("department", code, department_codes)) \
+                and names and check.problem(node, "department name",
+                                            rules.unique("department", names.en, department_names)):
             department_codes.add(code)
+            department_names.append(names.en)
             spec.departments.append((code, names, channel))
 
     site_codes: set[str] = set()
@@ -166,24 +157,23 @@ def parse(text: str, source: str = "org file") -> OrgSpec:
         s = check.mapping(node, "a site", {"code", "name", "locations"}, {"code", "name"})
         if s is None:
             continue
-        code = check.pattern(s.get("code"), "site code", CODE, "plant1")
+        code = check.checked(s.get("code"), "site code", rules.code)
         names = check.names(s.get("name"), "site", node)
-        locations: list[tuple[str, Names]] = []
+        locations: list[tuple[str, Names, str | None]] = []
         location_codes: set[str] = set()
         for location_node in check.sequence(s.get("locations"), "locations"):
-            loc = check.mapping(location_node, "a location", {"code", "name"}, {"code", "name"})
+            loc = check.mapping(location_node, "a location", {"code", "name", "department"}, {"code", "name"})
             if loc is None:
                 continue
-            loc_code = check.pattern(loc.get("code"), "location code", CODE, "press3")
+            loc_code = check.checked(loc.get("code"), "location code", rules.code)
             loc_names = check.names(loc.get("name"), "location", location_node)
-            if loc_code in location_codes:
-                check.fail(loc["code"], f"location {loc_code!r} is defined twice in site {code!r}")
-            elif loc_code and loc_names:
+            loc_department = check.checked(loc.get("department"), "location department",
+                                           lambda v: rules.known("department", v, department_codes))
+            if loc_code and check.problem(loc["code"], "location code",
+                                          rules.unique("location", loc_code, location_codes)) and loc_names:
                 location_codes.add(loc_code)
-                locations.append((loc_code, loc_names))
-        if code in site_codes:
-            check.fail(s["code"], f"site {code!r} is defined twice")
-        elif code and names:
+                locations.append((loc_code, loc_names, loc_department))
+        if code and check.problem(s["code"], "site code", rules.unique("site", code, site_codes)) and names:
             site_codes.add(code)
             spec.sites.append((code, names, locations))
 
@@ -192,17 +182,13 @@ def parse(text: str, source: str = "org file") -> OrgSpec:
         p = check.mapping(node, "a person", {"slack_id", "name", "department", "roles"}, {"slack_id", "name"})
         if p is None:
             continue
-        slack_id = check.pattern(p.get("slack_id"), "slack_id", USER, "U0123ABCD")
+        slack_id = check.checked(p.get("slack_id"), "slack_id", rules.user)
         names = check.names(p.get("name"), "person", node)
-        department = check.text(p.get("department"), "department")
-        if department and department not in department_codes:
-            check.fail(p["department"], f"department {department!r} is not defined "
-                                        f"(defined: {', '.join(sorted(department_codes)) or 'none'})")
-            department = None
+        department = check.checked(p.get("department"), "department",
+                                   lambda v: rules.known("department", v, department_codes))
         roles = _roles(check, p.get("roles"), department_codes)
-        if slack_id in people_ids:
-            check.fail(p["slack_id"], f"person {slack_id} is listed twice")
-        elif slack_id and names:
+        if slack_id and check.problem(p["slack_id"], "slack_id", rules.unique("person", slack_id, people_ids)) \
+                and names:
             people_ids.add(slack_id)
             spec.people.append(PersonSpec(slack_id, names, department, roles))
 
@@ -212,23 +198,18 @@ def parse(text: str, source: str = "org file") -> OrgSpec:
 
 
 def _organisation(check: _Checker, node: Node) -> OrgSpec:
-    o = check.mapping(node, "organisation", {"name", "language", "timezone", "triage_channel", "standards"},
-                      {"name"}) or {}
-    language = check.text(o.get("language"), "language") or "en"
-    if language not in ("en", "zh"):
-        check.fail(o["language"], f"language must be en or zh, got {language!r}")
-    tz = check.text(o.get("timezone"), "timezone") or "UTC"
-    if tz not in available_timezones():
-        check.fail(o["timezone"], f"timezone {tz!r} is not an IANA time zone (e.g. Asia/Shanghai, Europe/Berlin)")
+    o = check.mapping(node, "organisation", {"name", "language", "timezone", "triage_channel", "standards"}, {"name"}) or {}
+    language = check.checked(o.get("language"), "language", rules.language) or "en"
+    tz = check.checked(o.get("timezone"), "timezone", rules.timezone) or "UTC"
     channels: dict[Standard, str] = {}
     standards = check.mapping(o["standards"], "standards", set(STANDARD_NAMES)) if "standards" in o else {}
     for name, value in (standards or {}).items():
         s = check.mapping(value, f"standards.{name}", {"channel"}, {"channel"})
-        channel = check.pattern((s or {}).get("channel"), f"{name} channel", CHANNEL, "C0123ABCD")
+        channel = check.checked((s or {}).get("channel"), f"{name} channel", rules.channel)
         if channel:
             channels[STANDARD_NAMES[name]] = channel
     return OrgSpec(name=check.text(o.get("name"), "organisation name") or "", language=language, timezone=tz,
-                   triage_channel=check.pattern(o.get("triage_channel"), "triage_channel", CHANNEL, "C0123ABCD"),
+                   triage_channel=check.checked(o.get("triage_channel"), "triage_channel", rules.channel),
                    standard_channels=channels)
 
 
@@ -240,15 +221,12 @@ def _roles(check: _Checker, node: Node | None, departments: set[str]) -> list[tu
         elif (isinstance(item, MappingNode) and len(item.value) == 1
               and item.value[0][0].value in ("supervisor", "owner")):
             kind, value = item.value[0][0].value, check.text(item.value[0][1], item.value[0][0].value)
+            if value is None:
+                continue
             if kind == "supervisor":
-                if value not in departments:
-                    check.fail(item, f"supervisor of {value!r}: no such department "
-                                     f"(defined: {', '.join(sorted(departments)) or 'none'})")
-                else:
+                if check.problem(item, "supervisor", rules.known("department", value, departments)):
                     roles.append((Role.SUPERVISOR, value, None))
-            elif value not in STANDARD_NAMES:
-                check.fail(item, f"owner of {value!r}: expected quality, environment or safety")
-            else:
+            elif check.problem(item, "owner", rules.standard(value)):
                 roles.append((Role.OWNER, None, STANDARD_NAMES[value]))
         else:
             check.fail(item, "a role is worker, manager, admin, {supervisor: <department>} or "
@@ -287,9 +265,10 @@ def apply(session: Session, spec: OrgSpec) -> LoadSummary:
         session.add(site)
         session.flush()
         existing = {loc.code: loc for loc in site.locations}
-        for loc_code, loc_names in locations:
+        for loc_code, loc_names, loc_department in locations:
             loc = existing.get(loc_code) or Location(code=loc_code, site=site)
             loc.name_en, loc.name_zh = loc_names.en, loc_names.zh or loc_names.en
+            loc.department_id = departments[loc_department].id if loc_department else None
             session.add(loc)
             location_count += 1
     session.flush()

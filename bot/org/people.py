@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from bot import clock
 from bot.i18n import LANGUAGES, Reader, language_for_locale
@@ -76,14 +76,32 @@ def language_of(person: Person, org: Organisation) -> str:
     return language_for_locale(person.slack_locale, default=org.language)
 
 
+def admins_named(session: Session) -> bool:
+    """Whether the organisation names its administrators (then Slack's workspace admins are not, as such)."""
+    return bool(session.scalar(select(exists().where(RoleAssignment.role == Role.ADMIN))))
+
+
+def is_workspace_admin_in_charge(person: Person) -> bool:
+    session = object_session(person)
+    return person.slack_admin and session is not None and not admins_named(session)
+
+
 def actor_of(person: Person, org: Organisation) -> Actor:
+    roles = (frozenset((r.role, r.department_id, r.standard) for r in person.roles)
+             or frozenset({(Role.WORKER, None, None)}))
+    if is_workspace_admin_in_charge(person):
+        roles |= {(Role.ADMIN, None, None)}
     return Actor(
         id=person.id, slack_user_id=person.slack_user_id, name=person.name(language_of(person, org)),
         lang=language_of(person, org), tz=person.timezone or org.timezone, department_id=person.department_id,
-        roles=(frozenset((r.role, r.department_id, r.standard) for r in person.roles)
-               or frozenset({(Role.WORKER, None, None)})),
-        locale=person.slack_locale,
+        roles=roles, locale=person.slack_locale,
     )
+
+
+def administrators(session: Session) -> list[Person]:
+    """Who administers Triad: the people the organisation names, else the workspace's admins and owners."""
+    named = people_with_role(session, Role.ADMIN)
+    return named or list(session.scalars(select(Person).where(Person.slack_admin).order_by(Person.id)))
 
 
 def find(session: Session, slack_user_id: str) -> Person | None:
@@ -105,7 +123,7 @@ def register_or_refresh(session: Session, slack_user_id: str, profile: Profile |
     now = clock.now()
     if person is None:
         person = Person(slack_user_id=slack_user_id, name_en=profile.real_name if profile else slack_user_id,
-                        created_at=now)
+                        created_at=now, slack_admin=False)
         person.roles.append(RoleAssignment(role=Role.WORKER))
         session.add(person)
     if profile is not None:
@@ -113,6 +131,7 @@ def register_or_refresh(session: Session, slack_user_id: str, profile: Profile |
             person.name_en = profile.real_name
         person.slack_locale = profile.locale or person.slack_locale
         person.timezone = profile.tz or person.timezone
+        person.slack_admin = profile.is_admin
         person.profile_checked_at = now
     session.flush()
     return person

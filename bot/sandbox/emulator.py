@@ -154,6 +154,7 @@ class _User:
     tz_offset: int
     is_admin: bool
     is_bot: bool = False
+    is_owner: bool = False
 
     def to_api(self, team_id: str, *, include_locale: bool) -> dict[str, Any]:
         user: dict[str, Any] = {
@@ -164,7 +165,8 @@ class _User:
             "deleted": False,
             "tz": self.tz,
             "tz_offset": self.tz_offset,
-            "is_admin": self.is_admin,
+            "is_admin": self.is_admin or self.is_owner,
+            "is_owner": self.is_owner,
             "is_bot": self.is_bot,
             "profile": {"real_name": self.real_name, "display_name": self.name},
         }
@@ -484,6 +486,7 @@ class SlackEmulator:
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "users.info": self._users_info,
+            "users.list": self._users_list,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
@@ -572,10 +575,11 @@ class SlackEmulator:
         is_admin: bool = False,
         *,
         is_bot: bool = False,
+        is_owner: bool = False,
     ) -> None:
         """Add (or replace) a workspace member; each member has a DM channel with the bot."""
         with self._changing():
-            self._users[user_id] = _User(user_id, name, real_name, locale, tz, tz_offset, is_admin, is_bot)
+            self._users[user_id] = _User(user_id, name, real_name, locale, tz, tz_offset, is_admin, is_bot, is_owner)
             self._dm_users[self.dm_channel(user_id)] = user_id
 
     def add_channel(self, channel_id: str, name: str) -> None:
@@ -1253,6 +1257,11 @@ class SlackEmulator:
         if user is None:
             raise EmulatorError("user_not_found")
         return {"user": user.to_api(self.team_id, include_locale=_flag(args, "include_locale"))}
+
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Every member in one page (the sandbox's workspaces are small)."""
+        return {"members": [u.to_api(self.team_id, include_locale=_flag(args, "include_locale"))
+                            for u in self._users.values()], "response_metadata": {"next_cursor": ""}}
 
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if args.get("channel"):

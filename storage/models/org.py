@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
@@ -82,6 +82,7 @@ class Location(BilingualName, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
     code: Mapped[str] = mapped_column(String(64))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))  # who looks after it
     site: Mapped[Site] = relationship(back_populates="locations")
 
 
@@ -98,6 +99,8 @@ class Person(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     profile_checked_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # A Slack workspace admin or owner (users.info): a Triad admin while the organisation names none.
+    slack_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     department: Mapped[Department | None] = relationship()
     roles: Mapped[list[RoleAssignment]] = relationship(

@@ -91,7 +91,8 @@ class Report(Base):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     anonymous: Mapped[bool] = mapped_column(default=False)
     follow_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    channel_id: Mapped[str] = mapped_column(String(32))  # where the report card is posted
+    # Where the report card is posted; None while it waits for the admins to choose a triage channel.
+    channel_id: Mapped[str | None] = mapped_column(String(32))
     likelihood: Mapped[int | None]
     severity: Mapped[int | None]
     risk_level: Mapped[RiskLevel | None] = mapped_column(_enum(RiskLevel, "risk_level"))

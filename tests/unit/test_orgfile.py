@@ -36,10 +36,10 @@ def test_every_problem_is_reported_with_its_line():
         "    roles: [{owner: finance}, chief]\n"
     )
     assert found == [
-        "org.yml line 3: timezone 'Mars/Olympus' is not an IANA time zone (e.g. Asia/Shanghai, Europe/Berlin)",
-        "org.yml line 8: slack_id 'zhang' is not valid (expected something like U0123ABCD)",
-        "org.yml line 10: department 'paint' is not defined (defined: stamping)",
-        "org.yml line 11: owner of 'finance': expected quality, environment or safety",
+        "org.yml line 3: timezone: “Mars/Olympus” is not an IANA time zone (for example Asia/Shanghai, Europe/Berlin).",
+        "org.yml line 8: slack_id: “zhang” is not a Slack user id (something like U0123ABCD).",
+        "org.yml line 10: department: There is no department “paint” (there are: stamping).",
+        "org.yml line 11: owner: “finance” is not a system: quality, environment or safety.",
         "org.yml line 11: a role is worker, manager, admin, {supervisor: <department>} "
         "or {owner: quality|environment|safety}",
     ]
@@ -57,7 +57,25 @@ def test_unknown_keys_and_duplicates_are_named():
     found = problems("organisation:\n  name: P\n  colour: red\n"
                      "departments:\n  - {code: a, name: A}\n  - {code: a, name: B}\n")
     assert "org.yml line 3: unknown key 'colour' in organisation" in found[0]
-    assert found[1] == "org.yml line 6: department 'a' is defined twice"
+    assert found[1] == "org.yml line 6: department code: There is already a department “a”."
+
+
+def test_the_file_and_the_set_up_in_slack_share_one_set_of_checks():
+    """The same rule, the same words: in the file with its line, in Slack inline in the reader's language."""
+    from bot.i18n import Reader
+    from bot.org import rules
+
+    found = problems("organisation:\n  name: P\n  timezone: Mars/Olympus\n")
+    assert found == [f"org.yml line 3: timezone: {rules.timezone('Mars/Olympus').describe()}"]
+    assert "不是 IANA 时区" in rules.timezone("Mars/Olympus").describe(Reader("zh"))
+
+
+def test_locations_name_their_department():
+    spec = parse("organisation: {name: P}\ndepartments: [{code: paint, name: Painting}]\n"
+                 "sites: [{code: p1, name: P1, locations: [{code: booth, name: Booth, department: paint}]}]\n")
+    assert spec.sites[0][2] == [("booth", spec.sites[0][2][0][1], "paint")]
+    assert "There is no department “weld”" in problems(
+        "organisation: {name: P}\nsites: [{code: p1, name: P1, locations: [{code: b, name: B, department: weld}]}]\n")[0]
 
 
 def test_loading_twice_updates_in_place(db):
