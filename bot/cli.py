@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("script", nargs="?",
                          help="read commands from this file ('-' for standard input) instead of the keyboard")
     sandbox.add_argument("--fresh", action="store_true", help="start from an empty sandbox database")
+    sandbox.add_argument("--empty", action="store_true",
+                         help="start as a plant that has just installed Triad: a fresh database, no organisation "
+                              "file (set it up in Slack with /triad setup)")
     sandbox.set_defaults(func=_sandbox)
 
     clock = sub.add_parser("clock", help="run the scheduler alone (the Procfile's clock: process)",
@@ -107,7 +110,7 @@ def _database(settings: Settings, *, upgrade: bool = False):
 
 def _run(settings: Settings, args) -> int:
     if settings.is_sandbox:
-        return _sandbox(settings, argparse.Namespace(script=None, fresh=False))
+        return _sandbox(settings, argparse.Namespace(script=None, fresh=False, empty=False))
     _database(settings).dispose()
     if settings.mode == "socket":
         return _socket_mode(settings)
@@ -161,7 +164,7 @@ def _sandbox(settings: Settings, args) -> int:
                            "/ SLACK_APP_TOKEN (or use another shell) to open it.")
     from bot.sandbox.console import run_sandbox
 
-    return run_sandbox(settings, script=args.script, fresh=args.fresh)
+    return run_sandbox(settings, script=args.script, fresh=args.fresh, empty=args.empty)
 
 
 def _clock(settings: Settings, args) -> int:

@@ -7,7 +7,7 @@ from bot.runtime import Runtime
 
 
 def register(app: App, runtime: Runtime) -> None:
-    from handlers import actions, commands, errors, events, middleware, shortcuts, views
+    from handlers import actions, commands, errors, events, middleware, setup, shortcuts, views
 
     middleware.register(app, runtime)
     commands.register(app, runtime)
@@ -15,4 +15,5 @@ def register(app: App, runtime: Runtime) -> None:
     views.register(app, runtime)
     shortcuts.register(app, runtime)
     events.register(app, runtime)
+    setup.register(app, runtime)
     errors.register(app, runtime)

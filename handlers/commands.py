@@ -11,6 +11,7 @@ from bot.org import people
 from bot.org.overview import org_modal
 from bot.runtime import Runtime
 from handlers.reports import commands as report_commands
+from handlers.setup import open_page
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -32,6 +33,10 @@ def register(app: App, runtime: Runtime) -> None:
         elif sub in ("org", "组织"):
             ack()
             show_org(runtime, actor, command["trigger_id"], respond)
+        elif sub in ("setup", "set-up", "设置"):
+            ack()
+            open_page(runtime, actor, command["trigger_id"],
+                      lambda message: respond(text=message, response_type="ephemeral"))
         else:
             ack()
             respond(help_message(actor, unknown_word=words[0][:40]), response_type="ephemeral")

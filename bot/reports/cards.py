@@ -192,7 +192,8 @@ def timeline_surface(session: Session, report: Report, reader: Reader, *, modal:
                   status=status_line(session, report, reader),
                   risk=risk_label(reader, report.risk_level, report.likelihood, report.severity),
                   root_cause=report.root_cause, lines=lines, actions=actions,
-                  channel=safe(mrkdwn.channel(report.channel_id)), follow=follow)
+                  channel=safe(mrkdwn.channel(report.channel_id)) if report.channel_id
+                  else text(reader, "setup.not_chosen"), follow=follow)
 
 
 # --- a report guessed from a DM ----------------------------------------------------------------------

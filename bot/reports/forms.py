@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.i18n import Reader, plain, render
+from bot.org import rules
 from bot.reports import risk
 from bot.reports.cards import action_subject
 from bot.reports.kinds import DEFAULT_STANDARDS
@@ -77,8 +78,8 @@ def report_form(session: Session, reader: Reader, draft: ReportDraft, *,
     departments = [{"label": d.name(reader.lang), "value": str(d.id)}
                    for d in session.scalars(select(Department).order_by(Department.code))]
     standards = draft.standards or (list(DEFAULT_STANDARDS[draft.kind]) if draft.kind else [])
-    return render("report_form", reader, callback_id=REPORT_FORM,
-                  metadata=json.dumps({"link": source_link} if source_link else {}),
+    meta = {key: value for key, value in (("link", source_link), ("ch", draft.origin_channel)) if value}
+    return render("report_form", reader, callback_id=REPORT_FORM, metadata=json.dumps(meta),
                   kinds=_options(reader, "reports.kind", ReportKind), kind=draft.kind.value if draft.kind else None,
                   description=draft.description[:3000], locations=locations[:100],
                   location=str(draft.location_id) if draft.location_id else None,
@@ -103,6 +104,7 @@ def read_report_form(values: dict[str, Any], meta: dict[str, Any]) -> ReportDraf
         anonymous="yes" in v.options("anonymous"),
         standards=[s for s in (_enum(Standard, x) for x in v.options("standards")) if s],
         source_link=meta.get("link") if isinstance(meta.get("link"), str) else None,
+        origin_channel=meta.get("ch") if isinstance(meta.get("ch"), str) and rules.channel(meta["ch"]) is None else None,
     )
 
 

@@ -47,6 +47,40 @@ def _event_text(session: Session, entry: ReportEvent, reader: Reader) -> str:
 def filed(session: Session, report: Report, entry: ReportEvent, reporter: people.Actor | None) -> None:
     """The card in the triage channel, the owners called into its thread, a line in each standard's channel,
     and the receipt for a named reporter (an anonymous one gets it on screen: handlers/reports/views.py)."""
+    if report.channel_id is None:  # no channel to post it in yet: the administrators are asked to choose one
+        ask_admins(session, report)
+        if reporter is not None:
+            outbox.post(session, f"report:{report.id}:receipt", reporter.slack_user_id, {"text": text(
+                reporter.reader, "setup.waiting_receipt", reference=report.reference)})
+        return
+    _post_card(session, report)
+    if reporter is not None:
+        outbox.post(session, f"report:{report.id}:receipt", reporter.slack_user_id, {"text": text(
+            reporter.reader, "reports.receipt.named", reference=report.reference,
+            channel=safe(mrkdwn.channel(report.channel_id)))})
+
+
+def posted_after_waiting(session: Session, report: Report) -> None:
+    """A report that waited for a channel is posted now; its named reporter hears where."""
+    _post_card(session, report)
+    if report.reporter_id is not None:
+        reporter = session.get(Person, report.reporter_id)
+        assert reporter is not None
+        outbox.post(session, f"report:{report.id}:posted", reporter.slack_user_id, {"text": text(
+            reader_of(session, reporter), "setup.released", reference=report.reference,
+            channel=safe(mrkdwn.channel(report.channel_id)))})
+
+
+def ask_admins(session: Session, report: Report) -> None:
+    """A DM to each administrator, with the button to the set-up page (once per report and person)."""
+    for admin in people.administrators(session):
+        their = reader_of(session, admin)
+        outbox.post(session, f"report:{report.id}:ask_admin:{admin.id}", admin.slack_user_id,
+                    render("setup_ask", their, reference=report.reference))
+
+
+def _post_card(session: Session, report: Report) -> None:
+    """The card in its channel, the owners called into its thread, a line in each standard's channel."""
     reader = org_reader(session)
     org = people.organisation(session)
     outbox.post(session, card_key(report), report.channel_id, cards.report_card(session, report, reader))
@@ -65,10 +99,6 @@ def filed(session: Session, report: Report, entry: ReportEvent, reporter: people
                 reader, "reports.standard_line", reference=report.reference,
                 kind=plain(reader, f"reports.kind.{report.kind.value}"),
                 description=report.description[:150], channel=safe(mrkdwn.channel(report.channel_id)))})
-    if reporter is not None:
-        outbox.post(session, f"report:{report.id}:receipt", reporter.slack_user_id, {"text": text(
-            reporter.reader, "reports.receipt.named", reference=report.reference,
-            channel=safe(mrkdwn.channel(report.channel_id)))})
 
 
 def step(session: Session, report: Report, entry: ReportEvent) -> None:

@@ -69,6 +69,7 @@ class ReportDraft:
     anonymous: bool = False
     standards: list[Standard] = field(default_factory=list)
     source_link: str | None = None
+    origin_channel: str | None = None  # the channel /report was typed in (not a DM): used until set-up is done
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Filed:
     report: Report
     follow_code: str | None  # shown once to an anonymous reporter, stored only as a hash
     already_filed: bool = False
+    waiting: bool = False  # no channel to post it in yet: the administrators were asked to choose one
 
 
 def guess(session: Session, words: str) -> kinds.Guess:
@@ -148,9 +150,8 @@ def file_report(session: Session, actor: Actor, draft: ReportDraft, raw_source: 
     org = people.organisation(session)
     department_id = draft.department_id or actor.department_id
     department = session.get(Department, department_id) if department_id else None
-    channel = (department.channel_id if department else None) or org.triage_channel_id
-    if not channel:
-        raise ReportError("reports.error.no_channel")
+    # Before a triage channel is chosen, a report made in a channel is posted there; from a DM it waits.
+    channel = (department.channel_id if department else None) or org.triage_channel_id or draft.origin_channel
     location = session.get(Location, draft.location_id) if draft.location_id else None
     now = clock.now()
     follow_code = _follow_code() if draft.anonymous else None
@@ -172,7 +173,33 @@ def file_report(session: Session, actor: Actor, draft: ReportDraft, raw_source: 
     reporter = None if draft.anonymous else actor
     entry = timeline.record(session, report, reporter, "filed", anonymous=draft.anonymous)
     notify.filed(session, report, entry, reporter)
-    return Filed(report, follow_code)
+    return Filed(report, follow_code, waiting=report.channel_id is None)
+
+
+def waiting(session: Session) -> list[Report]:
+    """Reports filed before there was any channel to post them in, oldest first."""
+    return list(session.scalars(select(Report).where(Report.channel_id.is_(None)).order_by(Report.id)))
+
+
+def post_waiting(session: Session) -> int:
+    """Post each waiting report that now has a channel (its department's, or the triage channel)."""
+    org = people.organisation(session)
+    posted = 0
+    for report in waiting(session):
+        department = session.get(Department, report.department_id) if report.department_id else None
+        channel = (department.channel_id if department else None) or org.triage_channel_id
+        if channel:
+            report.channel_id = channel
+            session.flush()
+            notify.posted_after_waiting(session, report)
+            posted += 1
+    return posted
+
+
+def ask_admins_about_waiting(session: Session) -> None:
+    """Ask every administrator known now about every waiting report (each is asked once per report)."""
+    for report in waiting(session):
+        notify.ask_admins(session, report)
 
 
 def _follow_code() -> str:

@@ -29,9 +29,13 @@ EXIT_WORDS = ("quit", "exit")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def run_sandbox(settings: Settings, script: str | None, fresh: bool, *,
+def run_sandbox(settings: Settings, script: str | None, fresh: bool, *, empty: bool = False,
                 stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    """Open the sandbox; returns the exit status (1 when a replayed line could not be carried out)."""
+    """Open the sandbox; returns the exit status (1 when a replayed line could not be carried out).
+
+    ``empty``: a fresh database and no organisation file, as a plant that has just installed Triad.
+    """
+    fresh = fresh or empty
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     interactive = script is None and stdin.isatty()
     database = _sqlite_file(settings.database_url)
@@ -52,7 +56,7 @@ def run_sandbox(settings: Settings, script: str | None, fresh: bool, *,
     var = database.parent if database else Path("var")
     var.mkdir(parents=True, exist_ok=True)
     with _logs_to(var / "sandbox.log"):
-        harness = Harness(settings).start()
+        harness = Harness(settings, org_file=None if empty else demo.ORG_FILE).start()
         try:
             colour = stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
             width = min(shutil.get_terminal_size().columns, 120) if stdout.isatty() else 100

@@ -18,6 +18,7 @@ class DemoUser:
     tz: str
     about_en: str
     about_zh: str
+    workspace_owner: bool = False  # in Slack: a Triad admin until an organisation names its own
 
 
 USERS = (
@@ -32,7 +33,7 @@ USERS = (
     DemoUser("U0LIU", "liu", "Liu Yang", "刘洋", "en-US", "Asia/Shanghai",
              "safety system owner (ISO 45001)", "职业健康安全管理体系负责人（ISO 45001）"),
     DemoUser("U0ZHAO", "zhao", "Zhao Min", "赵敏", "en-US", "Asia/Shanghai",
-             "plant manager and Triad administrator", "厂长、Triad 管理员"),
+             "plant manager and Triad administrator", "厂长、Triad 管理员", workspace_owner=True),
 )
 
 CHANNELS = {

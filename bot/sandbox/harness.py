@@ -36,7 +36,8 @@ class Harness:
     def start(self, *, migrate_db: bool = True, load_org: bool = True) -> Harness:
         self.emulator.start()
         for user in demo.USERS:
-            self.emulator.add_user(user.slack_id, user.handle, user.name_en, locale=user.locale, tz=user.tz)
+            self.emulator.add_user(user.slack_id, user.handle, user.name_en, locale=user.locale, tz=user.tz,
+                                   is_owner=user.workspace_owner)
         for channel_id, name in demo.CHANNELS.items():
             self.emulator.add_channel(channel_id, name)
         if migrate_db:

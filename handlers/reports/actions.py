@@ -20,6 +20,7 @@ from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
 from handlers.reports.commands import open_report_form
+from handlers.setup import reach_admins
 from handlers.reports.common import explain, file_once, press, pressed_id, tell
 from storage.models import ReportKind, Standard
 
@@ -98,6 +99,8 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         answer = "reports.draft.filed" if not filed.already_filed else "reports.receipt.already"
         respond(text=text(actor.reader, answer, reference=filed.report.reference), replace_original=True)
+        if filed.waiting:
+            reach_admins(runtime, filed.report.id)
 
 def _triage_form(session: Session, actor: Actor, report_id: int, step: str, build: Callable) -> dict:
     return build(service.check_may_triage(session, actor, report_id, step))

@@ -41,7 +41,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack()
             kind, used = kinds.kind_from_command(words)
             description = raw.split(None, used)[used] if used and len(words) > used else ("" if used else raw)
-            draft = ReportDraft(kind=kind, description=description)
+            draft = ReportDraft(kind=kind, description=description, origin_channel=command.get("channel_id"))
             if description:  # "/report oil leaking under press 3": guess what the words say, to confirm in the form
                 with runtime.db.session() as s:
                     guessed = service.guess(s, description)

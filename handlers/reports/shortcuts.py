@@ -25,7 +25,8 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         actor = context["actor"]
         message = body.get("message") or {}
-        draft = ReportDraft(description=(message.get("text") or "")[:3000])
+        draft = ReportDraft(description=(message.get("text") or "")[:3000],
+                            origin_channel=(body.get("channel") or {}).get("id"))
         view = open_report_form(runtime, actor, body["trigger_id"], draft)  # sets the department too
         link = runtime.gateway.permalink(body["channel"]["id"], body.get("message_ts") or message.get("ts", ""))
         if link:

@@ -19,6 +19,7 @@ from bot.reports import corrective, forms, service
 from bot.reports.errors import InvalidInput, ReportError
 from bot.runtime import Runtime
 from handlers.reports.common import explain, file_once, inline_errors, notice_view
+from handlers.setup import reach_admins
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -39,6 +40,8 @@ def register(app: App, runtime: Runtime) -> None:
                                                                   filed.follow_code, already=filed.already_filed))
         else:
             ack()
+        if filed.waiting:
+            reach_admins(runtime, filed.report.id)
 
     def submission(callback_id: str, step: Callable[[Session, Actor, Any, dict[str, Any]], Any]) -> None:
         """A form whose submission is one step on the report or action named in its metadata."""

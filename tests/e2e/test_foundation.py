@@ -225,7 +225,7 @@ def test_a_failed_organisation_load_changes_nothing(harness, tmp_path):
             load_file(s, broken)
         raise AssertionError("expected a problem")
     except OrgFileError as error:
-        assert any("line" in p and "department code 'Painting Shop'" in p for p in error.problems)
+        assert any("line" in p and "department code: “Painting Shop” is not a valid code" in p for p in error.problems)
     with harness.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 6
 

@@ -1,0 +1,252 @@
+"""The set-up in Slack: one function per save, taking a session and the administrator acting.
+
+Each save checks on the server that the person administers Triad (audited, allowed or not),
+checks its values with the rules the organisation file uses too (``rules``), changes the
+organisation and records what it saved in the audit trail, all in the caller's unit of work.
+Saving a channel posts the reports that were waiting for one, in that same unit of work.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.org import people, rules
+from bot.org.people import Actor
+from bot.org.rules import Invalid, Problem
+from bot.reports import service as reports
+from bot.reports.errors import NotAllowed
+from storage.models import Department, Location, Person, Report, Role, RoleAssignment, Site, Standard
+
+ADMINS = "setup.admins_only"
+
+
+def require_admin(session: Session, actor: Actor, step: str, subject: str | None = None) -> None:
+    audit.record(session, actor.id, f"setup.{step}", subject, allowed=actor.is_admin)
+    if not actor.is_admin:
+        raise NotAllowed(ADMINS)
+
+
+def _saved(session: Session, actor: Actor, step: str, subject: str | None, **detail: Any) -> None:
+    """Every save is recorded: who, what, and the values saved."""
+    audit.record(session, actor.id, f"setup.{step}.saved", subject, allowed=True,
+                 detail=json.dumps(detail, ensure_ascii=False, default=str))
+
+
+def _raise_if(problems: dict[str, Problem | None]) -> None:
+    found = {k: p for k, p in problems.items() if p is not None}
+    if found:
+        raise Invalid(found)
+
+
+def _person(session: Session, slack_user_id: str) -> Person:
+    return people.find(session, slack_user_id) or people.register_or_refresh(session, slack_user_id, None)
+
+
+def _channel_problem(channel: str | None) -> Problem | None:
+    if not channel:
+        return None
+    return Problem("not_a_channel") if channel.startswith("D") else rules.channel(channel)
+
+
+def _users_problem(user_ids: list[str]) -> Problem | None:
+    return next((p for p in map(rules.user, user_ids) if p), None)
+
+
+def _set_role_holders(session: Session, role: Role, user_ids: list[str], *, department_id: int | None = None,
+                      standard: Standard | None = None) -> None:
+    """Exactly these people hold the role (of this department or standard) afterwards."""
+    wanted = {_person(session, u).id for u in dict.fromkeys(user_ids)}
+    for assignment in session.scalars(select(RoleAssignment).where(
+            RoleAssignment.role == role, RoleAssignment.department_id.is_(None) if department_id is None
+            else RoleAssignment.department_id == department_id,
+            RoleAssignment.standard.is_(None) if standard is None else RoleAssignment.standard == standard)):
+        if assignment.person_id not in wanted:
+            session.delete(assignment)
+        wanted.discard(assignment.person_id)
+    for person_id in wanted:
+        session.add(RoleAssignment(person_id=person_id, role=role, department_id=department_id, standard=standard))
+        for worker in session.scalars(select(RoleAssignment).where(  # a role of their own replaces "worker"
+                RoleAssignment.person_id == person_id, RoleAssignment.role == Role.WORKER)):
+            session.delete(worker)
+    session.flush()
+
+
+# --- the organisation -----------------------------------------------------------------------------
+
+def save_general(session: Session, actor: Actor, name: str, language: str, timezone: str) -> None:
+    require_admin(session, actor, "general")
+    _raise_if({"name": rules.name(name), "language": rules.language(language), "timezone": rules.timezone(timezone)})
+    org = people.organisation(session)
+    org.name, org.language, org.timezone = name.strip(), language, timezone
+    _saved(session, actor, "general", None, name=org.name, language=language, timezone=timezone)
+
+
+def set_triage_channel(session: Session, actor: Actor, channel: str | None) -> int:
+    """Returns how many waiting reports were posted because of it."""
+    require_admin(session, actor, "triage")
+    _raise_if({"channel": _channel_problem(channel)})
+    people.organisation(session).triage_channel_id = channel or None
+    _saved(session, actor, "triage", channel, channel=channel)
+    return reports.post_waiting(session)
+
+
+@dataclass
+class StandardSetting:
+    channel: str | None = None
+    owners: list[str] = field(default_factory=list)
+
+
+def save_standards(session: Session, actor: Actor, settings: dict[Standard, StandardSetting]) -> None:
+    require_admin(session, actor, "standards")
+    problems: dict[str, Problem | None] = {}
+    for standard, setting in settings.items():
+        problems[f"channel_{standard.value}"] = _channel_problem(setting.channel)
+        problems[f"owners_{standard.value}"] = _users_problem(setting.owners)
+    _raise_if(problems)
+    org = people.organisation(session)
+    for standard, setting in settings.items():
+        setattr(org, f"{standard.name.lower()}_channel_id", setting.channel or None)
+        _set_role_holders(session, Role.OWNER, setting.owners, standard=standard)
+    _saved(session, actor, "standards", None, **{s.value: {"channel": v.channel, "owners": v.owners}
+                                                 for s, v in settings.items()})
+
+
+def set_admins(session: Session, actor: Actor, user_ids: list[str]) -> None:
+    """Name Triad's administrators; none named: Slack's workspace admins and owners administer it."""
+    require_admin(session, actor, "admins")
+    _raise_if({"admins": _users_problem(user_ids) or (
+        Problem("admins_without_you") if user_ids and actor.slack_user_id not in user_ids else None)})
+    _set_role_holders(session, Role.ADMIN, user_ids)
+    _saved(session, actor, "admins", None, admins=user_ids)
+
+
+# --- departments ------------------------------------------------------------------------------------
+
+@dataclass
+class DepartmentDraft:
+    name_en: str = ""
+    name_zh: str | None = None
+    channel: str | None = None
+    supervisors: list[str] = field(default_factory=list)
+
+
+def _existing(session: Session, model: type, item_id: int | None, field_name: str) -> Any:
+    item = session.get(model, item_id) if isinstance(item_id, int) else None
+    if item_id is not None and item is None:
+        raise Invalid({field_name: Problem("gone")})
+    return item
+
+
+def save_department(session: Session, actor: Actor, department_id: int | None, draft: DepartmentDraft) -> Department:
+    """Add a department (``department_id`` None) or change one; its code is made from its English name."""
+    require_admin(session, actor, "department", str(department_id or "new"))
+    department = _existing(session, Department, department_id, "name_en")
+    others = [d.name_en for d in session.scalars(select(Department)) if d is not department]
+    _raise_if({"name_en": rules.name(draft.name_en) or rules.unique("department", draft.name_en, others),
+               "name_zh": rules.name(draft.name_zh, required=False), "channel": _channel_problem(draft.channel),
+               "supervisors": _users_problem(draft.supervisors)})
+    if department is None:
+        department = Department(code=rules.code_for(draft.name_en, session.scalars(select(Department.code))))
+        session.add(department)
+    department.name_en = draft.name_en.strip()
+    department.name_zh = (draft.name_zh or "").strip() or department.name_en
+    department.channel_id = draft.channel or None
+    session.flush()
+    _set_role_holders(session, Role.SUPERVISOR, draft.supervisors, department_id=department.id)
+    _saved(session, actor, "department", department.code, name_en=department.name_en, name_zh=department.name_zh,
+           channel=department.channel_id, supervisors=draft.supervisors)
+    reports.post_waiting(session)
+    return department
+
+
+def remove_department(session: Session, actor: Actor, department_id: int | None) -> None:
+    """Only a department no report belongs to; its people and locations stay, without a department."""
+    require_admin(session, actor, "department.remove", str(department_id))
+    department = _existing(session, Department, department_id, "confirm")
+    count = session.scalar(select(func.count()).select_from(Report).where(Report.department_id == department.id))
+    _raise_if({"confirm": Problem("department_has_reports", {"count": count}) if count else None})
+    for person in session.scalars(select(Person).where(Person.department_id == department.id)):
+        person.department_id = None
+    for location in session.scalars(select(Location).where(Location.department_id == department.id)):
+        location.department_id = None
+    for assignment in session.scalars(select(RoleAssignment).where(RoleAssignment.department_id == department.id)):
+        session.delete(assignment)
+    session.flush()
+    _saved(session, actor, "department.remove", department.code, name_en=department.name_en)
+    session.delete(department)
+
+
+# --- locations --------------------------------------------------------------------------------------
+
+@dataclass
+class LocationDraft:
+    name_en: str = ""
+    name_zh: str | None = None
+    department_id: int | None = None
+    site_id: int | None = None
+
+
+def default_site(session: Session) -> Site:
+    """Locations belong to a site; a plant set up in Slack has one, named after the organisation."""
+    site = session.scalar(select(Site).order_by(Site.id).limit(1))
+    if site is None:
+        name = people.organisation(session).name
+        site = Site(code=rules.code_for(name, []), name_en=name, name_zh=name)
+        session.add(site)
+        session.flush()
+    return site
+
+
+def save_location(session: Session, actor: Actor, location_id: int | None, draft: LocationDraft) -> Location:
+    require_admin(session, actor, "location", str(location_id or "new"))
+    location = _existing(session, Location, location_id, "name_en")
+    departments = {d.id for d in session.scalars(select(Department))}
+    sites = {s.id for s in session.scalars(select(Site))}
+    site_id = draft.site_id or (location.site_id if location else None)
+    others = [loc.name_en for loc in session.scalars(select(Location).where(Location.site_id == site_id))
+              if loc is not location] if site_id else []
+    _raise_if({"name_en": rules.name(draft.name_en) or rules.unique("location", draft.name_en, others),
+               "name_zh": rules.name(draft.name_zh, required=False),
+               "department": rules.known("department", str(draft.department_id), map(str, departments))
+               if draft.department_id is not None else None,
+               "site": rules.known("site", str(draft.site_id), map(str, sites)) if draft.site_id is not None else None})
+    site = session.get(Site, site_id) if site_id else default_site(session)
+    if location is None:
+        location = Location(site=site, code=rules.code_for(draft.name_en, [loc.code for loc in site.locations]))
+        session.add(location)
+    location.site = site
+    location.name_en = draft.name_en.strip()
+    location.name_zh = (draft.name_zh or "").strip() or location.name_en
+    location.department_id = draft.department_id
+    session.flush()
+    _saved(session, actor, "location", location.code, name_en=location.name_en, name_zh=location.name_zh,
+           department=draft.department_id, site=site.code)
+    return location
+
+
+def remove_location(session: Session, actor: Actor, location_id: int | None) -> None:
+    require_admin(session, actor, "location.remove", str(location_id))
+    location = _existing(session, Location, location_id, "confirm")
+    count = session.scalar(select(func.count()).select_from(Report).where(Report.location_id == location.id))
+    _raise_if({"confirm": Problem("location_has_reports", {"count": count}) if count else None})
+    _saved(session, actor, "location.remove", location.code, name_en=location.name_en)
+    session.delete(location)
+
+
+# --- reaching the administrators ----------------------------------------------------------------------
+
+def register_workspace_admins(session: Session, profiles: list) -> list[Person]:
+    """Slack's workspace admins and owners (users.list), known from now on: asked what waits for them."""
+    found = []
+    for profile in profiles:
+        person = people.register_or_refresh(session, profile.user_id, profile)
+        found.append(person)
+    session.flush()
+    reports.ask_admins_about_waiting(session)
+    return found
+

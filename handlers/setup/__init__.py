@@ -1,0 +1,206 @@
+"""Set-up in Slack: the page administrators reach from App Home, `/triad setup` or the DM that asks them.
+
+Every button and every save checks on the server that the person administers Triad (audited);
+a part is edited in a form pushed over the page, and the page is redrawn after each save.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from slack_bolt import Ack, App, BoltContext
+from sqlalchemy.orm import Session
+
+from bot import home, outbox
+from bot.help import CommandGroup, add_group
+from bot.i18n import plain, text
+from bot.org import people, settings
+from bot.org.people import Actor
+from bot.org.rules import Invalid
+from bot.reports import service as reports
+from bot.reports.errors import ReportError
+from bot.runtime import Runtime
+from handlers.reports.common import explain, notice_view
+from handlers.setup import views
+
+log = logging.getLogger(__name__)
+
+EDIT_FORMS: dict[str, Callable[[Session, Any], dict[str, Any]]] = {
+    "general": views.general_form, "triage": views.triage_form, "standards": views.standards_form,
+    "admins": views.admins_form,
+}
+
+
+def register(app: App, runtime: Runtime) -> None:
+    def opened(action_id: str) -> None:
+        @app.action(action_id)
+        def listener(ack: Ack, body: dict, context: BoltContext) -> None:
+            ack()
+            open_page(runtime, context["actor"], body["trigger_id"], lambda message: _tell(runtime, context["actor"],
+                                                                                          body, message))
+
+    opened("home_setup")
+    opened("setup_open")
+
+    @app.action("setup_edit")
+    def edit(ack: Ack, body: dict, context: BoltContext) -> None:
+        ack()
+        part = _pressed(body)
+        build = EDIT_FORMS.get(part or "")
+        if build is not None:
+            _push(runtime, context["actor"], body, part, lambda s, reader: build(s, reader))
+
+    @app.action("setup_add")
+    def add(ack: Ack, body: dict, context: BoltContext) -> None:
+        ack()
+        kind = _pressed(body)
+        form = {"department": views.department_form, "location": views.location_form}.get(kind or "")
+        if form is not None:
+            _push(runtime, context["actor"], body, kind, lambda s, reader: form(s, reader, None))
+
+    @app.action("setup_item")
+    def item(ack: Ack, body: dict, context: BoltContext) -> None:
+        """The menu beside a department or a location: edit:department:3, remove:location:7."""
+        ack()
+        option = ((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value")
+        what, _, rest = str(option or "").partition(":")
+        kind, _, raw_id = rest.partition(":")
+        item_id = int(raw_id) if raw_id.isdigit() else None
+        if kind not in ("department", "location") or item_id is None or what not in ("edit", "remove"):
+            return
+        if what == "edit":
+            form = views.department_form if kind == "department" else views.location_form
+            _push(runtime, context["actor"], body, kind, lambda s, reader: form(s, reader, item_id))
+        else:
+            _push(runtime, context["actor"], body, f"{kind}.remove",
+                  lambda s, reader: views.remove_form(s, reader, kind, item_id))
+
+    def saving(callback_id: str, save: Callable[[Session, Actor, dict[str, Any], dict[str, Any]], Any]) -> None:
+        @app.view(callback_id)
+        def submitted(ack: Ack, view: dict, context: BoltContext) -> None:
+            actor: Actor = context["actor"]
+            meta, values = _metadata(view), (view.get("state") or {}).get("values") or {}
+            try:
+                with runtime.db.session() as s:
+                    try:
+                        save(s, actor, meta, values)
+                    except ReportError as exc:  # refused: keep its audit row, nothing else changed
+                        refusal = explain(actor.reader, exc)
+                    else:
+                        refusal = None
+            except Invalid as exc:
+                if callback_id == views.REMOVE_FORM:  # nothing to point at: say it instead of the question
+                    ack(response_action="update", view=notice_view(actor.reader, "\n".join(
+                        p.describe(actor.reader) for p in exc.problems.values())))
+                else:
+                    ack(response_action="errors", errors={k: p.describe(actor.reader) for k, p in exc.problems.items()})
+                return
+            if refusal is not None:
+                ack(response_action="update", view=notice_view(actor.reader, refusal))
+                return
+            ack()  # back to the page, which is redrawn with what was saved
+            _redraw(runtime, actor, view.get("previous_view_id"))
+
+    saving(views.GENERAL_FORM, lambda s, a, m, v: settings.save_general(s, a, *views.read_general(v)))
+    saving(views.TRIAGE_FORM, lambda s, a, m, v: settings.set_triage_channel(s, a, views.read_channel(v)))
+    saving(views.STANDARDS_FORM, lambda s, a, m, v: settings.save_standards(s, a, views.read_standards(v)))
+    saving(views.ADMINS_FORM, lambda s, a, m, v: settings.set_admins(s, a, views.read_admins(v)))
+    saving(views.DEPARTMENT_FORM, lambda s, a, m, v: settings.save_department(s, a, _id(m, "d"),
+                                                                               views.read_department(v)))
+    saving(views.LOCATION_FORM, lambda s, a, m, v: settings.save_location(s, a, _id(m, "l"), views.read_location(v)))
+    saving(views.REMOVE_FORM, lambda s, a, m, v: (settings.remove_department if m.get("kind") == "department"
+                                                  else settings.remove_location)(s, a, _id(m, "id")))
+
+
+def open_page(runtime: Runtime, actor: Actor, trigger_id: str, tell: Callable[[str], None]) -> None:
+    """The set-up page for an administrator; anyone else is told who may."""
+    with runtime.db.session() as s:
+        try:
+            settings.require_admin(s, actor, "open")
+        except ReportError as exc:
+            refusal = explain(actor.reader, exc)
+        else:
+            refusal, page = None, views.page(s, actor.reader)
+    if refusal is not None:
+        tell(refusal)
+    else:
+        runtime.gateway.open_view(trigger_id, page)
+
+
+def reach_admins(runtime: Runtime, report_id: int) -> None:
+    """After a report that waits for a channel is filed: when Triad knows no administrator yet (nobody who
+    administers the workspace has used it), ask Slack who they are, outside any transaction, and ask them."""
+    with runtime.db.session() as s:
+        if not reports.waiting(s) or people.administrators(s):
+            return
+    profiles = runtime.gateway.workspace_admins()
+    if not profiles:
+        log.warning("report %s waits for a triage channel and no workspace admin could be found", report_id)
+        return
+    with runtime.db.session() as s:
+        settings.register_workspace_admins(s, profiles)
+
+
+def _push(runtime: Runtime, actor: Actor, body: dict, part: str, build: Callable[[Session, Any], dict | None]) -> None:
+    with runtime.db.session() as s:
+        try:
+            settings.require_admin(s, actor, f"{part}.open")
+        except ReportError as exc:
+            form = notice_view(actor.reader, explain(actor.reader, exc))
+        else:
+            form = build(s, actor.reader) or notice_view(actor.reader, text(actor.reader, "setup.invalid.gone"))
+    runtime.gateway.push_view(body["trigger_id"], form)
+
+
+def _redraw(runtime: Runtime, actor: Actor, page_id: str | None) -> None:
+    if not page_id:
+        return
+    with runtime.db.session() as s:
+        page = views.page(s, actor.reader)
+    try:
+        runtime.gateway.update_view(page_id, page)
+    except Exception as exc:  # the page was closed meanwhile: what was saved is saved
+        log.info("set-up page not redrawn: %s", exc)
+
+
+def _tell(runtime: Runtime, actor: Actor, body: dict, message: str) -> None:
+    press = (body.get("actions") or [{}])[0]
+    with runtime.db.session() as s:
+        outbox.post(s, f"tell:{actor.slack_user_id}:{press.get('action_ts') or body.get('trigger_id')}",
+                    actor.slack_user_id, {"text": message})
+
+
+def _pressed(body: dict) -> str | None:
+    found = (body.get("actions") or [{}])[0].get("value")
+    return found if isinstance(found, str) else None
+
+
+def _metadata(view: dict) -> dict[str, Any]:
+    from bot.reports.forms import metadata
+
+    return metadata(view)
+
+
+def _id(meta: dict[str, Any], key: str) -> int | None:
+    found = meta.get(key)
+    return found if isinstance(found, int) and not isinstance(found, bool) else None
+
+
+# --- App Home and help ---------------------------------------------------------------------------------
+
+def _home_waiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    if not actor.is_admin or people.organisation(session).triage_channel_id:
+        return []
+    return [{"text": text(actor.reader, "setup.home_waiting", count=len(reports.waiting(session))),
+             "button": {"action_id": "setup_open", "value": "triage", "label": plain(actor.reader, "setup.ask_button")}}]
+
+
+def _home_buttons(actor: Actor) -> list[dict[str, Any]]:
+    return [{"action_id": "home_setup", "label": plain(actor.reader, "setup.home_button"), "style": None}
+            ] if actor.is_admin else []
+
+
+if _home_waiting not in home.WAITING:
+    home.WAITING.append(_home_waiting)
+    home.BUTTONS.append(_home_buttons)
+add_group(CommandGroup("help.commands_heading", ("setup.help_line",), visible=lambda a: a.is_admin))
