@@ -82,6 +82,9 @@ def save_general(session: Session, actor: Actor, name: str, language: str, timez
     require_admin(session, actor, "general")
     _raise_if({"name": rules.name(name), "language": rules.language(language), "timezone": rules.timezone(timezone)})
     org = people.organisation(session)
+    sites = list(session.scalars(select(Site)))
+    if len(sites) == 1 and sites[0].name_en == org.name:  # the plant's one site, named after it: renamed with it
+        sites[0].name_en = sites[0].name_zh = name.strip()
     org.name, org.language, org.timezone = name.strip(), language, timezone
     _saved(session, actor, "general", None, name=org.name, language=language, timezone=timezone)
 

@@ -148,11 +148,12 @@ def file_report(session: Session, actor: Actor, draft: ReportDraft, raw_source: 
         raise InvalidInput(problems)
     assert draft.kind is not None
     org = people.organisation(session)
-    department_id = draft.department_id or actor.department_id
+    location = session.get(Location, draft.location_id) if draft.location_id else None
+    # The department chosen, else the one that looks after the place, else the reporter's own.
+    department_id = draft.department_id or (location.department_id if location else None) or actor.department_id
     department = session.get(Department, department_id) if department_id else None
     # Before a triage channel is chosen, a report made in a channel is posted there; from a DM it waits.
     channel = (department.channel_id if department else None) or org.triage_channel_id or draft.origin_channel
-    location = session.get(Location, draft.location_id) if draft.location_id else None
     now = clock.now()
     follow_code = _follow_code() if draft.anonymous else None
     report = Report(

@@ -111,7 +111,8 @@ def switch_language(session: Session, argument: str) -> None:
     if choice is None:
         raise Problem("lang_usage")
     user, locale = session.user, LOCALES[choice]
-    session.emulator.add_user(user.slack_id, user.handle, user.name_en, locale=locale, tz=user.tz)
+    session.emulator.add_user(user.slack_id, user.handle, user.name_en, locale=locale, tz=user.tz,
+                               is_owner=user.workspace_owner)
     with session.harness.db.session() as s:
         person = people.find(s, user.slack_id)
         if person is not None:

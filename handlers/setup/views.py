@@ -74,7 +74,7 @@ def _lines(*parts) -> Any:
 
 
 def _edit(reader: Reader, value: str) -> dict[str, str]:
-    return {"action_id": "setup_edit", "value": value, "label": plain(reader, "setup.edit")}
+    return {"action_id": "setup_edit", "value": value, "label": plain(reader, f"setup.edit_{value}")}
 
 
 def _menu(reader: Reader, kind: str, item_id: int) -> list[dict[str, str]]:

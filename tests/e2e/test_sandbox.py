@@ -217,6 +217,25 @@ def test_the_foundation_demo_tours_the_console_in_both_languages(settings, db):
     assert "DM with Triad · 1 message\n" in output_of(out, "zhao@#stamping> dms")
 
 
+def test_the_setup_demo_sets_a_plant_up_in_slack_from_nothing(settings, db):
+    """examples/demo-setup.txt: Monday at a plant that loaded no file (``sandbox --empty``)."""
+    out = io.StringIO()
+    script = ROOT / "examples" / "demo-setup.txt"
+    assert run_sandbox(settings, script=str(script), fresh=False, empty=True, stdout=out) == 0, out.getvalue()
+    out = out.getvalue()
+    assert "管理员正在选择分析处理报告的频道" in output_of(out, "zhang@#stamping> press 提交此报告")
+    assert "抱歉，只有管理员可以执行此操作。" in output_of(out, "zhang@#stamping> /triad setup")
+    assert "A report (EN-2026-0001) is waiting" in output_of(out, "zhao@#stamping> dms")
+    assert "1 report is waiting for a triage channel." in output_of(out, "zhao@dm> press Open set-up")
+    chosen = output_of(out, "zhao@dm> submit")
+    assert "#triage  Triad: EN-2026-0001" in chosen and "✉ Triad wrote to Zhang Wei" in chosen
+    assert "⚠ There is already a department “stamping”." in output_of(out, "zhao@dm> submit", 4)
+    assert "Press line 3 · Stamping" in output_of(out, "zhao@dm> submit", 5)
+    assert "现已发布在 #triage" in output_of(out, "zhang@#triage> dms")
+    assert "🔔 #stamping  Triad: HZ-2026-0001" in output_of(out, "zhang@#stamping> submit")
+    assert "╭─ 设置" in output_of(out, "zhao@#stamping> /triad setup")
+
+
 def test_the_reports_demo_plays_the_closed_loop_and_the_anonymous_near_miss(settings, db):
     """examples/demo-reports.txt is the README's story: each of its turns is here, so it cannot silently break."""
     out = demo(settings, "demo-reports.txt")

@@ -157,7 +157,7 @@ def test_an_administrator_sets_the_plant_up_with_slacks_pickers_and_every_save_i
     redrawn(h, OWNER, "Press line 3* · Stamping")
     h.driver.slash(WORKER, "/report", "hazard guard missing on press 3")
     h.emulator.wait_for(lambda: h.emulator.open_modal(WORKER))
-    h.driver.submit(WORKER, {"department": str(_id(h, Department))})
+    h.driver.submit(WORKER, {"location": str(_id(h, Location))})  # the place names its department
     h.deliver()
     assert "guard missing" in dumped(h.emulator.messages("C0STAMP"))
     assert "guard missing" in dumped(h.emulator.messages("C0SAFETY"))
