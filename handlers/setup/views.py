@@ -112,6 +112,8 @@ def page(session: Session, reader: Reader) -> dict[str, Any]:
                                       channel=_channel(d.channel_id, reader),
                                       supervisors=_people(holders.get((Role.SUPERVISOR, d.id, None), []), reader)),
                          "menu": _menu(reader, "department", d.id), "block_id": f"department:{d.id}"})
+    if len(departments) > LIST_LIMIT:
+        sections.append({"text": text(reader, "setup.more", count=len(departments) - LIST_LIMIT)})
     locations = list(session.execute(select(Location, Site).join(Site).order_by(Site.code, Location.name_en)))
     sections.append({"text": _lines(text(reader, "setup.locations_heading"), *([] if locations else [text(
         reader, "setup.none_yet")])), "button": {"action_id": "setup_add", "value": "location",
@@ -120,6 +122,8 @@ def page(session: Session, reader: Reader) -> dict[str, Any]:
         sections.append({"text": text(reader, "setup.location_line", name=location.name(reader.lang),
                                       department=names.get(location.department_id) or plain(reader, "setup.no_department")),
                          "menu": _menu(reader, "location", location.id), "block_id": f"location:{location.id}"})
+    if len(locations) > LIST_LIMIT:
+        sections.append({"text": text(reader, "setup.more", count=len(locations) - LIST_LIMIT)})
     named = holders.get((Role.ADMIN, None, None), [])
     workspace = [p.slack_user_id for p in session.scalars(select(Person).where(Person.slack_admin).order_by(Person.id))]
     admins = (text(reader, "setup.admins_named", admins=_people(named, reader)) if named

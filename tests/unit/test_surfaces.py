@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
 
 from bot import blockkit
 from bot.help import help_message
@@ -72,3 +73,31 @@ def test_person_names_are_plain_text_in_headers(org):
     with org.session() as s:
         header = home_view(s, who)["blocks"][0]
     assert header["text"] == {"type": "plain_text", "text": f"Hello {HOSTILE}", "emoji": True}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_set_up_page_and_its_forms_fit_and_show_names_literally(org, lang):
+    from bot.org.settings import default_site
+    from handlers.setup import views
+    from storage.models import Department, Location
+
+    with org.session() as s:
+        site = default_site(s)
+        for n in range(60):  # more than the page lists
+            s.add(Department(code=f"d{n}", name_en=f"{HOSTILE} {n} " + "x" * 150, name_zh=f"部门 {n}" + "长" * 150,
+                             channel_id="C0STAMP"))
+            s.add(Location(site=site, code=f"l{n}", name_en=f"{HOSTILE} {n}", name_zh=f"地点 {n}"))
+    reader = actor(org, "U0ZHAO", lang).reader
+    with org.session() as s:
+        page = views.page(s, reader)
+        blockkit.check(page, "modal")
+        department, location = s.scalar(select(Department.id)), s.scalar(select(Location.id))
+        for form in (views.general_form(s, reader), views.triage_form(s, reader), views.standards_form(s, reader),
+                     views.admins_form(s, reader), views.department_form(s, reader, department),
+                     views.department_form(s, reader, None), views.location_form(s, reader, location),
+                     views.location_form(s, reader, None), views.remove_form(s, reader, "department", department)):
+            blockkit.check(form, "modal")
+    dumped = json.dumps(page, ensure_ascii=False)
+    assert "&lt;!channel&gt;" in dumped and "<!channel>" not in dumped
+    more = ("{} more", "还有 {} 项")[lang == "zh"]  # told, not cut silently (the demo plant has 3 and 4 already)
+    assert more.format(33) in dumped and more.format(34) in dumped
