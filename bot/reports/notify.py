@@ -71,12 +71,14 @@ def posted_after_waiting(session: Session, report: Report) -> None:
             channel=safe(mrkdwn.channel(report.channel_id)))})
 
 
-def ask_admins(session: Session, report: Report) -> None:
-    """A DM to each administrator, with the button to the set-up page (once per report and person)."""
+def ask_admins(session: Session, report: Report, *, days_waited: int = 0) -> None:
+    """A DM to each administrator, with the button to the set-up page: once per report and person, and
+    again for each day it has waited."""
     for admin in people.administrators(session):
         their = reader_of(session, admin)
-        outbox.post(session, f"report:{report.id}:ask_admin:{admin.id}", admin.slack_user_id,
-                    render("setup_ask", their, reference=report.reference))
+        again = f":{days_waited}" if days_waited else ""
+        outbox.post(session, f"report:{report.id}:ask_admin:{admin.id}{again}", admin.slack_user_id,
+                    render("setup_ask", their, reference=report.reference, days=days_waited))
 
 
 def _post_card(session: Session, report: Report) -> None:

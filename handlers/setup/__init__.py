@@ -11,6 +11,7 @@ from typing import Any, Callable
 from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
 
+import bot.org.waiting  # noqa: F401  the daily reminder about reports waiting for a channel
 from bot import home, outbox
 from bot.help import CommandGroup, add_group
 from bot.i18n import plain, text

@@ -225,7 +225,7 @@ def test_the_setup_demo_sets_a_plant_up_in_slack_from_nothing(settings, db):
     out = out.getvalue()
     assert "管理员正在选择分析处理报告的频道" in output_of(out, "zhang@#stamping> press 提交此报告")
     assert "抱歉，只有管理员可以执行此操作。" in output_of(out, "zhang@#stamping> /triad setup")
-    assert "A report (EN-2026-0001) is waiting" in output_of(out, "zhao@#stamping> dms")
+    assert "A report (EN-2026-0001) cannot be posted" in output_of(out, "zhao@#stamping> dms")
     assert "1 report is waiting for a triage channel." in output_of(out, "zhao@dm> press Open set-up")
     chosen = output_of(out, "zhao@dm> submit")
     assert "#triage  Triad: EN-2026-0001" in chosen and "✉ Triad wrote to Zhang Wei" in chosen
