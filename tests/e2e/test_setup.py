@@ -279,3 +279,11 @@ def test_administrators_are_reminded_each_day_a_report_waits(plant):
     h.advance(timedelta(hours=1))
     h.deliver()
     assert len([m for m in h.emulator.dm_messages(OWNER) if "Still waiting" in m["text"]]) == 1  # once a day
+
+
+def test_help_tells_administrators_about_the_set_up_and_nobody_else(plant):
+    h = plant
+    h.driver.slash(OWNER, "/triad", "help")
+    assert "/triad setup" in dumped(h.emulator.wait_for(lambda: h.emulator.ephemerals(OWNER)))
+    h.driver.slash(WORKER, "/triad", "help")
+    assert "/triad setup" not in dumped(h.emulator.wait_for(lambda: h.emulator.ephemerals(WORKER)))
