@@ -30,8 +30,9 @@ class Problem:
     key: str  # setup.invalid.<key>
     values: dict[str, Any] = field(default_factory=dict)
 
-    def describe(self, reader: Reader = Reader()) -> str:
-        return plain(reader, f"setup.invalid.{self.key}", **self.values)
+    def describe(self, reader: Reader | None = None) -> str:
+        """In the reader's language; English (the organisation file's) by default."""
+        return plain(reader or Reader(), f"setup.invalid.{self.key}", **self.values)
 
 
 class Invalid(Exception):

@@ -20,6 +20,7 @@ from bot.org.people import Actor
 from bot.org.rules import Invalid
 from bot.reports import service as reports
 from bot.reports.errors import ReportError
+from bot.reports.forms import metadata
 from bot.runtime import Runtime
 from handlers.reports.common import explain, notice_view
 from handlers.setup import views
@@ -80,7 +81,7 @@ def register(app: App, runtime: Runtime) -> None:
         @app.view(callback_id)
         def submitted(ack: Ack, view: dict, context: BoltContext) -> None:
             actor: Actor = context["actor"]
-            meta, values = _metadata(view), (view.get("state") or {}).get("values") or {}
+            meta, values = metadata(view), (view.get("state") or {}).get("values") or {}
             try:
                 with runtime.db.session() as s:
                     try:
@@ -174,12 +175,6 @@ def _tell(runtime: Runtime, actor: Actor, body: dict, message: str) -> None:
 def _pressed(body: dict) -> str | None:
     found = (body.get("actions") or [{}])[0].get("value")
     return found if isinstance(found, str) else None
-
-
-def _metadata(view: dict) -> dict[str, Any]:
-    from bot.reports.forms import metadata
-
-    return metadata(view)
 
 
 def _id(meta: dict[str, Any], key: str) -> int | None:

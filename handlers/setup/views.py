@@ -118,8 +118,10 @@ def page(session: Session, reader: Reader) -> dict[str, Any]:
     sections.append({"text": _lines(text(reader, "setup.locations_heading"), *([] if locations else [text(
         reader, "setup.none_yet")])), "button": {"action_id": "setup_add", "value": "location",
                                                 "label": plain(reader, "setup.add_location")}})
+    several_sites = len({site.id for _, site in locations}) > 1
     for location, site in locations[:LIST_LIMIT]:
-        sections.append({"text": text(reader, "setup.location_line", name=location.name(reader.lang),
+        name = f"{site.name(reader.lang)} · {location.name(reader.lang)}" if several_sites else location.name(reader.lang)
+        sections.append({"text": text(reader, "setup.location_line", name=name,
                                       department=names.get(location.department_id) or plain(reader, "setup.no_department")),
                          "menu": _menu(reader, "location", location.id), "block_id": f"location:{location.id}"})
     if len(locations) > LIST_LIMIT:
