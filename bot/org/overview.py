@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.i18n import Reader, plain, render, safe, text
+from bot.org import people
 from bot.org.people import organisation
 from storage.models import Department, Location, Person, Role, RoleAssignment, Site, Standard
 
@@ -46,7 +47,7 @@ def org_modal(session: Session, reader: Reader) -> dict[str, Any]:
              for s in session.scalars(select(Site).order_by(Site.code))]
     managers = text(reader, "org.managers_line",
                     managers=safe(_mentions(holders.get((Role.MANAGER, None, None), []), reader)),
-                    admins=safe(_mentions(holders.get((Role.ADMIN, None, None), []), reader)))
+                    admins=safe(_mentions([p.slack_user_id for p in people.administrators(session)], reader)))
     return render("org", reader, org={
         "name": org.name, "language": plain(reader, f"common.language.{org.language}"), "timezone": org.timezone,
         "triage": safe(_channel(org.triage_channel_id, reader)),
