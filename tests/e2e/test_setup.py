@@ -287,3 +287,10 @@ def test_help_tells_administrators_about_the_set_up_and_nobody_else(plant):
     assert "/triad setup" in dumped(h.emulator.wait_for(lambda: h.emulator.ephemerals(OWNER)))
     h.driver.slash(WORKER, "/triad", "help")
     assert "/triad setup" not in dumped(h.emulator.wait_for(lambda: h.emulator.ephemerals(WORKER)))
+
+
+def test_the_organisation_view_names_the_workspace_admins_while_none_are_named(plant):
+    h = plant
+    h.driver.slash(OWNER, "/triad", "org")
+    view = h.emulator.wait_for(lambda: h.emulator.open_modal(OWNER))
+    assert "Administrators: <@U0ZHAO>" in dumped(view)
