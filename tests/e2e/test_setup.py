@@ -174,6 +174,7 @@ def _id(h, model) -> int:
 def test_the_set_up_page_speaks_the_administrators_language(plant):
     h = plant
     h.driver.slash(OWNER, "/triad", "language zh")
+    h.emulator.wait_for(lambda: h.emulator.ephemerals(OWNER))  # the language is set once it is answered
     form_page = open_page(h)
     assert form_page["title"]["text"] == "设置" and "分析处理频道" in dumped(form_page)
     edit(h, "triage")

@@ -84,7 +84,7 @@ def test_the_set_up_page_and_its_forms_fit_and_show_names_literally(org, lang):
     with org.session() as s:
         site = default_site(s)
         for n in range(60):  # more than the page lists
-            s.add(Department(code=f"d{n}", name_en=f"{HOSTILE} {n} " + "x" * 150, name_zh=f"部门 {n}" + "长" * 150,
+            s.add(Department(code=f"d{n}", name_en=f"{HOSTILE} {n} " + "x" * 140, name_zh=f"部门 {n}" + "长" * 190,
                              channel_id="C0STAMP"))
             s.add(Location(site=site, code=f"l{n}", name_en=f"{HOSTILE} {n}", name_zh=f"地点 {n}"))
     reader = actor(org, "U0ZHAO", lang).reader
