@@ -88,10 +88,11 @@ def unique(kind: str, value: str, taken: Iterable[str]) -> Problem | None:
     return Problem(f"{kind}_twice", {"value": value}) if any(folded == t.strip().casefold() for t in taken) else None
 
 
-def code_for(name_en: str, taken: Iterable[str]) -> str:
-    """A code made from a name typed in Slack ("Paint shop" -> paint-shop), unique among ``taken``."""
+def code_for(name_en: str, taken: Iterable[str], fallback: str = "item") -> str:
+    """A code made from a name typed in Slack ("Paint shop" -> paint-shop; a name with no Latin letters
+    -> ``fallback``), unique among ``taken``."""
     ascii_name = unicodedata.normalize("NFKD", name_en).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:56] or "item"
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:56] or fallback
     taken, candidate, n = set(taken), base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1

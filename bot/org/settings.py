@@ -154,7 +154,7 @@ def save_department(session: Session, actor: Actor, department_id: int | None, d
                "name_zh": rules.name(draft.name_zh, required=False), "channel": _channel_problem(draft.channel),
                "supervisors": _users_problem(draft.supervisors)})
     if department is None:
-        department = Department(code=rules.code_for(draft.name_en, session.scalars(select(Department.code))))
+        department = Department(code=rules.code_for(draft.name_en, session.scalars(select(Department.code)), "department"))
         session.add(department)
     department.name_en = draft.name_en.strip()
     department.name_zh = (draft.name_zh or "").strip() or department.name_en
@@ -199,7 +199,7 @@ def default_site(session: Session) -> Site:
     site = session.scalar(select(Site).order_by(Site.id).limit(1))
     if site is None:
         name = people.organisation(session).name
-        site = Site(code=rules.code_for(name, []), name_en=name, name_zh=name)
+        site = Site(code=rules.code_for(name, [], "site"), name_en=name, name_zh=name)
         session.add(site)
         session.flush()
     return site
@@ -220,7 +220,7 @@ def save_location(session: Session, actor: Actor, location_id: int | None, draft
                "site": rules.known("site", str(draft.site_id), map(str, sites)) if draft.site_id is not None else None})
     site = session.get(Site, site_id) if site_id else default_site(session)
     if location is None:
-        location = Location(site=site, code=rules.code_for(draft.name_en, [loc.code for loc in site.locations]))
+        location = Location(site=site, code=rules.code_for(draft.name_en, [loc.code for loc in site.locations], "location"))
         session.add(location)
     location.site = site
     location.name_en = draft.name_en.strip()

@@ -89,3 +89,12 @@ def test_loading_twice_updates_in_place(db):
         assert s.scalar(select(func.count()).select_from(Department)) == 3
         zhang = s.scalar(select(Person).where(Person.slack_user_id == "U0ZHANG"))
         assert [(r.role, r.department.code) for r in zhang.roles] == [(Role.SUPERVISOR, "painting")]
+
+
+def test_codes_made_from_names_typed_in_slack_follow_the_files_rule():
+    from bot.org import rules
+
+    assert rules.code_for("Paint shop", []) == "paint-shop"
+    assert rules.code_for("Paint shop", ["paint-shop"]) == "paint-shop-2"
+    assert rules.code_for("冲压车间", ["department"], "department") == "department-2"
+    assert all(rules.code(rules.code_for(n, [])) is None for n in ("Ölager Süd", "  x  ", "A" * 300))
