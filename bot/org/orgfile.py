@@ -5,9 +5,9 @@ The format is documented in examples/org.yml.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import yaml
 from sqlalchemy import select
@@ -95,7 +95,7 @@ class _Checker:
 
     def checked(self, node: Node | None, what: str, rule: Callable[[str], Problem | None]) -> str | None:
         value = self.text(node, what)
-        return value if value is not None and self.problem(node, what, rule(value)) else None
+        return value if value is not None and node is not None and self.problem(node, what, rule(value)) else None
 
     def sequence(self, node: Node | None, what: str) -> list[Node]:
         if node is None:
@@ -198,7 +198,8 @@ def parse(text: str, source: str = "org file") -> OrgSpec:
 
 
 def _organisation(check: _Checker, node: Node) -> OrgSpec:
-    o = check.mapping(node, "organisation", {"name", "language", "timezone", "triage_channel", "standards"}, {"name"}) or {}
+    o = check.mapping(node, "organisation", {"name", "language", "timezone", "triage_channel", "standards"},
+                      {"name"}) or {}
     language = check.checked(o.get("language"), "language", rules.language) or "en"
     tz = check.checked(o.get("timezone"), "timezone", rules.timezone) or "UTC"
     channels: dict[Standard, str] = {}

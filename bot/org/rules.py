@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import available_timezones
 
 from bot.i18n import LANGUAGES, Reader, plain
@@ -79,7 +80,9 @@ def standard(value: str) -> Problem | None:
 def known(kind: str, value: str, defined: Iterable[str]) -> Problem | None:
     """``value`` must be one of the defined codes of ``kind`` (department, site)."""
     defined = sorted(defined)
-    return None if value in defined else Problem(f"{kind}_unknown", {"value": value, "known": ", ".join(defined) or "-"})
+    if value in defined:
+        return None
+    return Problem(f"{kind}_unknown", {"value": value, "known": ", ".join(defined) or "-"})
 
 
 def unique(kind: str, value: str, taken: Iterable[str]) -> Problem | None:

@@ -8,8 +8,9 @@ Saving a channel posts the reports that were waiting for one, in that same unit 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +23,11 @@ from bot.reports import service as reports
 from bot.reports.errors import NotAllowed
 from storage.models import Department, Location, Person, Report, Role, RoleAssignment, Site, Standard
 
+if TYPE_CHECKING:
+    from bot.gateway import Profile
+
 ADMINS = "setup.admins_only"
+T = TypeVar("T")
 
 
 def require_admin(session: Session, actor: Actor, step: str, subject: str | None = None) -> None:
@@ -138,7 +143,7 @@ class DepartmentDraft:
     supervisors: list[str] = field(default_factory=list)
 
 
-def _existing(session: Session, model: type, item_id: int | None, field_name: str) -> Any:
+def _existing(session: Session, model: type[T], item_id: int | None, field_name: str) -> T | None:
     item = session.get(model, item_id) if isinstance(item_id, int) else None
     if item_id is not None and item is None:
         raise Invalid({field_name: Problem("gone")})
@@ -154,7 +159,8 @@ def save_department(session: Session, actor: Actor, department_id: int | None, d
                "name_zh": rules.name(draft.name_zh, required=False), "channel": _channel_problem(draft.channel),
                "supervisors": _users_problem(draft.supervisors)})
     if department is None:
-        department = Department(code=rules.code_for(draft.name_en, session.scalars(select(Department.code)), "department"))
+        taken = session.scalars(select(Department.code))
+        department = Department(code=rules.code_for(draft.name_en, taken, "department"))
         session.add(department)
     department.name_en = draft.name_en.strip()
     department.name_zh = (draft.name_zh or "").strip() or department.name_en
@@ -171,6 +177,8 @@ def remove_department(session: Session, actor: Actor, department_id: int | None)
     """Only a department no report belongs to; its people and locations stay, without a department."""
     require_admin(session, actor, "department.remove", str(department_id))
     department = _existing(session, Department, department_id, "confirm")
+    if department is None:
+        raise Invalid({"confirm": Problem("gone")})
     count = session.scalar(select(func.count()).select_from(Report).where(Report.department_id == department.id))
     _raise_if({"confirm": Problem("department_has_reports", {"count": count}) if count else None})
     for person in session.scalars(select(Person).where(Person.department_id == department.id)):
@@ -218,9 +226,10 @@ def save_location(session: Session, actor: Actor, location_id: int | None, draft
                "department": rules.known("department", str(draft.department_id), map(str, departments))
                if draft.department_id is not None else None,
                "site": rules.known("site", str(draft.site_id), map(str, sites)) if draft.site_id is not None else None})
-    site = session.get(Site, site_id) if site_id else default_site(session)
+    site = (session.get(Site, site_id) if site_id else None) or default_site(session)
     if location is None:
-        location = Location(site=site, code=rules.code_for(draft.name_en, [loc.code for loc in site.locations], "location"))
+        taken_codes = [loc.code for loc in site.locations]
+        location = Location(site=site, code=rules.code_for(draft.name_en, taken_codes, "location"))
         session.add(location)
     location.site = site
     location.name_en = draft.name_en.strip()
@@ -235,6 +244,8 @@ def save_location(session: Session, actor: Actor, location_id: int | None, draft
 def remove_location(session: Session, actor: Actor, location_id: int | None) -> None:
     require_admin(session, actor, "location.remove", str(location_id))
     location = _existing(session, Location, location_id, "confirm")
+    if location is None:
+        raise Invalid({"confirm": Problem("gone")})
     count = session.scalar(select(func.count()).select_from(Report).where(Report.location_id == location.id))
     _raise_if({"confirm": Problem("location_has_reports", {"count": count}) if count else None})
     _saved(session, actor, "location.remove", location.code, name_en=location.name_en)
@@ -243,7 +254,7 @@ def remove_location(session: Session, actor: Actor, location_id: int | None) -> 
 
 # --- reaching the administrators ----------------------------------------------------------------------
 
-def register_workspace_admins(session: Session, profiles: list) -> list[Person]:
+def register_workspace_admins(session: Session, profiles: Sequence[Profile]) -> list[Person]:
     """Slack's workspace admins and owners (users.list), known from now on: asked what waits for them."""
     found = []
     for profile in profiles:

@@ -145,6 +145,11 @@ def report_card(session: Session, report: Report, reader: Reader) -> dict[str, A
 
 # --- actions -----------------------------------------------------------------------------------------
 
+def channel_of(report: Report, reader: Reader) -> Markup:
+    """Where the report is discussed; a report waiting for a triage channel says so."""
+    return safe(mrkdwn.channel(report.channel_id)) if report.channel_id else text(reader, "setup.not_chosen")
+
+
 def action_card(session: Session, action: CorrectiveAction, reader: Reader) -> dict[str, Any]:
     """The owner's DM: what to do by when, and Done / Need more time / Can't do while it is open."""
     return render("action_card", reader, action_id=action.id, subject=action_subject(action),
@@ -153,7 +158,7 @@ def action_card(session: Session, action: CorrectiveAction, reader: Reader) -> d
                            if action.control_level else None),
                   due=timeline.due_datetime(action.due_on), description=action.description,
                   report_description=action.report.description,
-                  channel=safe(mrkdwn.channel(action.report.channel_id)),
+                  channel=channel_of(action.report, reader),
                   status=action.status.value, is_open=action.status == ActionStatus.OPEN)
 
 
@@ -162,7 +167,7 @@ def verify_card(session: Session, action: CorrectiveAction, reader: Reader) -> d
                   awaiting=action.status == ActionStatus.DONE, status=action.status.value,
                   owner=mention_of(session, action.owner_id), description=action.description,
                   note=action.evidence_note, files=file_links(action.evidence_files),
-                  channel=safe(mrkdwn.channel(action.report.channel_id)))
+                  channel=channel_of(action.report, reader))
 
 
 def action_list(session: Session, reader: Reader, mine: list[CorrectiveAction], to_verify: list[CorrectiveAction],
@@ -192,8 +197,7 @@ def timeline_surface(session: Session, report: Report, reader: Reader, *, modal:
                   status=status_line(session, report, reader),
                   risk=risk_label(reader, report.risk_level, report.likelihood, report.severity),
                   root_cause=report.root_cause, lines=lines, actions=actions,
-                  channel=safe(mrkdwn.channel(report.channel_id)) if report.channel_id
-                  else text(reader, "setup.not_chosen"), follow=follow)
+                  channel=channel_of(report, reader), follow=follow)
 
 
 # --- a report guessed from a DM ----------------------------------------------------------------------

@@ -104,7 +104,7 @@ def read_report_form(values: dict[str, Any], meta: dict[str, Any]) -> ReportDraf
         anonymous="yes" in v.options("anonymous"),
         standards=[s for s in (_enum(Standard, x) for x in v.options("standards")) if s],
         source_link=meta.get("link") if isinstance(meta.get("link"), str) else None,
-        origin_channel=meta.get("ch") if isinstance(meta.get("ch"), str) and rules.channel(meta["ch"]) is None else None,
+        origin_channel=meta["ch"] if isinstance(meta.get("ch"), str) and rules.channel(meta["ch"]) is None else None,
     )
 
 

@@ -57,7 +57,7 @@ def filed(session: Session, report: Report, entry: ReportEvent, reporter: people
     if reporter is not None:
         outbox.post(session, f"report:{report.id}:receipt", reporter.slack_user_id, {"text": text(
             reporter.reader, "reports.receipt.named", reference=report.reference,
-            channel=safe(mrkdwn.channel(report.channel_id)))})
+            channel=cards.channel_of(report, reporter.reader))})
 
 
 def posted_after_waiting(session: Session, report: Report) -> None:
@@ -66,9 +66,9 @@ def posted_after_waiting(session: Session, report: Report) -> None:
     if report.reporter_id is not None:
         reporter = session.get(Person, report.reporter_id)
         assert reporter is not None
+        their = reader_of(session, reporter)
         outbox.post(session, f"report:{report.id}:posted", reporter.slack_user_id, {"text": text(
-            reader_of(session, reporter), "setup.released", reference=report.reference,
-            channel=safe(mrkdwn.channel(report.channel_id)))})
+            their, "setup.released", reference=report.reference, channel=cards.channel_of(report, their))})
 
 
 def ask_admins(session: Session, report: Report, *, days_waited: int = 0) -> None:
@@ -85,13 +85,15 @@ def _post_card(session: Session, report: Report) -> None:
     """The card in its channel, the owners called into its thread, a line in each standard's channel."""
     reader = org_reader(session)
     org = people.organisation(session)
-    outbox.post(session, card_key(report), report.channel_id, cards.report_card(session, report, reader))
+    channel_id = report.channel_id
+    assert channel_id is not None
+    outbox.post(session, card_key(report), channel_id, cards.report_card(session, report, reader))
     owners = [(tag.standard, people.people_with_role(session, Role.OWNER, standard=tag.standard))
               for tag in report.standards]
     lines = [text(reader, "reports.thread.owner_line", standard=plain(reader, f"common.standard.{standard.value}"),
                   owners=safe(", ".join(mrkdwn.mention(p.slack_user_id) for p in persons)) if persons
                   else text(reader, "reports.nobody")) for standard, persons in owners]
-    outbox.post(session, f"report:{report.id}:owners", report.channel_id,
+    outbox.post(session, f"report:{report.id}:owners", channel_id,
                 {"text": "\n".join([text(reader, "reports.thread.owners_heading"), *lines])},
                 thread_key=card_key(report))
     for tag in report.standards:
@@ -100,16 +102,17 @@ def _post_card(session: Session, report: Report) -> None:
             outbox.post(session, f"report:{report.id}:standard:{tag.standard.value}", channel, {"text": text(
                 reader, "reports.standard_line", reference=report.reference,
                 kind=plain(reader, f"reports.kind.{report.kind.value}"),
-                description=report.description[:150], channel=safe(mrkdwn.channel(report.channel_id)))})
+                description=report.description[:150], channel=safe(mrkdwn.channel(channel_id)))})
 
 
 def step(session: Session, report: Report, entry: ReportEvent) -> None:
     """After every step: the card's status and buttons, a reply in its thread, a DM to a named reporter."""
     reader = org_reader(session)
-    outbox.update(session, f"{card_key(report)}:{entry.id}", card_key(report),
-                  cards.report_card(session, report, reader))
-    outbox.post(session, f"report:{report.id}:event:{entry.id}", report.channel_id,
-                {"text": _event_text(session, entry, reader)}, thread_key=card_key(report))
+    if report.channel_id is not None:  # a report waiting for a channel gets its card, as it is then, once posted
+        outbox.update(session, f"{card_key(report)}:{entry.id}", card_key(report),
+                      cards.report_card(session, report, reader))
+        outbox.post(session, f"report:{report.id}:event:{entry.id}", report.channel_id,
+                    {"text": _event_text(session, entry, reader)}, thread_key=card_key(report))
     if report.reporter_id is None or entry.kind not in REPORTER_HEARS or entry.actor_id == report.reporter_id:
         return
     if entry.kind == "action_assigned" and any(a.id == entry.action_id and a.owner_id == report.reporter_id
@@ -139,7 +142,7 @@ def escalated(session: Session, report: Report, entry: ReportEvent, managers: li
         their = reader_of(session, manager)
         outbox.post(session, f"report:{report.id}:escalated:{manager.id}", manager.slack_user_id, {"text": text(
             their, "reports.dm.escalated", reference=report.reference, entry=_event_text(session, entry, their),
-            channel=safe(mrkdwn.channel(report.channel_id)))})
+            channel=cards.channel_of(report, their))})
 
 
 # --- corrective actions ----------------------------------------------------------------------------
@@ -210,4 +213,4 @@ def overdue_escalation(session: Session, action: CorrectiveAction, entry: Report
                         their, "reports.dm.overdue_escalation", subject=action_subject(action),
                         owner=cards.mention_of(session, action.owner_id), days=entry.detail.get("days"),
                         due=timeline.due_datetime(action.due_on), description=action.description,
-                        channel=safe(mrkdwn.channel(action.report.channel_id)))})
+                        channel=cards.channel_of(action.report, their))})

@@ -20,8 +20,8 @@ from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
 from handlers.reports.commands import open_report_form
-from handlers.setup import reach_admins
 from handlers.reports.common import explain, file_once, press, pressed_id, tell
+from handlers.setup import reach_admins
 from storage.models import ReportKind, Standard
 
 

@@ -6,7 +6,8 @@ a part is edited in a form pushed over the page, and the page is redrawn after e
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
@@ -47,16 +48,16 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action("setup_edit")
     def edit(ack: Ack, body: dict, context: BoltContext) -> None:
         ack()
-        part = _pressed(body)
-        build = EDIT_FORMS.get(part or "")
+        part = _pressed(body) or ""
+        build = EDIT_FORMS.get(part)
         if build is not None:
             _push(runtime, context["actor"], body, part, lambda s, reader: build(s, reader))
 
     @app.action("setup_add")
     def add(ack: Ack, body: dict, context: BoltContext) -> None:
         ack()
-        kind = _pressed(body)
-        form = {"department": views.department_form, "location": views.location_form}.get(kind or "")
+        kind = _pressed(body) or ""
+        form = {"department": views.department_form, "location": views.location_form}.get(kind)
         if form is not None:
             _push(runtime, context["actor"], body, kind, lambda s, reader: form(s, reader, None))
 
@@ -84,12 +85,11 @@ def register(app: App, runtime: Runtime) -> None:
             meta, values = metadata(view), (view.get("state") or {}).get("values") or {}
             try:
                 with runtime.db.session() as s:
+                    refusal: str | None = None
                     try:
                         save(s, actor, meta, values)
                     except ReportError as exc:  # refused: keep its audit row, nothing else changed
                         refusal = explain(actor.reader, exc)
-                    else:
-                        refusal = None
             except Invalid as exc:
                 if callback_id == views.REMOVE_FORM:  # nothing to point at: say it instead of the question
                     ack(response_action="update", view=notice_view(actor.reader, "\n".join(
@@ -114,13 +114,13 @@ def register(app: App, runtime: Runtime) -> None:
                                                   else settings.remove_location)(s, a, _id(m, "id")))
 
 
-def open_page(runtime: Runtime, actor: Actor, trigger_id: str, tell: Callable[[str], None]) -> None:
+def open_page(runtime: Runtime, actor: Actor, trigger_id: str, tell: Callable[[str], object]) -> None:
     """The set-up page for an administrator; anyone else is told who may."""
     with runtime.db.session() as s:
         try:
             settings.require_admin(s, actor, "open")
         except ReportError as exc:
-            refusal = explain(actor.reader, exc)
+            refusal: str | None = explain(actor.reader, exc)
         else:
             refusal, page = None, views.page(s, actor.reader)
     if refusal is not None:
@@ -188,7 +188,8 @@ def _home_waiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
     if not actor.is_admin or people.organisation(session).triage_channel_id:
         return []
     return [{"text": text(actor.reader, "setup.home_waiting", count=len(reports.waiting(session))),
-             "button": {"action_id": "setup_open", "value": "triage", "label": plain(actor.reader, "setup.ask_button")}}]
+             "button": {"action_id": "setup_open", "value": "triage",
+                        "label": plain(actor.reader, "setup.ask_button")}}]
 
 
 def _home_buttons(actor: Actor) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@ so a problem shows inline under its field. Forms carry what they edit in ``priva
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -104,7 +105,8 @@ def page(session: Session, reader: Reader) -> dict[str, Any]:
                                                                             reader)) for s in Standard)),
          "button": _edit(reader, "standards")},
         {"divider": True},
-        {"text": _lines(text(reader, "setup.departments_heading"), *([] if departments else [text(reader, "setup.none_yet")])),
+        {"text": _lines(text(reader, "setup.departments_heading"),
+                        *([] if departments else [text(reader, "setup.none_yet")])),
          "button": {"action_id": "setup_add", "value": "department", "label": plain(reader, "setup.add_department")}},
     ]
     for d in departments[:LIST_LIMIT]:
@@ -120,9 +122,12 @@ def page(session: Session, reader: Reader) -> dict[str, Any]:
                                                 "label": plain(reader, "setup.add_location")}})
     several_sites = len({site.id for _, site in locations}) > 1
     for location, site in locations[:LIST_LIMIT]:
-        name = f"{site.name(reader.lang)} · {location.name(reader.lang)}" if several_sites else location.name(reader.lang)
+        name = location.name(reader.lang)
+        if several_sites:
+            name = f"{site.name(reader.lang)} · {name}"
         sections.append({"text": text(reader, "setup.location_line", name=name,
-                                      department=names.get(location.department_id) or plain(reader, "setup.no_department")),
+                                      department=names.get(location.department_id or 0)
+                                      or plain(reader, "setup.no_department")),
                          "menu": _menu(reader, "location", location.id), "block_id": f"location:{location.id}"})
     if len(locations) > LIST_LIMIT:
         sections.append({"text": text(reader, "setup.more", count=len(locations) - LIST_LIMIT)})
@@ -159,7 +164,8 @@ def _option(label: str, value: str) -> dict[str, Any]:
 
 
 def _static(options: list[tuple[str, str]], initial: str | None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "static_select", "options": [_option(label, value) for label, value in options[:100]]}
+    element: dict[str, Any] = {"type": "static_select",
+                               "options": [_option(label, value) for label, value in options[:100]]}
     chosen = next((o for o in element["options"] if o["value"] == initial), None)
     if chosen:
         element["initial_option"] = chosen
@@ -181,8 +187,9 @@ def _users(initial: list[str]) -> dict[str, Any]:
     return element
 
 
-def _form(reader: Reader, callback_id: str, title: str, fields: list[dict[str, Any]], meta: dict[str, Any] | None = None,
-          *, submit: str = "setup.save", intro: str | None = None) -> dict[str, Any]:
+def _form(reader: Reader, callback_id: str, title: str, fields: list[dict[str, Any]],
+          meta: dict[str, Any] | None = None, *, submit: str = "setup.save",
+          intro: str | None = None) -> dict[str, Any]:
     return render("setup_form", reader, callback_id=callback_id, title=title, fields=fields, intro=intro,
                   submit=plain(reader, submit), metadata=json.dumps(meta or {}))
 
@@ -223,7 +230,8 @@ def standards_form(session: Session, reader: Reader) -> dict[str, Any]:
 def admins_form(session: Session, reader: Reader) -> dict[str, Any]:
     return _form(reader, ADMINS_FORM, plain(reader, "setup.admins_form.title"), [
         _field("admins", plain(reader, "setup.admins_form.admins"),
-               _users(_holders(session).get((Role.ADMIN, None, None), [])), hint=plain(reader, "setup.admins_form.hint"))])
+               _users(_holders(session).get((Role.ADMIN, None, None), [])),
+               hint=plain(reader, "setup.admins_form.hint"))])
 
 
 def department_form(session: Session, reader: Reader, department_id: int | None) -> dict[str, Any]:
@@ -244,7 +252,8 @@ def department_form(session: Session, reader: Reader, department_id: int | None)
 
 def location_form(session: Session, reader: Reader, location_id: int | None) -> dict[str, Any]:
     loc = session.get(Location, location_id) if location_id else None
-    departments = [(d.name(reader.lang), str(d.id)) for d in session.scalars(select(Department).order_by(Department.name_en))]
+    departments = [(d.name(reader.lang), str(d.id))
+                   for d in session.scalars(select(Department).order_by(Department.name_en))]
     sites = [(s.name(reader.lang), str(s.id)) for s in session.scalars(select(Site).order_by(Site.code))]
     fields = [
         _field("name_en", plain(reader, "setup.location_form.name_en"), _text_input(loc.name_en if loc else None),
@@ -265,7 +274,8 @@ def location_form(session: Session, reader: Reader, location_id: int | None) -> 
 
 
 def remove_form(session: Session, reader: Reader, kind: str, item_id: int) -> dict[str, Any] | None:
-    item = session.get(Department if kind == "department" else Location, item_id)
+    item: Department | Location | None = (session.get(Department, item_id) if kind == "department"
+                                          else session.get(Location, item_id))
     if item is None:
         return None
     return _form(reader, REMOVE_FORM, plain(reader, "setup.remove_form.title"), [], {"kind": kind, "id": item.id},

@@ -118,12 +118,14 @@ def test_an_administrator_sets_the_plant_up_with_slacks_pickers_and_every_save_i
     open_page(h)
     form = edit(h, "triage")
     assert [e["type"] for _, e in interactive_elements(form["blocks"])] == ["conversations_select"]
-    assert "Choose a channel, not a direct message" in h.driver.submit(OWNER, {"channel": "D0ZHAO"}).json["errors"]["channel"]
+    refused = h.driver.submit(OWNER, {"channel": "D0ZHAO"})
+    assert "Choose a channel, not a direct message" in refused.json["errors"]["channel"]
     assert h.driver.submit(OWNER, {"channel": "C0TRIAGE"}).json is None
     redrawn(h, OWNER, "<#C0TRIAGE>")
 
     form = edit(h, "standards")
-    assert {e["type"] for _, e in interactive_elements(form["blocks"])} == {"conversations_select", "multi_users_select"}
+    pickers = {e["type"] for _, e in interactive_elements(form["blocks"])}
+    assert pickers == {"conversations_select", "multi_users_select"}
     h.driver.submit(OWNER, {"channel_iso45001": "C0SAFETY", "owners_iso45001": [SAFETY]})
     redrawn(h, OWNER, "<@U0LIU>")
 
@@ -192,7 +194,8 @@ def test_a_department_with_reports_cannot_be_removed_one_without_can(plant):
     add(h, "department", {"name_en": "Warehouse"})
     redrawn(h, OWNER, "Warehouse")
     with h.db.session() as s:
-        stamping, warehouse = (s.scalar(select(Department.id).where(Department.name_en == n)) for n in ("Stamping", "Warehouse"))
+        stamping, warehouse = (s.scalar(select(Department.id).where(Department.name_en == n))
+                               for n in ("Stamping", "Warehouse"))
     h.driver.slash(WORKER, "/report", "hazard guard missing")
     h.emulator.wait_for(lambda: h.emulator.open_modal(WORKER))
     h.driver.submit(WORKER, {"department": str(stamping)})
@@ -257,7 +260,8 @@ def test_an_admin_who_reads_chinese_is_asked_in_chinese(plant):
     h.driver.slash(OWNER, "/triad", "language zh")  # Zhao is known to Triad, and reads Chinese now
     h.emulator.wait_for(lambda: h.emulator.ephemerals(OWNER))
     h.driver.dm(SUPERVISOR, "oil leaking under press 3")
-    draft = h.emulator.wait_for(lambda: [m for m in h.emulator.dm_messages(SUPERVISOR) if "draft_file" in dumped(m)])[-1]
+    draft = h.emulator.wait_for(
+        lambda: [m for m in h.emulator.dm_messages(SUPERVISOR) if "draft_file" in dumped(m)])[-1]
     h.driver.press_button(SUPERVISOR, draft, action_id="draft_file")
     assert "as soon as it is posted" in h.emulator.wait_for(
         lambda: "posted" in dms(h, SUPERVISOR, False) and dms(h, SUPERVISOR, False))

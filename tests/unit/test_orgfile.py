@@ -75,7 +75,8 @@ def test_locations_name_their_department():
                  "sites: [{code: p1, name: P1, locations: [{code: booth, name: Booth, department: paint}]}]\n")
     assert spec.sites[0][2] == [("booth", spec.sites[0][2][0][1], "paint")]
     assert "There is no department “weld”" in problems(
-        "organisation: {name: P}\nsites: [{code: p1, name: P1, locations: [{code: b, name: B, department: weld}]}]\n")[0]
+        "organisation: {name: P}\n"
+        "sites: [{code: p1, name: P1, locations: [{code: b, name: B, department: weld}]}]\n")[0]
 
 
 def test_loading_twice_updates_in_place(db):
