@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import clock, help, outbox
-from bot.i18n import plain, render
+from bot.i18n import listed, plain, render
 from bot.org.people import Actor
 from storage.models import Department, Person, Site
 
@@ -29,7 +29,7 @@ def describe_roles(actor: Actor, session: Session) -> str:
         names.append(plain(actor.reader, f"common.role.{role.value}",
                            department=departments[dept_id].name(actor.lang) if dept_id in departments else "",
                            standard=plain(actor.reader, f"common.standard_short.{standard.value}") if standard else ""))
-    return ", ".join(names)
+    return listed(actor.reader, names)
 
 
 def home_view(session: Session, actor: Actor) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import os
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
@@ -115,8 +117,46 @@ def _make_env(finalize: Callable[[Any], Any]) -> Environment:
     return env
 
 
-_mrkdwn_env = _make_env(_escape_unless_safe)
-_plain_env = _make_env(lambda v: "" if v is None else v)
+def _plain_value(value: Any) -> Any:
+    return "" if value is None else value
+
+
+# Chinese templates mark where each value starts and ends, so that only the template's own spaces are tidied.
+_VALUE_START, _VALUE_END = "\x02", "\x03"
+_VALUE = re.compile(f"{_VALUE_START}(.*?){_VALUE_END}", re.DOTALL)
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"  # Han, CJK and full-width punctuation
+_STRAY_SPACE = re.compile(f"(?<=[{_CJK}]) +(?=[{_CJK}])")
+
+
+def _marked(finalize: Callable[[Any], Any]) -> Callable[[Any], str]:
+    def mark(value: Any) -> str:
+        shown = str(finalize(value)).replace(_VALUE_START, "").replace(_VALUE_END, "")
+        return f"{_VALUE_START}{shown}{_VALUE_END}"
+    return mark
+
+
+def _tidy_chinese(rendered: str) -> str:
+    """Drop the spaces a template leaves between two Chinese characters. Around a value they are right
+    for numbers, Latin words, mentions and *bold* (Slack needs them), and stray when the value is Chinese
+    itself (张伟 提交了 → 张伟提交了). The values' own spaces (what people wrote) are kept as they are."""
+    pieces = _VALUE.split(rendered)  # even: the template's own text; odd: a value
+    tidied = []
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0:
+            before = pieces[i - 1][-1:] if i else ""
+            after = pieces[i + 1][:1] if i + 1 < len(pieces) else ""
+            piece = _STRAY_SPACE.sub("", before + piece + after)[len(before):]
+            piece = piece[: len(piece) - len(after)] if after else piece
+        tidied.append(piece)
+    return "".join(tidied)
+
+
+_ENVS = {
+    ("mrkdwn", False): _make_env(_escape_unless_safe),
+    ("plain", False): _make_env(_plain_value),
+    ("mrkdwn", True): _make_env(_marked(_escape_unless_safe)),
+    ("plain", True): _make_env(_marked(_plain_value)),
+}
 
 
 @lru_cache(maxsize=4096)
@@ -128,17 +168,47 @@ def _compiled(kind: str, lang: str, key: str) -> Template:
             source = catalog("en")[key]
         else:
             raise KeyError(f"no text {key!r} in prompts/{lang}")
-    return (_mrkdwn_env if kind == "mrkdwn" else _plain_env).from_string(source)
+    return _ENVS[kind, lang == "zh"].from_string(source)
+
+
+def _render_text(kind: str, reader: Reader, key: str, values: dict[str, Any]) -> str:
+    rendered = str(_compiled(kind, reader.lang, key).render(_reader=reader, **values))
+    return (_tidy_chinese(rendered) if reader.lang == "zh" else rendered).strip()
 
 
 def text(reader: Reader, key: str, **values: Any) -> Markup:
     """A mrkdwn text: variables are escaped unless marked ``safe``."""
-    return Markup(_compiled("mrkdwn", reader.lang, key).render(_reader=reader, **values).strip())
+    return Markup(_render_text("mrkdwn", reader, key, values))
 
 
 def plain(reader: Reader, key: str, **values: Any) -> str:
     """A plain_text text (titles, buttons, options): shown literally by Slack, so nothing to escape."""
-    return str(_compiled("plain", reader.lang, key).render(_reader=reader, **values)).strip()
+    return _render_text("plain", reader, key, values)
+
+
+def shortened(reader: Reader, value: str, limit: int, where: str | None = None) -> Markup:
+    """What someone wrote, at most ``limit`` characters of it for a line; when cut, the line says so and, given
+    ``where`` (a channel, a command), where the whole text is. Escaped for mrkdwn."""
+    value = str(value)
+    if len(value) <= limit:
+        return Markup(mrkdwn.escape(value))
+    return Markup(mrkdwn.escape(value[:limit].rstrip())) + text(reader, "common.shortened", where=where)
+
+
+def split_text(value: str, limit: int) -> list[str]:
+    """A long text as pieces that each fit a section, split at a line or a space: nothing is cut."""
+    pieces, rest = [], str(value)
+    while len(rest) > limit:
+        cut = max(rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return pieces + [rest]
+
+
+def listed(reader: Reader, items: Iterable[str]) -> str:
+    """Items in a reader's list style: "Quality, Safety", "质量、安全"."""
+    return catalog(reader.lang).get("common.list_separator", ", ").join(items)  # as written: not stripped
 
 
 # --- Block Kit templates -------------------------------------------------------------------
@@ -188,6 +258,7 @@ def render(name: str, reader: Reader, **context: Any) -> dict[str, Any]:
         "option": lambda label, value, limit=75: {
             "text": {"type": "plain_text", "text": truncate(label, limit), "emoji": True}, "value": str(value)},
         "truncate": truncate,
+        "split_text": split_text,
         "chunked": chunked,
         "when": lambda dt: when(dt, reader),
         "slack_date": lambda dt: slack_date(dt, reader),
@@ -197,3 +268,78 @@ def render(name: str, reader: Reader, **context: Any) -> dict[str, Any]:
     source = _block_template(name).render(**helpers, **context)
     surface: dict[str, Any] = yaml.load(source, Loader=_Loader)
     return surface
+
+
+# --- one message for readers of several languages ------------------------------------------------
+
+PLAIN_TEXT_MAX = 75  # a button's or an option's text; other places are given below
+_PLAIN_TEXT_LIMITS = {"header": 150}
+_CONFIRM_LIMITS = {"title": 100, "text": 300, "confirm": 30, "deny": 30}
+SHORT_LINE = 40  # lines this short are joined on one line: "*Risk* / *风险*"
+MRKDWN_MAX = 2000  # a section field's limit, the smallest place a merged text goes
+
+
+def merged(surfaces: list[dict[str, Any]]) -> dict[str, Any]:
+    """One message for a channel whose readers read several languages: the same surface rendered for each
+    language (the first is the organisation's), with each text in every language, once where they agree;
+    ids, values and structure as in the first. A text that would grow past Slack's limit stays in the first."""
+    one: dict[str, Any] = _merge(list(surfaces), PLAIN_TEXT_MAX)
+    return one
+
+
+def _merge(values: list[Any], plain_limit: int) -> Any:
+    first = values[0]
+    if len(values) == 1 or any(type(v) is not type(first) for v in values):
+        return first
+    if isinstance(first, list):
+        if any(len(v) != len(first) for v in values):
+            return first
+        return [_merge(list(items), plain_limit) for items in zip(*values, strict=True)]
+    if not isinstance(first, dict):
+        return first
+    if first.get("type") in ("plain_text", "mrkdwn") and isinstance(first.get("text"), str):
+        texts = [str(v.get("text", "")) for v in values]
+        joined = _merge_plain(texts, plain_limit) if first["type"] == "plain_text" else _merge_mrkdwn(texts)
+        return {**first, "text": joined}
+    result: dict[str, Any] = {}
+    for key, value in first.items():
+        others = [v.get(key) for v in values]
+        if key == "text" and isinstance(value, str):  # a message's own text, or the notification of its blocks
+            result[key] = value if "blocks" in first else _merge_mrkdwn([str(o) for o in others])
+        elif key == "confirm" and isinstance(value, dict):
+            result[key] = {k: _merge([o.get(k) if isinstance(o, dict) else None for o in others],
+                                     _CONFIRM_LIMITS.get(k, PLAIN_TEXT_MAX)) for k in value}
+        else:
+            result[key] = _merge(others, _PLAIN_TEXT_LIMITS.get(str(first.get("type")), plain_limit))
+    return result
+
+
+def _joined(parts: list[str]) -> str:
+    """Parts that differ, joined once: "HZ-2026-0001 · 隐患 / Hazard" (the start they share is not repeated)."""
+    unique = list(dict.fromkeys(parts))
+    if len(unique) == 1:
+        return unique[0]
+    shared = os.path.commonprefix(unique)
+    shared = shared[: shared.rfind(" ") + 1]  # whole words only
+    return shared + " / ".join(part[len(shared):] for part in unique)
+
+
+def _merge_plain(texts: list[str], limit: int) -> str:
+    joined = _joined(texts)
+    return joined if len(joined) <= limit else texts[0]
+
+
+def _merge_mrkdwn(texts: list[str]) -> str:
+    unique = list(dict.fromkeys(texts))
+    if len(unique) == 1:
+        return unique[0]
+    lines = [text.split("\n") for text in unique]
+    if any(len(each) != len(lines[0]) for each in lines):
+        joined = "\n".join(unique)
+    else:
+        out: list[str] = []
+        for parts in zip(*lines, strict=True):
+            distinct = list(dict.fromkeys(parts))
+            out += [_joined(distinct)] if all(len(p) <= SHORT_LINE for p in distinct) else distinct
+        joined = "\n".join(out)
+    return joined if len(joined) <= MRKDWN_MAX else unique[0]

@@ -7,14 +7,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
-from bot.i18n import Reader, plain, render, safe, text
+from bot.i18n import Reader, listed, plain, render, safe, text
 from bot.org import people
 from bot.org.people import organisation
 from storage.models import Department, Location, Person, Role, RoleAssignment, Site, Standard
 
 
 def _mentions(ids: list[str], reader: Reader) -> str:
-    return ", ".join(mrkdwn.mention(i) for i in ids) or text(reader, "org.nobody")
+    return listed(reader, (mrkdwn.mention(i) for i in ids)) or text(reader, "org.nobody")
 
 
 def _channel(channel_id: str | None, reader: Reader) -> str:
@@ -43,7 +43,7 @@ def org_modal(session: Session, reader: Reader) -> dict[str, Any]:
                                                    .order_by(Location.id)):
         locations.setdefault(site_id, []).append(loc_zh if reader.lang == "zh" else loc_en)
     sites = [text(reader, "org.site_line", name=s.name(reader.lang),
-                  locations=", ".join(locations.get(s.id, [])) or plain(reader, "common.none"))
+                  locations=listed(reader, locations.get(s.id, [])) or plain(reader, "common.none"))
              for s in session.scalars(select(Site).order_by(Site.code))]
     managers = text(reader, "org.managers_line",
                     managers=safe(_mentions(holders.get((Role.MANAGER, None, None), []), reader)),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
-from bot.i18n import Reader, plain, render, safe, text
+from bot.i18n import Reader, listed, plain, render, safe, shortened, text
 from bot.reports import closure, timeline
 from bot.reports.kinds import Guess
 from storage.models import (
@@ -24,6 +24,7 @@ from storage.models import (
     Location,
     Person,
     Report,
+    ReportKind,
     ReportStatus,
     RiskLevel,
     Standard,
@@ -36,15 +37,18 @@ KIND_EMOJI = {"hazard": ":warning:", "near_miss": ":eyes:", "incident": ":ambula
 
 # --- small pieces ------------------------------------------------------------------------------------
 
-def risk_label(reader: Reader, level: RiskLevel | None, likelihood: int | None, severity: int | None) -> str:
+def risk_label(reader: Reader, level: RiskLevel | None, likelihood: int | None, severity: int | None,
+               kind: ReportKind | None = None) -> str:
+    """The risk grade with its score; a quality defect's severity also in quality words."""
     if level is None:
         return plain(reader, "reports.risk.none")
+    nonconformity = plain(reader, f"reports.nonconformity.{severity}") if kind == ReportKind.DEFECT else None
     return plain(reader, "reports.risk.with_score", level=plain(reader, f"reports.risk.{level.value}"),
-                 likelihood=likelihood, severity=severity)
+                 likelihood=likelihood, severity=severity, nonconformity=nonconformity)
 
 
 def standards_label(reader: Reader, standards: list[Standard] | tuple[Standard, ...]) -> str:
-    return (", ".join(plain(reader, f"common.standard_short.{s.value}") for s in standards)
+    return (listed(reader, (plain(reader, f"common.standard_short.{s.value}") for s in standards))
             or plain(reader, "common.none"))
 
 
@@ -52,6 +56,11 @@ def place_label(session: Session, location_id: int | None, place: str | None, re
     location = session.get(Location, location_id) if location_id else None
     parts = [f"{location.site.name(reader.lang)} · {location.name(reader.lang)}" if location else None, place]
     return " · ".join(p for p in parts if p) or plain(reader, "reports.unknown_place")
+
+
+def whole(report: Report) -> Markup:
+    """Where a report's whole texts are, for a line that shows part of one."""
+    return safe(f"`/report status {report.reference}`")
 
 
 def file_links(files: list[dict[str, Any]]) -> Markup:
@@ -117,9 +126,9 @@ def report_card(session: Session, report: Report, reader: Reader) -> dict[str, A
                 else mention_of(session, report.reporter_id))
     fields = [
         text(reader, "reports.card.risk",
-             risk=risk_label(reader, report.risk_level, report.likelihood, report.severity),
+             risk=risk_label(reader, report.risk_level, report.likelihood, report.severity, report.kind),
              residual=risk_label(reader, report.residual_risk_level, report.residual_likelihood,
-                                 report.residual_severity) if report.residual_risk_level else None),
+                                 report.residual_severity, report.kind) if report.residual_risk_level else None),
         text(reader, "reports.card.where", place=place_label(session, report.location_id, report.place, reader)),
         text(reader, "reports.card.department", department=department.name(reader.lang) if department
              else plain(reader, "common.none")),
@@ -157,7 +166,7 @@ def action_card(session: Session, action: CorrectiveAction, reader: Reader) -> d
                   control=(plain(reader, f"reports.control.{action.control_level.value}")
                            if action.control_level else None),
                   due=timeline.due_datetime(action.due_on), description=action.description,
-                  report_description=action.report.description,
+                  report_description=shortened(reader, action.report.description, 300, whole(action.report)),
                   channel=channel_of(action.report, reader),
                   status=action.status.value, is_open=action.status == ActionStatus.OPEN)
 
@@ -173,7 +182,8 @@ def verify_card(session: Session, action: CorrectiveAction, reader: Reader) -> d
 def action_list(session: Session, reader: Reader, mine: list[CorrectiveAction], to_verify: list[CorrectiveAction],
                 today: date) -> dict[str, Any]:
     def line(a: CorrectiveAction) -> dict[str, Any]:
-        return {"id": a.id, "subject": action_subject(a), "description": a.description,
+        return {"id": a.id, "subject": action_subject(a),
+                "description": shortened(reader, a.description, 500, whole(a.report)),
                 "type": plain(reader, f"reports.action_type.{a.type.value}"), "due": timeline.due_datetime(a.due_on),
                 "overdue_days": (today - a.due_on).days if a.due_on < today else 0}
     return render("action_list", reader, mine=[line(a) for a in mine[:20]], to_verify=[line(a) for a in to_verify[:20]])
@@ -195,7 +205,7 @@ def timeline_surface(session: Session, report: Report, reader: Reader, *, modal:
     return render("report_timeline", reader, modal=modal, reference=report.reference,
                   kind=plain(reader, f"reports.kind.{report.kind.value}"), description=report.description,
                   status=status_line(session, report, reader),
-                  risk=risk_label(reader, report.risk_level, report.likelihood, report.severity),
+                  risk=risk_label(reader, report.risk_level, report.likelihood, report.severity, report.kind),
                   root_cause=report.root_cause, lines=lines, actions=actions,
                   channel=channel_of(report, reader), follow=follow)
 

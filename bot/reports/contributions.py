@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from bot import home
 from bot.help import CommandGroup, add_group
-from bot.i18n import plain, text
+from bot.i18n import plain, shortened, text
 from bot.org.people import Actor
 from bot.reports import service
-from bot.reports.cards import action_subject
+from bot.reports.cards import action_subject, whole
 from bot.reports.timeline import due_datetime
 from storage.models import ActionStatus, CorrectiveAction, Report, ReportStandard, ReportStatus
 
@@ -25,14 +25,15 @@ def waiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
             CorrectiveAction.owner_id == actor.id, CorrectiveAction.status == ActionStatus.OPEN)
             .order_by(CorrectiveAction.due_on).limit(HOME_LIMIT)):
         items.append({"text": text(reader, "reports.home.action", subject=action_subject(action),
-                                   description=action.description[:200], due=due_datetime(action.due_on),
+                                   description=shortened(reader, action.description, 200, whole(action.report)),
+                                   due=due_datetime(action.due_on),
                                    overdue=action.due_on < today),
                       "button": {"action_id": "action_done", "value": str(action.id),
                                  "label": plain(reader, "reports.button.done")}})
     for action in session.scalars(select(CorrectiveAction).where(
             CorrectiveAction.verifier_id == actor.id, CorrectiveAction.status == ActionStatus.DONE).limit(HOME_LIMIT)):
         items.append({"text": text(reader, "reports.home.verify", subject=action_subject(action),
-                                   description=action.description[:200]),
+                                   description=shortened(reader, action.description, 200, whole(action.report))),
                       "button": {"action_id": "report_timeline", "value": str(action.report_id),
                                  "label": plain(reader, "reports.button.timeline")}})
     scope: list[ColumnElement[bool]] = (
@@ -46,7 +47,7 @@ def waiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
         for report in session.scalars(query.order_by(Report.id).limit(HOME_LIMIT)):
             items.append({"text": text(reader, "reports.home.triage", reference=report.reference,
                                        kind=plain(reader, f"reports.kind.{report.kind.value}"),
-                                       description=report.description[:200]),
+                                       description=shortened(reader, report.description, 200, whole(report))),
                           "button": {"action_id": "report_timeline", "value": str(report.id),
                                      "label": plain(reader, "reports.button.timeline")}})
     return items

@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import Reader, plain, render
+from bot import mrkdwn
+from bot.i18n import Reader, plain, render, safe, text
 from bot.org import rules
-from bot.reports import risk
+from bot.reports import risk, timeline
 from bot.reports.cards import action_subject
 from bot.reports.kinds import DEFAULT_STANDARDS
 from bot.reports.service import ActionDraft, ReportDraft
@@ -29,6 +30,7 @@ from storage.models import (
     InjuryClass,
     Location,
     Report,
+    ReportEvent,
     ReportKind,
     RiskLevel,
     Site,
@@ -37,6 +39,7 @@ from storage.models import (
 
 E = TypeVar("E", bound=Enum)
 REPORT_FORM = "report_submit"
+DESCRIPTION_MAX = 3000  # the form's field; longer words (a long message) come in cut, and the form says so
 RISK_FORM = "report_risk_submit"
 ACTION_FORM = "report_action_submit"
 REJECT_FORM = "report_reject_submit"
@@ -81,7 +84,8 @@ def report_form(session: Session, reader: Reader, draft: ReportDraft, *,
     meta = {key: value for key, value in (("link", source_link), ("ch", draft.origin_channel)) if value}
     return render("report_form", reader, callback_id=REPORT_FORM, metadata=json.dumps(meta),
                   kinds=_options(reader, "reports.kind", ReportKind), kind=draft.kind.value if draft.kind else None,
-                  description=draft.description[:3000], locations=locations[:100],
+                  description=draft.description[:DESCRIPTION_MAX], cut=len(draft.description) > DESCRIPTION_MAX,
+                  linked=source_link is not None, locations=locations[:100],
                   location=str(draft.location_id) if draft.location_id else None,
                   departments=departments[:100],
                   department=str(draft.department_id) if draft.department_id else None,
@@ -122,10 +126,11 @@ def receipt_view(reader: Reader, reference: str, follow_code: str | None, *, alr
 
 def risk_form(reader: Reader, report: Report, residual: bool) -> dict[str, Any]:
     scale = [str(n) for n in risk.SCALE]
+    severity_words = "reports.defect_severity" if report.kind == ReportKind.DEFECT else "reports.severity"
     return render("risk_form", reader, callback_id=RISK_FORM, metadata=json.dumps({"r": report.id}),
                   reference=report.reference, residual=residual,
                   likelihoods=[{"label": plain(reader, f"reports.likelihood.{n}"), "value": n} for n in scale],
-                  severities=[{"label": plain(reader, f"reports.severity.{n}"), "value": n} for n in scale])
+                  severities=[{"label": plain(reader, f"{severity_words}.{n}"), "value": n} for n in scale])
 
 
 def read_risk_form(values: dict[str, Any]) -> tuple[int | None, int | None]:
@@ -170,10 +175,25 @@ def read_root_cause_form(values: dict[str, Any]) -> tuple[list[str], str]:
     return [v.text(f"why{n}") or "" for n in range(1, 6)], v.text("cause") or ""
 
 
-def text_form(reader: Reader, callback_id: str, subject: str, meta: dict[str, Any]) -> dict[str, Any]:
+def text_form(reader: Reader, callback_id: str, subject: str, meta: dict[str, Any],
+              context: str | None = None) -> dict[str, Any]:
+    """``context``: what the text answers, shown above the field (the modal hides the message it came from)."""
     title, label = TEXT_FORMS[callback_id]
     return render("text_form", reader, callback_id=callback_id, metadata=json.dumps(meta), subject=subject,
-                  title=title, label=label)
+                  title=title, label=label, context=context)
+
+
+def answer_form(session: Session, reader: Reader, report: Report) -> dict[str, Any]:
+    """The reporter's answer, under the latest question they were asked."""
+    asked = session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id,
+                                                      ReportEvent.kind == "question")
+                            .order_by(ReportEvent.id.desc()).limit(1)).first()
+    context = None
+    if asked is not None:
+        who = timeline.who(asked, reader, timeline.actors(session, {asked.actor_id} if asked.actor_id else set()))
+        quoted = "\n".join(f">{mrkdwn.escape(line)}" for line in str(asked.detail.get("question", "")).splitlines())
+        context = text(reader, "reports.form.answer.question", who=who, question=safe(quoted))
+    return text_form(reader, ANSWER_FORM, report.reference, {"r": report.id}, context)
 
 
 def read_text_form(values: dict[str, Any]) -> str:

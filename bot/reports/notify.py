@@ -1,8 +1,9 @@
 """Who is told what after each step, enqueued in the step's own unit of work.
 
 Outbox keys are derived from the report and the timeline entry that caused the message, so a
-replayed step owes nothing twice. Channel posts are in the organisation's language; DMs in the
-reader's own. The anonymous reporter is never addressed here: they follow with their code.
+replayed step owes nothing twice. Channel posts are in the languages the channel is read in (both
+where its readers mix: bot/org/channels.py); DMs in the reader's own. The anonymous reporter is
+never addressed here: they follow with their code.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn, outbox
-from bot.i18n import Reader, plain, render, safe, text
-from bot.org import people
+from bot.i18n import Reader, listed, merged, plain, render, safe, shortened, text
+from bot.org import channels, people
 from bot.reports import cards, timeline
 from bot.reports.cards import action_subject
 from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, Role
@@ -34,6 +35,12 @@ def card_key(report: Report) -> str:
 def org_reader(session: Session) -> Reader:
     org = people.organisation(session)
     return Reader(lang=org.language, tz=org.timezone)
+
+
+def for_channel(session: Session, channel_id: str | None, build: Callable[[Reader], dict[str, Any]]) -> dict[str, Any]:
+    """A channel post in each language its readers read, as one message."""
+    org = people.organisation(session)
+    return merged([build(Reader(lang=lang, tz=org.timezone)) for lang in channels.languages(session, channel_id)])
 
 
 def reader_of(session: Session, person: Person) -> Reader:
@@ -83,36 +90,44 @@ def ask_admins(session: Session, report: Report, *, days_waited: int = 0) -> Non
 
 def _post_card(session: Session, report: Report) -> None:
     """The card in its channel, the owners called into its thread, a line in each standard's channel."""
-    reader = org_reader(session)
     org = people.organisation(session)
     channel_id = report.channel_id
     assert channel_id is not None
-    outbox.post(session, card_key(report), channel_id, cards.report_card(session, report, reader))
+    outbox.post(session, card_key(report), channel_id,
+                for_channel(session, channel_id, lambda reader: cards.report_card(session, report, reader)))
     owners = [(tag.standard, people.people_with_role(session, Role.OWNER, standard=tag.standard))
               for tag in report.standards]
-    lines = [text(reader, "reports.thread.owner_line", standard=plain(reader, f"common.standard.{standard.value}"),
-                  owners=safe(", ".join(mrkdwn.mention(p.slack_user_id) for p in persons)) if persons
-                  else text(reader, "reports.nobody")) for standard, persons in owners]
+
+    def owners_call(reader: Reader) -> dict[str, Any]:
+        lines = [text(reader, "reports.thread.owner_line", standard=plain(reader, f"common.standard.{standard.value}"),
+                      owners=safe(listed(reader, (mrkdwn.mention(p.slack_user_id) for p in persons))) if persons
+                      else text(reader, "reports.nobody")) for standard, persons in owners]
+        return {"text": "\n".join([text(reader, "reports.thread.owners_heading"), *lines])}
+
     outbox.post(session, f"report:{report.id}:owners", channel_id,
-                {"text": "\n".join([text(reader, "reports.thread.owners_heading"), *lines])},
-                thread_key=card_key(report))
+                for_channel(session, channel_id, owners_call), thread_key=card_key(report))
+    where = safe(mrkdwn.channel(channel_id))  # the card, with the whole report
     for tag in report.standards:
         channel = org.channel_for(tag.standard)
         if channel and channel != report.channel_id:
-            outbox.post(session, f"report:{report.id}:standard:{tag.standard.value}", channel, {"text": text(
-                reader, "reports.standard_line", reference=report.reference,
-                kind=plain(reader, f"reports.kind.{report.kind.value}"),
-                description=report.description[:150], channel=safe(mrkdwn.channel(channel_id)))})
+            outbox.post(session, f"report:{report.id}:standard:{tag.standard.value}", channel,
+                        for_channel(session, channel, lambda reader: {"text": text(
+                            reader, "reports.standard_line", reference=report.reference,
+                            kind=plain(reader, f"reports.kind.{report.kind.value}"),
+                            description=shortened(reader, report.description, 150, where),
+                            channel=where)}))
 
 
 def step(session: Session, report: Report, entry: ReportEvent) -> None:
     """After every step: the card's status and buttons, a reply in its thread, a DM to a named reporter."""
-    reader = org_reader(session)
     if report.channel_id is not None:  # a report waiting for a channel gets its card, as it is then, once posted
         outbox.update(session, f"{card_key(report)}:{entry.id}", card_key(report),
-                      cards.report_card(session, report, reader))
+                      for_channel(session, report.channel_id,
+                                  lambda reader: cards.report_card(session, report, reader)))
         outbox.post(session, f"report:{report.id}:event:{entry.id}", report.channel_id,
-                    {"text": _event_text(session, entry, reader)}, thread_key=card_key(report))
+                    for_channel(session, report.channel_id,
+                                lambda reader: {"text": _event_text(session, entry, reader)}),
+                    thread_key=card_key(report))
     if report.reporter_id is None or entry.kind not in REPORTER_HEARS or entry.actor_id == report.reporter_id:
         return
     if entry.kind == "action_assigned" and any(a.id == entry.action_id and a.owner_id == report.reporter_id

@@ -300,7 +300,8 @@ def assess_risk(session: Session, actor: Actor, report_id: int, likelihood: int,
     if report.status == ReportStatus.NEW:
         report.status = ReportStatus.TRIAGE
     entry = timeline.record(session, report, actor, "residual_risk" if residual else "risk_assessed",
-                            level=level.value, likelihood=likelihood, severity=severity)
+                            level=level.value, likelihood=likelihood, severity=severity,
+                            nonconformity=str(severity) if report.kind == ReportKind.DEFECT else None)
     notify.step(session, report, entry)
     return report
 

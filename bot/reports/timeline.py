@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import clock, mrkdwn
-from bot.i18n import Reader, plain, safe, text
+from bot.i18n import Reader, listed, plain, safe, text
 from bot.org.people import Actor
 from storage.models import CorrectiveAction, Person, Report, ReportEvent
 
@@ -17,6 +17,7 @@ from storage.models import CorrectiveAction, Person, Report, ReportEvent
 LABELLED = {
     "level": "reports.risk", "type": "reports.action_type", "control": "reports.control",
     "standard": "common.standard_short", "rejection": "reports.rejection", "kind": "reports.kind",
+    "nonconformity": "reports.nonconformity",  # a defect's severity, in quality words
 }
 MENTIONED = ("owner", "verifier")  # a Slack user id
 MENTIONED_LISTS = ("people",)  # several Slack user ids
@@ -55,7 +56,7 @@ def describe(entry: ReportEvent, reader: Reader, who_took: dict[int, Person]) ->
         elif key in MENTIONED and value:
             values[key] = safe(mrkdwn.mention(value))
         elif key in MENTIONED_LISTS:
-            values[key] = safe(", ".join(mrkdwn.mention(v) for v in value) or text(reader, "reports.nobody"))
+            values[key] = safe(listed(reader, (mrkdwn.mention(v) for v in value)) or text(reader, "reports.nobody"))
         elif key in DATES and value:
             values[key] = due_datetime(date.fromisoformat(value))
         elif key == "missing":

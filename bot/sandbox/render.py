@@ -24,7 +24,8 @@ _CODES = {"bold": "1", "dim": "2", "italic": "3", "underline": "4", "reverse": "
 # The shortcodes Triad's texts use, and a few common ones; others stay as :name:.
 EMOJI = {
     "white_check_mark": "✅", "heavy_check_mark": "✔️", "x": "❌", "red_circle": "🔴", "large_orange_circle": "🟠",
-    "large_yellow_circle": "🟡", "large_green_circle": "🟢", "rotating_light": "🚨", "new": "🆕", "mag": "🔍",
+    "large_yellow_circle": "🟡", "large_green_circle": "🟢", "large_blue_circle": "🔵", "rotating_light": "🚨",
+    "new": "🆕", "mag": "🔍",
     "eyes": "👀", "no_entry_sign": "🚫", "memo": "📝", "hourglass_flowing_sand": "⏳", "hammer_and_wrench": "🛠️",
     "alarm_clock": "⏰", "warning": "⚠️", "droplet": "💧", "ambulance": "🚑", "bell": "🔔", "camera": "📷",
     "calendar": "📅", "speech_balloon": "💬", "clipboard": "📋", "construction": "🚧", "fire": "🔥", "lock": "🔒",
@@ -192,7 +193,7 @@ def _block(block: dict[str, Any], ctx: Context, numbering: Numbering, source: di
     if kind == "context":
         parts = [_image(e, ctx) if e.get("type") == "image" else text_object(e, ctx)
                  for e in block.get("elements") or [] if isinstance(e, dict)]
-        return [ctx.style(" · ".join(parts), "dim")]
+        return [ctx.style(line, "dim") for line in " · ".join(parts).split("\n")]
     if kind == "divider":
         return [ctx.style("─" * min(ctx.width, 48), "dim")]
     if kind == "image":

@@ -110,7 +110,7 @@ def _answer_form(session: Session, actor: Actor, report_id: int) -> dict:
     report = service.get(session, report_id)
     if report.reporter_id != actor.id:
         raise ReportError("reports.error.not_reporter", reference=report.reference)
-    return forms.text_form(actor.reader, forms.ANSWER_FORM, report.reference, {"r": report.id})
+    return forms.answer_form(session, actor.reader, report)
 
 
 def _action_text_form(actor: Actor, action, callback_id: str) -> dict:

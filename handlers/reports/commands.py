@@ -6,7 +6,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from sqlalchemy import select
 
-from bot.i18n import plain, text
+from bot.i18n import plain, shortened, text
 from bot.org.people import Actor
 from bot.reports import cards, forms, kinds, service
 from bot.reports.errors import InvalidInput, ReportError
@@ -119,6 +119,7 @@ def _mine(runtime: Runtime, actor: Actor) -> dict:
         lines = [text(actor.reader, "reports.mine.line", reference=r.reference,
                       kind=plain(actor.reader, f"reports.kind.{r.kind.value}"),
                       status=plain(actor.reader, f"reports.status_name.{r.status.value}"),
-                      closed=r.status == ReportStatus.CLOSED, description=r.description[:120]) for r in reports]
+                      closed=r.status == ReportStatus.CLOSED,
+                      description=shortened(actor.reader, r.description, 120, cards.whole(r))) for r in reports]
     heading = text(actor.reader, "reports.mine.heading" if lines else "reports.mine.none")
     return {"text": "\n".join([heading, *lines])}

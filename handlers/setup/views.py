@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
-from bot.i18n import LANGUAGES, Reader, plain, render, safe, text
+from bot.i18n import LANGUAGES, Reader, listed, plain, render, safe, text
 from bot.org import people
 from bot.org.settings import DepartmentDraft, LocationDraft, StandardSetting
 from bot.reports import service as reports
@@ -57,7 +57,7 @@ def _channel(channel_id: str | None, reader: Reader):
 
 
 def _people(ids: list[str], reader: Reader):
-    return safe(", ".join(mrkdwn.mention(i) for i in ids)) if ids else text(reader, "setup.nobody")
+    return safe(listed(reader, (mrkdwn.mention(i) for i in ids))) if ids else text(reader, "setup.nobody")
 
 
 def _holders(session: Session) -> dict[tuple[Role, int | None, Standard | None], list[str]]:
