@@ -1,9 +1,10 @@
 """The one door to Slack's Web API.
 
 Interactive calls (opening a modal within the 3 s of a trigger) retry rate limits, server and
-connection errors inside slack_sdk. Outbox deliveries retry only rate limits there: any other
-failure goes back to the outbox, which checks whether the message already arrived before it
-sends again, so a connection reset never posts twice.
+connection errors inside slack_sdk. Outbox deliveries retry nothing there, and never sleep: every
+failure goes back to the outbox, which schedules a 429 at its Retry-After for that channel or
+method only, and checks whether a message already arrived before it sends again, so a connection
+reset never posts twice.
 """
 from __future__ import annotations
 
@@ -44,9 +45,18 @@ class Profile:
 
 
 class DeliveryError(Exception):
-    def __init__(self, reason: str, *, permanent: bool, ambiguous: bool) -> None:
+    """A delivery that did not go through. ``ambiguous``: it may have reached Slack all the same;
+    ``retry_after``: Slack rate limited it and said when to come back (seconds)."""
+
+    def __init__(self, reason: str, *, permanent: bool, ambiguous: bool, retry_after: float | None = None,
+                 method: str | None = None) -> None:
         super().__init__(reason)
         self.reason, self.permanent, self.ambiguous = reason, permanent, ambiguous
+        self.retry_after, self.method = retry_after, method
+
+
+DELIVERY_METHODS = {"post": "chat.postMessage", "update": "chat.update", "ephemeral": "chat.postEphemeral",
+                    "home": "views.publish"}
 
 
 class SlackGateway:
@@ -57,8 +67,8 @@ class SlackGateway:
             RateLimitErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=1),
         ])
-        self.delivery_client = WebClient(token=token, base_url=base_url, timeout=timeout,
-                                         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+        self.delivery_client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+        self._dm_channels: dict[str, str] = {}  # user id -> their DM's channel id, learnt from Slack's answers
 
     # --- surfaces opened in answer to a person --------------------------------------------------
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
@@ -119,6 +129,8 @@ class SlackGateway:
                                               unfurl_media=False, metadata={"event_type": OUTBOX_EVENT,
                                                                             "event_payload": {"key": key}},
                                               **payload)
+                if channel and channel.startswith(("U", "W")):
+                    self._dm_channels[channel] = response["channel"]
                 return response["channel"], response["ts"]
             if operation == "update":
                 assert target is not None
@@ -133,22 +145,37 @@ class SlackGateway:
                 return None, None
             raise DeliveryError(f"unknown operation {operation}", permanent=True, ambiguous=False)
         except SlackApiError as exc:
-            raise _classify(exc) from exc
+            raise _classify(exc, DELIVERY_METHODS.get(operation)) from exc
         except DeliveryError:
             raise
         except Exception as exc:  # connection reset, timeout: the message may or may not be there
             raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, ambiguous=True) from exc
 
+    def lookup_methods(self, channel: str, thread_ts: str | None) -> list[str]:
+        """The Web API methods ``find_delivered`` will call, so the outbox can pace them too."""
+        opening = ["conversations.open"] if channel.startswith(("U", "W")) and channel not in self._dm_channels else []
+        return [*opening, "conversations.replies" if thread_ts else "conversations.history"]
+
     def find_delivered(self, channel: str, key: str, thread_ts: str | None) -> tuple[str, str] | None:
-        """After an ambiguous failure: did our message arrive anyway? Looks for its metadata key."""
+        """After an attempt that may have reached Slack: did our message arrive? Looks for its metadata key."""
         c = self.delivery_client
-        if channel.startswith(("U", "W")):  # a DM addressed by user id lives in the IM channel
-            channel = c.conversations_open(users=channel)["channel"]["id"]
-        if thread_ts:
-            messages = c.conversations_replies(channel=channel, ts=thread_ts, limit=200,
-                                               include_all_metadata=True)["messages"]
-        else:
-            messages = c.conversations_history(channel=channel, limit=100, include_all_metadata=True)["messages"]
+        method = "conversations.open"
+        try:
+            if channel.startswith(("U", "W")):  # a DM addressed by user id lives in the IM channel
+                if channel not in self._dm_channels:
+                    self._dm_channels[channel] = c.conversations_open(users=channel)["channel"]["id"]
+                channel = self._dm_channels[channel]
+            if thread_ts:
+                method = "conversations.replies"
+                messages = c.conversations_replies(channel=channel, ts=thread_ts, limit=200,
+                                                   include_all_metadata=True)["messages"]
+            else:
+                method = "conversations.history"
+                messages = c.conversations_history(channel=channel, limit=100, include_all_metadata=True)["messages"]
+        except SlackApiError as exc:
+            raise _classify(exc, method, looking=True) from exc
+        except Exception as exc:  # the lookup itself failed: Slack is still unreachable
+            raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, ambiguous=True, method=method) from exc
         for message in messages:
             metadata = message.get("metadata") or {}
             if metadata.get("event_type") == OUTBOX_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
@@ -160,11 +187,26 @@ def _is_workspace_admin(user: dict[str, Any]) -> bool:
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
-def _classify(exc: SlackApiError) -> DeliveryError:
+def _classify(exc: SlackApiError, method: str | None, *, looking: bool = False) -> DeliveryError:
     status = getattr(exc.response, "status_code", 200)
     error = (exc.response.get("error") if hasattr(exc.response, "get") else None) or f"http_{status}"
     if status == 429 or error == "ratelimited":
-        return DeliveryError(error, permanent=False, ambiguous=False)
+        return DeliveryError("ratelimited", permanent=False, ambiguous=looking, method=method,
+                             retry_after=_retry_after(getattr(exc.response, "headers", None) or {}))
     if status >= 500:
-        return DeliveryError(error, permanent=False, ambiguous=True)
-    return DeliveryError(error, permanent=error in PERMANENT_ERRORS, ambiguous=False)
+        return DeliveryError(error, permanent=False, ambiguous=True, method=method)
+    if looking and error == "thread_not_found":  # the parent is gone: so is any reply we may have posted
+        return DeliveryError(error, permanent=True, ambiguous=False, method=method)
+    return DeliveryError(error, permanent=error in PERMANENT_ERRORS, ambiguous=looking, method=method)
+
+
+def _retry_after(headers: dict[str, Any]) -> float:
+    """Slack's Retry-After in seconds (the emulator may send fractions when its limits are time-scaled)."""
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            value = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                break
+    return 1.0

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from bot import clock
+from bot import clock, outbox
 from bot.runtime import current
-from storage.models import OutboxMessage, ProcessedEvent
+from storage.models import OutboxLane, OutboxMessage, ProcessedEvent
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,9 @@ TIME_SWEEPS: list[Callable[[], None]] = []
 
 
 def deliver_outbox() -> None:
-    current().deliverer.deliver_due()
+    """A safety net: the delivery workers sleep until the next message is due, and a commit wakes them."""
+    if not outbox.wake_workers():
+        current().deliverer.deliver_due(wait=False)
 
 
 def housekeeping() -> None:
@@ -30,6 +32,7 @@ def housekeeping() -> None:
         s.execute(delete(OutboxMessage).where(OutboxMessage.operation.in_(("update", "ephemeral", "home")),
                                               OutboxMessage.status.in_(("sent", "superseded")),
                                               OutboxMessage.created_at < now - timedelta(days=30)))
+        s.execute(delete(OutboxLane).where(OutboxLane.open_at < now - timedelta(days=1)))  # idle channels' pacing
 
 
 def run_time_sweeps() -> None:

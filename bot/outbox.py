@@ -1,32 +1,54 @@
 """The outbox: messages owed, written with the change that owes them, delivered after commit.
 
 Enqueue inside the unit of work (``outbox.post(session, ...)``); when that session commits the
-delivery worker is woken and sends within a second or two. Failures back off and retry until
-Slack recovers; a message whose last attempt may have reached Slack is first looked up by its
-idempotency key (stored in the message's metadata) so that a retry never sends twice.
-Claims are taken with a conditional UPDATE, so any number of processes can deliver safely.
+delivery worker is woken and sends at once. A delivery is three steps, and only the middle one
+talks to Slack, with no transaction open:
+
+1. claim (a short transaction): take the first due message of each lane (a channel, a DM, a
+   person's Home) whose channel and Web API method Slack would accept now, and mark the post as
+   possibly sent, so that whoever tries it next -- after a crash, a kill -9, a deploy -- first
+   looks for it in Slack by its idempotency key (stored in the message's metadata);
+2. call Slack;
+3. record what Slack answered (a short transaction): sent; rate limited (that channel or method
+   waits out Slack's Retry-After, nothing else does); failed (backs off, and is retried at once
+   when the same method works again); or refused for good (logged loudly).
+
+Lanes keep order where it matters: one message of a lane is in flight at a time, in id order, a
+thread reply after its parent, an update after the post it updates (and only the newest update
+of a message is sent). Lanes go concurrently across a few delivery threads, each channel and
+method paced to Slack's limits (``bot.slack_limits``) through ``outbox_lane`` rows that every
+delivering process shares.
 """
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from datetime import datetime, timedelta
-from typing import Any, cast
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import CursorResult, or_, select
+from sqlalchemy import and_, func, not_, or_, select, text
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.gateway import DeliveryError, SlackGateway
+from bot.gateway import DELIVERY_METHODS, DeliveryError, SlackGateway
+from bot.slack_limits import SLACK, Limits, admit
 from storage.db import Database, on_after_commit
-from storage.models import OutboxMessage
+from storage.models import OutboxLane, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-CLAIM_FOR = timedelta(seconds=60)
+CLAIM_FOR = timedelta(seconds=45)  # longer than a delivery can take: a lookup and a post, 10 s timeout each
 MAX_BACKOFF = timedelta(minutes=5)
+DELIVERY_THREADS = 4
+PACING_PATIENCE = 2.0  # deliver_due waits out pacing gaps up to this long (seconds)
 _WAKE_FLAG = "outbox_enqueued"
+_CLAIM_LOCK = 0x7721AD  # PostgreSQL advisory lock: claims are serialised, as SQLite's write lock does there
+THREAD_GONE_NOTE = ("_The thread this reply belonged to was deleted, so it is posted here._ / "
+                    "_此回复所属的消息串已被删除，因此发在这里。_")
 
 
 # --- enqueueing (inside a unit of work) ----------------------------------------------------------
@@ -38,15 +60,23 @@ def _enqueue(session: Session, key: str, operation: str, payload: dict[str, Any]
         return existing
     now = clock.now()
     message = OutboxMessage(key=key, operation=operation, channel=channel, user=user, thread_key=thread_key,
-                            target_key=target_key, payload=payload, status="pending", attempts=0,
-                            next_attempt_at=now, created_at=now, ambiguous=False)
+                            target_key=target_key, lane=_lane(session, operation, channel, user, target_key),
+                            payload=payload, status="pending", attempts=0, next_attempt_at=now, created_at=now,
+                            ambiguous=False)
     session.add(message)
     session.info[_WAKE_FLAG] = True
     return message
 
 
-def post(session: Session, key: str, channel: str, message: dict[str, Any], *,
-         thread_key: str | None = None) -> OutboxMessage:
+def _lane(session: Session, operation: str, channel: str | None, user: str | None, target_key: str | None) -> str:
+    if operation == "home":
+        return f"home:{user}"
+    if operation == "update":  # in the lane of the message it updates, so it goes after it
+        return session.scalar(select(OutboxMessage.lane).where(OutboxMessage.key == target_key)) or f"update:{target_key}"
+    return channel or ""
+
+
+def post(session: Session, key: str, channel: str, message: dict[str, Any], *, thread_key: str | None = None) -> OutboxMessage:
     """A channel message or a DM (channel = user id), optionally in the thread of another outbox message."""
     return _enqueue(session, key, "post", message, channel=channel, thread_key=thread_key)
 
@@ -74,150 +104,452 @@ def sent_message(session: Session, key: str) -> tuple[str, str] | None:
 
 # --- delivery ---------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Attempt:
+    """A claimed message with everything needed to send it, so that Slack is called with no session open."""
+
+    id: int
+    key: str
+    operation: str
+    lane: str
+    channel: str | None
+    user: str | None
+    payload: dict[str, Any]
+    thread_ts: str | None = None
+    target: tuple[str, str] | None = None
+    parent_key: str | None = None
+    parent_gone: bool = False  # the thread's parent was deleted in Slack: post unthreaded, with a note
+    look_first: bool = False  # an earlier attempt may have reached Slack
+
+
+@dataclass(frozen=True)
+class Outcome:
+    sent: tuple[str | None, str | None] | None = None
+    error: DeliveryError | None = None
+    unthreaded: bool = False  # Slack said thread_not_found: the reply went to the channel instead
+
+
 class Deliverer:
-    def __init__(self, db: Database, gateway: SlackGateway) -> None:
+    """Claims, sends and records outbox messages. Safe to use from any number of threads and processes."""
+
+    def __init__(self, db: Database, gateway: SlackGateway, limits: Limits | None = None) -> None:
         self.db, self.gateway = db, gateway
-        self._deliver_lock = threading.Lock()
-        self._again = False
+        self.limits = limits or SLACK.with_headroom()
+        # Methods whose backed-off messages go out at once on the next success. All of them at start:
+        # this process may be starting right after an outage.
+        self._recovering = set(DELIVERY_METHODS.values())
 
-    def deliver_due(self, limit: int = 100, *, wait: bool = False) -> int:
-        """Send every message that is due; returns how many were sent.
-
-        Without ``wait`` it returns at once when another thread of this process is already delivering.
-        """
-        if not self._deliver_lock.acquire(blocking=wait):
-            self._again = True  # the thread delivering now looks once more before it stops
-            return 0
-        try:
-            sent = 0
-            self._again = True
-            while self._again:
-                self._again = False
-                with self.db.session() as s:
-                    now = clock.now()
-                    due = s.scalars(select(OutboxMessage.id).where(
-                        OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
-                        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-                    ).order_by(OutboxMessage.id).limit(limit)).all()
-                for message_id in due:
-                    sent += self._deliver_one(message_id)
-            return sent
-        finally:
-            self._deliver_lock.release()
-
-    def _claim(self, message_id: int) -> bool:
+    # -- 1. claim ------------------------------------------------------------------------------------
+    def claim(self, limit: int) -> list[Attempt]:
+        """Take up to ``limit`` messages that may go now (a short transaction, no network)."""
         now = clock.now()
         with self.db.session() as s:
-            result = cast("CursorResult[Any]", s.execute(sql_update(OutboxMessage).where(
-                OutboxMessage.id == message_id, OutboxMessage.status == "pending",
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-            ).values(claimed_until=now + CLAIM_FOR)))
-            return result.rowcount == 1
+            _serialise_claims(s)
+            closed = set(s.scalars(select(OutboxLane.name).where(OutboxLane.open_at > now)))
+            rows = self._lane_heads(s, now, closed, limit * 4)
+            if not rows:
+                return []
+            related = self._related(s, rows)
+            newest_update = dict(s.execute(
+                select(OutboxMessage.target_key, func.max(OutboxMessage.id)).where(
+                    OutboxMessage.operation == "update",
+                    OutboxMessage.target_key.in_([r.target_key for r in rows if r.operation == "update"]),
+                ).group_by(OutboxMessage.target_key)).all())
+            lane_names = {r.lane for r in rows if r.operation == "post"} | set(self.limits.methods)
+            lanes = {lane.name: lane for lane in s.scalars(select(OutboxLane).where(OutboxLane.name.in_(lane_names)))}
+            opened: dict[str, float] = {}
+            claimed: list[Attempt] = []
+            for m in rows:
+                if len(claimed) >= limit:
+                    break
+                attempt = self._prepare(m, related, newest_update)
+                if attempt is None or not self._pace(attempt, lanes, opened, now):
+                    continue
+                m.claimed_until = now + CLAIM_FOR
+                if m.operation == "post":
+                    m.ambiguous = True  # from now on it may be in Slack: whoever tries next looks first
+                claimed.append(attempt)
+            for name, open_at in opened.items():
+                when = datetime.fromtimestamp(open_at, timezone.utc)
+                if name in lanes:
+                    lanes[name].open_at = when
+                else:
+                    s.add(OutboxLane(name=name, open_at=when))
+            return claimed
 
-    def _deliver_one(self, message_id: int) -> int:
-        if not self._claim(message_id):
-            return 0
-        with self.db.session() as s:
-            m = s.get(OutboxMessage, message_id)
-            assert m is not None
-            thread_ts = target = None
-            if m.thread_key:
-                parent = s.scalar(select(OutboxMessage).where(OutboxMessage.key == m.thread_key))
-                if parent is not None and parent.status == "pending":
-                    return self._wait(m, "waiting for the thread's first message")
-                if parent is not None and parent.status == "sent":
-                    thread_ts = parent.sent_ts
-                    m.channel = m.channel or parent.sent_channel
-            if m.operation == "update":
-                target_row = s.scalar(select(OutboxMessage).where(OutboxMessage.key == m.target_key))
-                if target_row is None or target_row.status == "dead":
-                    m.status, m.last_error = "dead", "the message to update was never sent"
-                    return 0
-                if target_row.status != "sent":
-                    return self._wait(m, "waiting for the message to update")
-                newer = s.scalar(select(OutboxMessage.id).where(
-                    OutboxMessage.target_key == m.target_key, OutboxMessage.operation == "update",
-                    OutboxMessage.id > m.id).limit(1))
-                if newer is not None:  # only the latest content matters
-                    m.status, m.claimed_until = "superseded", None
-                    return 0
-                target = (cast(str, target_row.sent_channel), cast(str, target_row.sent_ts))
+    def _lane_heads(self, s: Session, now: datetime, closed: set[str], limit: int) -> list[OutboxMessage]:
+        """The first due message of each lane that has nothing in flight and whose channel and method are open."""
+        in_flight = select(OutboxMessage.lane).where(OutboxMessage.status == "pending",
+                                                     OutboxMessage.claimed_until >= now)
+        heads = select(func.min(OutboxMessage.id)).where(
+            OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            OutboxMessage.lane.not_in(in_flight),
+        ).group_by(OutboxMessage.lane)
+        closed_operations = [op for op, method in DELIVERY_METHODS.items() if method in closed]
+        if closed_operations:
+            heads = heads.where(OutboxMessage.operation.not_in(closed_operations))
+        closed_channels = closed - set(self.limits.methods)
+        if closed_channels:
+            heads = heads.where(not_(and_(OutboxMessage.operation == "post", OutboxMessage.lane.in_(closed_channels))))
+        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(heads))
+                              .order_by(OutboxMessage.id).limit(limit)))
+
+    @staticmethod
+    def _related(s: Session, rows: list[OutboxMessage]) -> dict[str, OutboxMessage]:
+        """The thread parents and update targets of these messages, by key."""
+        keys = {r.thread_key for r in rows if r.thread_key} | {r.target_key for r in rows if r.target_key}
+        if not keys:
+            return {}
+        return {r.key: r for r in s.scalars(select(OutboxMessage).where(OutboxMessage.key.in_(keys)))}
+
+    def _prepare(self, m: OutboxMessage, related: dict[str, OutboxMessage], newest_update: dict) -> Attempt | None:
+        """What to send for this message, or None if it cannot go now (settled here when it never will)."""
+        attempt = Attempt(id=m.id, key=m.key, operation=m.operation, lane=m.lane, channel=m.channel, user=m.user,
+                          payload=m.payload, look_first=m.ambiguous and m.operation == "post")
+        if m.operation == "update":
+            target = related.get(m.target_key or "")
+            if target is None or target.status in ("dead", "deleted", "superseded"):
+                m.status, m.last_error = "dead", "the message to update was never sent or is gone"
+                log.error("outbox %s: %s", m.key, m.last_error)
+                return None
+            if target.status != "sent":
+                return None  # waits for the post it updates
+            if newest_update.get(m.target_key, m.id) > m.id:  # only the latest content matters
+                m.status = "superseded"
+                return None
+            return replace(attempt, target=(target.sent_channel, target.sent_ts))
+        if m.thread_key:
+            parent = related.get(m.thread_key)
+            if parent is not None and parent.status == "pending":
+                return None  # waits for the thread's first message
+            if parent is not None and parent.status == "sent":
+                return replace(attempt, thread_ts=parent.sent_ts, channel=m.channel or parent.sent_channel,
+                               parent_key=parent.key)
+            if parent is not None and parent.status == "deleted":
+                return replace(attempt, channel=m.channel or parent.sent_channel, parent_gone=True)
+        return attempt
+
+    def _pace(self, attempt: Attempt, lanes: dict[str, OutboxLane], opened: dict[str, float], now: datetime) -> bool:
+        """Whether Slack would take every call this attempt makes now; if so, books them in their lanes."""
+        method = DELIVERY_METHODS[attempt.operation]
+        calls = [(method, self.limits.method(method))]
+        if attempt.operation == "post":
+            calls.append((attempt.lane, self.limits.channel_post))
+            if attempt.look_first and attempt.channel:
+                calls += [(m, self.limits.method(m))
+                          for m in self.gateway.lookup_methods(attempt.channel, attempt.thread_ts)]
+        booked: dict[str, float] = {}
+        moment = now.timestamp()
+        for name, rate in calls:
+            if rate is None:
+                continue
+            current = booked.get(name, opened.get(name))
+            if current is None and name in lanes:
+                current = lanes[name].open_at.timestamp()
+            after = admit(current, moment, rate)
+            if after is None:
+                return False
+            booked[name] = after
+        opened.update(booked)
+        return True
+
+    # -- 2. call Slack -------------------------------------------------------------------------------
+    def attempt(self, a: Attempt) -> Outcome:
+        """Send one claimed message. No database session is open here."""
+        try:
+            if a.parent_gone:
+                return self._post_unthreaded(a)
+            if a.look_first:
+                found = self._look(a)
+                if found is not None:
+                    return Outcome(sent=found)
             try:
-                found = (self.gateway.find_delivered(cast(str, m.channel), m.key, thread_ts)
-                         if m.ambiguous and m.operation == "post" else None)
-                channel, ts = found or self.gateway.deliver(m.operation, key=m.key, channel=m.channel, user=m.user,
-                                                            payload=m.payload, thread_ts=thread_ts, target=target)
+                return Outcome(sent=self._send(a))
             except DeliveryError as exc:
-                m.ambiguous = m.ambiguous or exc.ambiguous
-                return self._later(m, exc.reason, permanent=exc.permanent)
-            except Exception as exc:  # the lookup itself failed: Slack is still down
-                return self._later(m, f"{type(exc).__name__}: {exc}", permanent=False)
-            m.status, m.sent_channel, m.sent_ts = "sent", channel, ts
-            m.sent_at, m.claimed_until, m.last_error = clock.now(), None, None
-            return 1
+                if exc.reason == "thread_not_found" and a.thread_ts:
+                    return self._post_unthreaded(a)
+                raise
+        except DeliveryError as exc:
+            return Outcome(error=exc)
+        except Exception as exc:  # never let one message stop the others
+            return Outcome(error=DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, ambiguous=True))
 
-    def _wait(self, m: OutboxMessage, reason: str) -> int:
-        """Not a failure: what this message depends on has not gone out yet."""
-        m.claimed_until, m.last_error = None, reason
-        m.next_attempt_at = clock.now() + timedelta(seconds=1)
-        return 0
+    def _send(self, a: Attempt) -> tuple[str | None, str | None]:
+        return self.gateway.deliver(a.operation, key=a.key, channel=a.channel, user=a.user, payload=a.payload,
+                                    thread_ts=a.thread_ts, target=a.target)
 
-    def _later(self, m: OutboxMessage, reason: str, *, permanent: bool) -> int:
-        m.claimed_until = None
-        m.last_error = reason
-        if permanent:
-            m.status = "dead"
-            log.error("outbox %s (%s) cannot be delivered: %s", m.key, m.operation, reason)
-            return 0
-        m.attempts += 1
-        m.next_attempt_at = clock.now() + min(MAX_BACKOFF, timedelta(seconds=2 ** min(m.attempts - 1, 9)))
-        log.warning("outbox %s: attempt %d failed (%s); next at %s", m.key, m.attempts, reason,
-                    m.next_attempt_at.isoformat(timespec="seconds"))
-        return 0
+    def _look(self, a: Attempt) -> tuple[str, str] | None:
+        assert a.channel is not None
+        try:
+            return self.gateway.find_delivered(a.channel, a.key, a.thread_ts)
+        except DeliveryError as exc:
+            if exc.reason != "thread_not_found":
+                raise
+            return self.gateway.find_delivered(a.channel, a.key, None)  # an earlier try may have gone unthreaded
+
+    def _post_unthreaded(self, a: Attempt) -> Outcome:
+        """The thread's parent is gone (deleted in Slack): post the reply in the channel, saying why."""
+        log.warning("outbox %s: the thread it replies to is gone; posting it in the channel instead", a.key)
+        unthreaded = replace(a, thread_ts=None, payload=_with_note(a.payload, THREAD_GONE_NOTE))
+        if a.look_first:
+            found = self.gateway.find_delivered(unthreaded.channel or "", a.key, None)
+            if found is not None:
+                return Outcome(sent=found, unthreaded=True)
+        return Outcome(sent=self._send(unthreaded), unthreaded=True)
+
+    # -- 3. record -----------------------------------------------------------------------------------
+    def record(self, a: Attempt, outcome: Outcome) -> bool:
+        """Write down what Slack answered (a short transaction); True if the message is now sent."""
+        now = clock.now()
+        method = DELIVERY_METHODS[a.operation]
+        with self.db.session() as s:
+            m = s.get(OutboxMessage, a.id)
+            if m is None or m.status != "pending":
+                return False
+            m.claimed_until = None
+            if outcome.sent is not None:
+                m.status, (m.sent_channel, m.sent_ts) = "sent", outcome.sent
+                m.sent_at, m.last_error, m.ambiguous = now, None, False
+                if outcome.unthreaded and a.parent_key:
+                    s.execute(sql_update(OutboxMessage).where(OutboxMessage.key == a.parent_key)
+                              .values(status="deleted", last_error="deleted in Slack"))
+                if method in self._recovering:
+                    self._recovering.discard(method)
+                    _owed_now(s, a.operation, now)
+                return True
+            exc = outcome.error
+            assert exc is not None
+            m.last_error = exc.reason
+            m.ambiguous = a.look_first or (exc.ambiguous and a.operation == "post")
+            if exc.retry_after is not None:  # rate limited: that channel or method waits, nothing else
+                called = exc.method or method
+                _hold_lane(s, a.lane if called == "chat.postMessage" else called,
+                           now + timedelta(seconds=exc.retry_after))
+                m.next_attempt_at = now + timedelta(seconds=exc.retry_after)
+                return False
+            if exc.permanent:
+                m.status = "dead"
+                log.error("outbox %s (%s) cannot be delivered: %s", m.key, m.operation, exc.reason)
+                return False
+            m.attempts += 1
+            m.next_attempt_at = now + min(MAX_BACKOFF, timedelta(seconds=2 ** min(m.attempts - 1, 9)))
+            self._recovering.add(method)
+            log.warning("outbox %s: attempt %d failed (%s); next at %s", m.key, m.attempts, exc.reason,
+                        m.next_attempt_at.isoformat(timespec="seconds"))
+            return False
+
+    def release(self, attempts: list[Attempt]) -> None:
+        """Give back claims that were never tried (shutting down): they go again at once, elsewhere or later."""
+        if not attempts:
+            return
+        with self.db.session() as s:
+            for a in attempts:
+                m = s.get(OutboxMessage, a.id)
+                if m is not None and m.status == "pending":
+                    m.claimed_until, m.ambiguous = None, a.look_first
+
+    # -- the whole round -----------------------------------------------------------------------------
+    def deliver(self, a: Attempt) -> bool:
+        return self.record(a, self.attempt(a))
+
+    def deliver_due(self, limit: int | None = None, *, wait: bool = True, threads: int = DELIVERY_THREADS) -> int:
+        """Send everything that is due now, a few lanes at a time; returns how many were sent.
+
+        It waits out pacing gaps shorter than PACING_PATIENCE (a busy channel's next slot) and deliveries
+        another thread has in flight (what is queued behind them in their lane goes next), not back-offs.
+        """
+        sent = 0
+        results: queue.Queue[bool] = queue.Queue()
+        in_flight = 0
+        patience = time.monotonic() + PACING_PATIENCE
+        while True:
+            room = threads - in_flight
+            if limit is not None:
+                room = min(room, limit - sent - in_flight)
+            claimed = self.claim(room) if room > 0 else []
+            for a in claimed:
+                in_flight += 1
+                threading.Thread(target=lambda a=a: results.put(self.deliver(a)), daemon=True,
+                                 name="outbox-delivery").start()
+            if in_flight:
+                sent += results.get()
+                in_flight -= 1
+                continue
+            if limit is not None and sent >= limit:
+                return sent
+            pause = self.pacing_gap() if wait else None
+            if pause is None or time.monotonic() + pause > patience:
+                return sent
+            time.sleep(pause)
+
+    def pacing_gap(self) -> float | None:
+        """Seconds until due messages held back by a closed lane or a delivery in flight may go, or None if none are."""
+        now = clock.now()
+        with self.db.session() as s:
+            due = s.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "pending",
+                                                          OutboxMessage.next_attempt_at <= now).limit(1))
+            if due is None:
+                return None
+            opens = s.scalar(select(func.min(OutboxLane.open_at)).where(OutboxLane.open_at > now))
+            in_flight = s.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "pending",
+                                                                OutboxMessage.claimed_until >= now).limit(1))
+        gaps = [(opens - now).total_seconds() + 0.001] if opens else []
+        if in_flight is not None:
+            gaps.append(0.01)
+        return min(gaps) if gaps else None
+
+    def seconds_until_due(self, longest: float) -> float:
+        """How long the worker may sleep: until the next retry, lane opening or lapsed claim (at most ``longest``)."""
+        now = clock.now()
+        with self.db.session() as s:
+            moments = [
+                s.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(
+                    OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > now)),
+                s.scalar(select(func.min(OutboxMessage.claimed_until)).where(
+                    OutboxMessage.status == "pending", OutboxMessage.claimed_until >= now)),
+                s.scalar(select(func.min(OutboxLane.open_at)).where(OutboxLane.open_at > now)),
+            ]
+        waits = [(moment - now).total_seconds() for moment in moments if moment is not None]
+        return max(0.005, min([longest, *waits]))
+
+
+def _with_note(payload: dict[str, Any], note: str) -> dict[str, Any]:
+    payload = dict(payload)
+    if payload.get("blocks"):
+        payload["blocks"] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}, *payload["blocks"]]
+    payload["text"] = f"{note}\n{payload.get('text') or ''}".strip()
+    return payload
+
+
+def _serialise_claims(s: Session) -> None:
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK})
+
+
+def _hold_lane(s: Session, name: str, until: datetime) -> None:
+    """Slack said Retry-After for this channel or method: nothing goes through it before ``until``."""
+    _serialise_claims(s)
+    lane = s.get(OutboxLane, name)
+    if lane is None:
+        s.add(OutboxLane(name=name, open_at=until))
+    elif lane.open_at < until:
+        lane.open_at = until
+    log.warning("outbox: Slack rate limited %s; it waits until %s", name, until.isoformat(timespec="seconds"))
+
+
+def _owed_now(s: Session, operation: str, now: datetime) -> None:
+    """Slack answers again: what backed off while it did not goes out now (rate-limited lanes keep waiting)."""
+    s.execute(sql_update(OutboxMessage).where(
+        OutboxMessage.status == "pending", OutboxMessage.operation == operation, OutboxMessage.attempts > 0,
+        OutboxMessage.next_attempt_at > now, OutboxMessage.last_error != "ratelimited",
+    ).values(next_attempt_at=now))
 
 
 class OutboxWorker:
-    """A thread that delivers as soon as a unit of work that enqueued something commits."""
+    """Delivery threads that send as soon as a unit of work that enqueued something commits.
 
-    def __init__(self, deliverer: Deliverer, *, idle_poll: float = 5.0) -> None:
+    A dispatcher claims as many messages as there are idle threads, and loops until nothing is due;
+    then it sleeps until the next retry or lane opening, a commit, or a delivery finishing.
+    """
+
+    def __init__(self, deliverer: Deliverer, *, threads: int = DELIVERY_THREADS, idle_poll: float = 5.0) -> None:
         self.deliverer = deliverer
+        self.threads = threads
         self.idle_poll = idle_poll
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._work: queue.Queue[Attempt | None] = queue.Queue()
+        self._busy = 0
+        self._busy_changed = threading.Condition()
+        self._pool: list[threading.Thread] = []
+        self._dispatcher: threading.Thread | None = None
 
     def wake(self) -> None:
         self._wake.set()
 
     def start(self) -> None:
         _workers.append(self)
-        self._thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
-        self._thread.start()
+        self._pool = [threading.Thread(target=self._deliver_forever, name=f"outbox-delivery-{n}", daemon=True)
+                      for n in range(self.threads)]
+        for thread in self._pool:
+            thread.start()
+        self._dispatcher = threading.Thread(target=self._dispatch, name="outbox-worker", daemon=True)
+        self._dispatcher.start()
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 15.0) -> bool:
+        """Stop claiming; let deliveries in flight finish for up to ``grace`` seconds. Returns whether they did.
+
+        One still stuck after that stays claimed and marked as possibly sent: whoever tries it next looks first.
+        """
         self._stop.set()
         self._wake.set()
         if self in _workers:
             _workers.remove(self)
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(timeout=self.idle_poll)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
+        if self._dispatcher:
+            self._dispatcher.join(timeout=5)
+        deadline = time.monotonic() + grace
+        with self._busy_changed:
+            while self._busy and time.monotonic() < deadline:
+                self._busy_changed.wait(deadline - time.monotonic())
+            finished = not self._busy
+        unstarted = []
+        while True:
             try:
-                self.deliverer.deliver_due()
+                item = self._work.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                unstarted.append(item)
+        try:
+            self.deliverer.release(unstarted)
+        except Exception:
+            log.exception("outbox: could not release %d claims on shutdown", len(unstarted))
+        for _ in self._pool:
+            self._work.put(None)
+        if not finished:
+            log.warning("outbox: a delivery was still in flight at shutdown; it will be looked up before it is retried")
+        return finished
+
+    def _dispatch(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with self._busy_changed:
+                    room = self.threads - self._busy
+                claimed = self.deliverer.claim(room) if room > 0 else []
+                if claimed:
+                    with self._busy_changed:
+                        self._busy += len(claimed)
+                    for attempt in claimed:
+                        self._work.put(attempt)
+                    continue
+                delay = self.deliverer.seconds_until_due(self.idle_poll) if room > 0 else self.idle_poll
             except Exception:
                 log.exception("outbox delivery failed")
+                delay = self.idle_poll
+            self._wake.wait(timeout=delay)
+            self._wake.clear()
+
+    def _deliver_forever(self) -> None:
+        while True:
+            attempt = self._work.get()
+            if attempt is None:
+                return
+            try:
+                self.deliverer.deliver(attempt)
+            except Exception:
+                log.exception("outbox: recording delivery of %s failed", attempt.key)
+            finally:
+                with self._busy_changed:
+                    self._busy -= 1
+                    self._busy_changed.notify_all()
+                self._wake.set()
 
 
 _workers: list[OutboxWorker] = []
 
 
-def _wake_after_commit(info: dict[str, Any]) -> None:
+def _wake_after_commit(info: dict) -> None:
     if info.get(_WAKE_FLAG):
         for worker in list(_workers):
             worker.wake()
@@ -226,11 +558,16 @@ def _wake_after_commit(info: dict[str, Any]) -> None:
 on_after_commit(_wake_after_commit)
 
 
+def wake_workers() -> bool:
+    """Wake this process's delivery workers; False if it has none."""
+    for worker in list(_workers):
+        worker.wake()
+    return bool(_workers)
+
+
 def pending_count(session: Session) -> int:
-    from sqlalchemy import func
     return session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")) or 0
 
 
 def next_due(session: Session) -> datetime | None:
-    from sqlalchemy import func
     return session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending"))

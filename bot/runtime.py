@@ -8,6 +8,7 @@ from typing import Any
 from bot.config import Settings
 from bot.gateway import SlackGateway
 from bot.outbox import Deliverer, OutboxWorker
+from bot.slack_limits import SLACK, Limits
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,10 @@ class Runtime:
             self.worker = OutboxWorker(self.deliverer)
             self.worker.start()
 
-    def close(self) -> None:
+    def close(self, grace: float = 15.0) -> None:
+        """Stop delivering (deliveries in flight finish within ``grace`` seconds, or stay marked) and let go."""
         if self.worker is not None:
-            self.worker.stop()
+            self.worker.stop(grace)
             self.worker = None
         self.db.dispose()
 
@@ -37,11 +39,14 @@ class Runtime:
 _current: Runtime | None = None
 
 
-def build(settings: Settings, *, token: str | None = None, api_url: str | None = None) -> Runtime:
+def build(settings: Settings, *, token: str | None = None, api_url: str | None = None,
+          slack_limits: Limits = SLACK) -> Runtime:
+    """``slack_limits``: what Slack allows (the outbox paces itself just under it); the sandbox's are time-scaled."""
     global _current
     db = Database(settings.database_url)
     gateway = SlackGateway(token or settings.bot_token or "xoxb-sandbox", api_url or settings.api_url)
-    _current = Runtime(settings=settings, db=db, gateway=gateway, deliverer=Deliverer(db, gateway))
+    deliverer = Deliverer(db, gateway, slack_limits.with_headroom())
+    _current = Runtime(settings=settings, db=db, gateway=gateway, deliverer=deliverer)
     return _current
 
 

@@ -13,7 +13,12 @@ Block Kit limits (``bot.blockkit``) and refused as Slack would refuse them.
 Tests and the sandbox observe what the app did through ``calls``, ``messages()``,
 ``open_modal()`` and friends, wait for asynchronous work with ``wait_for()``, get told of visible
 changes through ``subscribe()``, and inject failures (HTTP 500/503/429, timeouts, connection
-resets, Slack errors, or "performed but answered 500") with ``fail()`` to exercise retries.
+resets, Slack errors, slow answers, or "stored the message and still answered an error") with
+``fail()`` to exercise retries.
+
+Given ``limits`` (``bot.slack_limits``, time-scaled if wished) it enforces Slack's rate limits
+as Slack does: chat.postMessage per channel with a short burst, every method per its tier, and
+HTTP 429 with Retry-After when a caller goes faster.
 
 All state lives in memory behind one lock; the HTTP server runs in daemon threads.
 """
@@ -41,6 +46,7 @@ from typing import Any, Literal, TypeVar, cast
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from bot import blockkit
+from bot.slack_limits import Limits, admit
 
 __all__ = [
     "ApiCall",
@@ -73,7 +79,10 @@ RESPONSE_URL_METHOD = "response_url"
 JSON_ARGS = ("blocks", "attachments", "metadata", "view", "files")
 # Element types that never carry an action_id.
 NON_INTERACTIVE_TYPES = frozenset({"image", "plain_text", "mrkdwn"})
-FAULT_MODES = frozenset({"500", "503", "429", "timeout", "reset", "process_then_fail"})
+FAULT_MODES = frozenset({"500", "503", "429", "timeout", "reset", "slow", "process_then_fail", "process_then_reset",
+                         "process_then_hang"})
+# Modes where the call is performed before the failure: Slack stored the message and still answered an error.
+PROCESSED_FAULTS = frozenset({"process_then_fail", "process_then_reset", "process_then_hang"})
 SLACK_ERROR_PREFIX = "slack_error:"
 LOGIN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>"
 
@@ -126,6 +135,7 @@ class ApiCall:
     ok: bool
     error: str | None = None
     fault: str | None = None
+    at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic())
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.method, self.args))
@@ -346,11 +356,12 @@ class _Fault:
     mode: str
     remaining: int | None
     methods: frozenset[str] | None
-    retry_after: int
+    retry_after: float
     timeout_sleep: float
+    channels: frozenset[str] | None = None
 
-    def applies_to(self, method: str) -> bool:
-        return self.methods is None or method in self.methods
+    def applies_to(self, method: str, channel: str | None) -> bool:
+        return (self.methods is None or method in self.methods) and (self.channels is None or channel in self.channels)
 
 
 # -- HTTP plumbing ------------------------------------------------------------------------------
@@ -454,6 +465,7 @@ class SlackEmulator:
         app_id: str = "A0TRIAD",
         trigger_ttl: float = 3.0,
         validate_blocks: bool = True,
+        limits: Limits | None = None,
     ) -> None:
         self.bot_user_id = bot_user_id
         self.team_id = team_id
@@ -462,6 +474,8 @@ class SlackEmulator:
         self.app_id = app_id
         self.trigger_ttl = trigger_ttl
         self.validate_blocks = validate_blocks
+        self.limits = limits
+        self._lanes: dict[str, float] = {}  # rate-limit lane -> when it next lets a call through (monotonic)
 
         self._cond = threading.Condition(threading.RLock())
         self._healed = threading.Event()  # wakes requests hanging in "timeout" mode
@@ -686,27 +700,38 @@ class SlackEmulator:
         count: int | None = None,
         methods: list[str] | tuple[str, ...] | set[str] | None = None,
         *,
-        retry_after: int = 1,
+        retry_after: float = 1,
         timeout_sleep: float = 5.0,
+        channels: list[str] | tuple[str, ...] | set[str] | None = None,
     ) -> None:
         """Make the next ``count`` matching requests fail (``None``: until ``heal()``).
 
         Modes: ``"500"`` / ``"503"`` (HTTP error, body ``error``), ``"429"`` (with
         ``Retry-After: retry_after``), ``"timeout"`` (hang until healed or ``timeout_sleep``
         seconds, then close without answering), ``"reset"`` (TCP reset without answering),
-        ``"slack_error:<code>"`` (HTTP 200, ``ok: false``) and ``"process_then_fail"``
-        (perform the call, then answer HTTP 500: a retry may act twice). ``methods`` limits
-        the failure to those API methods (or UPLOAD_METHOD, DOWNLOAD_METHOD, RESPONSE_URL_METHOD).
+        ``"slow"`` (answer normally after ``timeout_sleep`` seconds or when healed),
+        ``"slack_error:<code>"`` (HTTP 200, ``ok: false``) and the ones where Slack stored the
+        message and still answered an error, so that a retry may act twice: ``"process_then_fail"``
+        (HTTP 500), ``"process_then_reset"`` (TCP reset) and ``"process_then_hang"`` (no answer until
+        healed or ``timeout_sleep`` seconds). ``methods`` limits the failure to those API methods (or
+        UPLOAD_METHOD, DOWNLOAD_METHOD, RESPONSE_URL_METHOD); ``channels`` to calls into those channels
+        (a user id stands for their DM).
         """
         if mode not in FAULT_MODES and not (mode.startswith(SLACK_ERROR_PREFIX) and mode[len(SLACK_ERROR_PREFIX) :]):
             raise ValueError(f"unknown failure mode {mode!r}")
         if count is not None and count < 1:
             raise ValueError("count must be at least 1 (or None for until heal())")
-        fault = _Fault(mode, count, frozenset(methods) if methods is not None else None, retry_after, timeout_sleep)
+        fault = _Fault(mode, count, frozenset(methods) if methods is not None else None, retry_after, timeout_sleep,
+                       frozenset(self._resolved_channel(c) for c in channels) if channels is not None else None)
         with self._cond:
             self._faults.append(fault)
-            if mode == "timeout":
+            if mode in ("timeout", "slow", "process_then_hang"):
                 self._healed.clear()
+
+    def delete_message(self, channel: str, ts: str) -> None:
+        """Delete a message as a member would (e.g. a thread's parent, to see what replies do then)."""
+        with self._changing():
+            self._delete_message(self._find_message(self._resolved_channel(channel), ts))
 
     def heal(self) -> None:
         """Remove every injected failure and release hanging requests."""
@@ -843,12 +868,50 @@ class SlackEmulator:
             return _Reply.json(200, error.to_response())
         token = _bearer_token(request.headers) or args.pop("token", None)
         args.pop("token", None)
-        fault = self._take_fault(method)
+        channel = self._resolved_channel(str(args["channel"])) if args.get("channel") else None
+        limited = self._rate_limited(method, channel)
+        if limited is not None:
+            self._record(method, args, ok=False, error="ratelimited")
+            return _Reply.json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": f"{limited:.3f}"})
+        fault = self._take_fault(method, channel)
         refusal = self._injected_reply(method, args, fault)
         if refusal is not None:
             return refusal
         result = self._call(method, args, token, fault.mode if fault else None)
-        return _PROCESSED_THEN_FAILED if fault else _Reply.json(200, result)
+        if fault is None or fault.mode == "slow":
+            return _Reply.json(200, result)
+        if fault.mode == "process_then_reset":
+            return _Reply(action="reset")
+        if fault.mode == "process_then_hang":
+            self._healed.wait(fault.timeout_sleep)
+            return _Reply(action="close")
+        return _PROCESSED_THEN_FAILED
+
+    def _resolved_channel(self, channel: str) -> str:
+        """A user id means their DM, as when posting."""
+        with self._cond:
+            user = self._users.get(channel)
+            return self.dm_channel(channel) if user is not None and not user.is_bot else channel
+
+    def _rate_limited(self, method: str, channel: str | None) -> float | None:
+        """Seconds to wait (Retry-After) if this call goes over Slack's limits, else None (and it is counted)."""
+        if self.limits is None:
+            return None
+        lanes = [(method, self.limits.method(method))]
+        if method == "chat.postMessage" and channel:
+            lanes.append((f"{method} {channel}", self.limits.channel_post))
+        now = time.monotonic()
+        with self._cond:
+            booked = {}
+            for name, rate in lanes:
+                if rate is None:
+                    continue
+                after = admit(self._lanes.get(name), now, rate)
+                if after is None:
+                    return max(0.001, self._lanes[name] - now)
+                booked[name] = after
+            self._lanes.update(booked)
+        return None
 
     def _call(self, method: str, args: dict[str, Any], token: str | None, fault: str | None) -> dict[str, Any]:
         """Authenticate and run one API method under the lock; record it."""
@@ -870,7 +933,7 @@ class SlackEmulator:
     def _upload_request(self, path: str, request: _Request) -> _Reply:
         """The upload URL returned by files.getUploadURLExternal: store the raw bytes."""
         file_id = path.rstrip("/").rpartition("/")[2]
-        fault = self._take_fault(UPLOAD_METHOD)
+        fault = self._take_fault(UPLOAD_METHOD, None)
         refusal = self._injected_reply(UPLOAD_METHOD, {"file": file_id}, fault)
         if refusal is not None:
             return refusal
@@ -883,14 +946,14 @@ class SlackEmulator:
             fault_mode = fault.mode if fault else None
             self._record(UPLOAD_METHOD, {"file": file_id, "size": len(content)}, ok=stored is not None, error=error,
                          fault=fault_mode)
-        if fault is not None:
+        if fault is not None and fault.mode != "slow":
             return _PROCESSED_THEN_FAILED
         return _Reply.text(200, f"OK - {len(content)}") if stored else _Reply.text(404, "file_not_found")
 
     def _download_request(self, path: str, request: _Request) -> _Reply:
         """A file's url_private: the bytes with the bot token, Slack's login page without."""
         file_id = path.split("/")[2].rpartition("-")[2]
-        fault = self._take_fault(DOWNLOAD_METHOD)
+        fault = self._take_fault(DOWNLOAD_METHOD, None)
         refusal = self._injected_reply(DOWNLOAD_METHOD, {"file": file_id}, fault)
         if refusal is not None:
             return refusal
@@ -902,7 +965,7 @@ class SlackEmulator:
                 error = "not_authed"
             self._record(DOWNLOAD_METHOD, {"file": file_id}, ok=error is None, error=error,
                          fault=fault.mode if fault else None)
-        if fault is not None:
+        if fault is not None and fault.mode != "slow":
             return _PROCESSED_THEN_FAILED
         if stored is None:
             return _Reply.text(404, "file_not_found")
@@ -919,7 +982,7 @@ class SlackEmulator:
         if not isinstance(payload, dict):
             self._record(RESPONSE_URL_METHOD, {}, ok=False, error="invalid_payload")
             return _Reply.json(400, {"ok": False, "error": "invalid_payload"})
-        fault = self._take_fault(RESPONSE_URL_METHOD)
+        fault = self._take_fault(RESPONSE_URL_METHOD, None)
         refusal = self._injected_reply(RESPONSE_URL_METHOD, payload, fault)
         if refusal is not None:
             return refusal
@@ -933,13 +996,13 @@ class SlackEmulator:
                 result = error.to_response()
             self._record(RESPONSE_URL_METHOD, payload, ok=result["ok"], error=result.get("error"),
                          fault=fault.mode if fault else None)
-        return _PROCESSED_THEN_FAILED if fault else _Reply.json(status, result)
+        return _PROCESSED_THEN_FAILED if fault and fault.mode != "slow" else _Reply.json(status, result)
 
-    def _take_fault(self, method: str) -> _Fault | None:
+    def _take_fault(self, method: str, channel: str | None) -> _Fault | None:
         """The injected failure for this request, if any; counts it down."""
         with self._cond:
             for fault in self._faults:
-                if fault.applies_to(method):
+                if fault.applies_to(method, channel):
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining == 0:
@@ -953,7 +1016,10 @@ class SlackEmulator:
         "process_then_fail" goes on: the caller performs the call and answers
         ``_PROCESSED_THEN_FAILED``.
         """
-        if fault is None or fault.mode == "process_then_fail":
+        if fault is not None and fault.mode == "slow":
+            self._healed.wait(fault.timeout_sleep)  # in the handler thread, outside the lock
+            return None
+        if fault is None or fault.mode in PROCESSED_FAULTS:
             return None
         self._record(method, args, ok=False, fault=fault.mode)
         return self._fault_reply(fault)
@@ -962,7 +1028,7 @@ class SlackEmulator:
         if fault.mode in ("500", "503"):
             return _Reply.text(int(fault.mode), "error")
         if fault.mode == "429":
-            return _Reply.json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(fault.retry_after)})
+            return _Reply.json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": f"{fault.retry_after:g}"})
         if fault.mode == "reset":
             return _Reply(action="reset")
         if fault.mode == "timeout":

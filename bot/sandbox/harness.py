@@ -20,17 +20,22 @@ from bot.sandbox import demo
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.emulator import SlackEmulator
 from bot.server import LoopbackServer, wsgi_app
+from bot.slack_limits import SLACK, Limits
 from storage import migrate
 
 BOT_TOKEN = "xoxb-sandbox"
+# Slack's rate limits, emulated 100 times faster: real pacing, without a test waiting a second per channel post.
+SANDBOX_LIMITS = SLACK.scaled(100)
 
 
 class Harness:
-    def __init__(self, settings: Settings, *, org_file: Path | None = demo.ORG_FILE, start_worker: bool = True) -> None:
+    def __init__(self, settings: Settings, *, org_file: Path | None = demo.ORG_FILE, start_worker: bool = True,
+                 slack_limits: Limits = SANDBOX_LIMITS) -> None:
         self.settings = replace(settings, mode="sandbox", bot_token=BOT_TOKEN, signing_secret=secrets.token_hex(16))
         self.org_file = org_file
         self.start_worker = start_worker
-        self.emulator = SlackEmulator(bot_token=BOT_TOKEN)
+        self.slack_limits = slack_limits  # enforced by the emulator; the outbox paces itself to them
+        self.emulator = SlackEmulator(bot_token=BOT_TOKEN, limits=slack_limits)
         self.server: LoopbackServer | None = None
 
     def start(self, *, migrate_db: bool = True, load_org: bool = True) -> Harness:
@@ -44,7 +49,8 @@ class Harness:
             if self.settings.database_url.startswith("sqlite:///"):
                 Path(self.settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             migrate.upgrade(self.settings.database_url)
-        self.runtime = rt.build(self.settings, token=BOT_TOKEN, api_url=self.emulator.api_url)
+        self.runtime = rt.build(self.settings, token=BOT_TOKEN, api_url=self.emulator.api_url,
+                                slack_limits=self.slack_limits)
         self.db = self.runtime.db
         if load_org and self.org_file:
             with self.db.session() as s:

@@ -1,7 +1,7 @@
 """Typed ORM models. Importing this package registers every table on ``Base.metadata``."""
 from storage.models.base import Base
 from storage.models.org import Department, Location, Organisation, Person, Role, RoleAssignment, Site, Standard
-from storage.models.platform import AppSetting, AuditEntry, OutboxMessage, ProcessedEvent, SchedulerLease
+from storage.models.platform import AppSetting, AuditEntry, OutboxLane, OutboxMessage, ProcessedEvent, SchedulerLease
 from storage.models.reports import (
     ActionStatus,
     ActionType,
@@ -19,7 +19,7 @@ from storage.models.reports import (
 
 __all__ = [
     "ActionStatus", "ActionType", "AppSetting", "AuditEntry", "Base", "ControlLevel", "CorrectiveAction",
-    "Department", "InjuryClass", "Location", "Organisation", "OutboxMessage", "Person", "ProcessedEvent",
+    "Department", "InjuryClass", "Location", "Organisation", "OutboxLane", "OutboxMessage", "Person", "ProcessedEvent",
     "ReferenceCounter", "Report", "ReportEvent", "ReportKind", "ReportStandard", "ReportStatus", "RiskLevel",
     "Role", "RoleAssignment", "SchedulerLease", "Site", "Standard",
 ]

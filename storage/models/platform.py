@@ -17,6 +17,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_target", "target_key"),  # delivering an update looks for newer ones of the same message
+        Index("ix_outbox_lane", "status", "lane", "id"),  # the first message due in each lane
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,17 +27,32 @@ class OutboxMessage(Base):
     user: Mapped[str | None] = mapped_column(String(32))  # ephemeral recipient / home owner
     thread_key: Mapped[str | None] = mapped_column(String(200))  # reply in the thread of that message
     target_key: Mapped[str | None] = mapped_column(String(200))  # update that message
+    # Messages of one lane (a channel, a DM, a person's Home) go one at a time, in order.
+    lane: Mapped[str] = mapped_column(String(64), default="")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | superseded | dead
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    ambiguous: Mapped[bool] = mapped_column(default=False)  # last try may have reached Slack
+    # An attempt may have reached Slack (set when it is claimed, before the call): look before posting.
+    ambiguous: Mapped[bool] = mapped_column(default=False)
     sent_channel: Mapped[str | None] = mapped_column(String(32))
     sent_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class OutboxLane(Base):
+    """When Slack lets the outbox call again: one row per paced channel ("C123") or method ("chat.update").
+
+    Shared by every delivering process; a Retry-After pushes ``open_at`` forward for that lane only.
+    """
+
+    __tablename__ = "outbox_lane"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    open_at: Mapped[datetime]
 
 
 class ProcessedEvent(Base):
