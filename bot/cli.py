@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def _run(settings: Settings, args) -> int:
     from bot.server import run_gunicorn
 
     log.info("Triad HTTP mode on port %s: Slack requests at /slack/events, health at /healthz", settings.port)
-    run_gunicorn(settings, lambda: _serve_process(settings))
+    run_gunicorn(settings, lambda: _serve_process(settings), worker_exit=_worker_exit)
     return 0
 
 
@@ -133,8 +134,28 @@ def _serve_process(settings: Settings):
     if settings.scheduler == "embedded":
         from bot.scheduler import Scheduler
 
-        Scheduler(runtime).start()
+        runtime.scheduler = Scheduler(runtime)
+        runtime.scheduler.start()
     return wsgi_app(runtime, app)
+
+
+def _worker_exit(server, worker) -> None:
+    """gunicorn's hook once a worker has finished its requests (SIGTERM on a deploy): the outbox's deliveries
+    in flight finish (or stay marked as possibly sent), and the scheduler lease is let go."""
+    from bot import runtime as rt
+
+    try:
+        rt.current().close(grace=10.0)
+    except RuntimeError:  # the worker died before it built its runtime
+        pass
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM (a deploy, `kill`) unwinds like Ctrl-C, so that the outbox stops gracefully in ``finally``."""
+    def leave(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
 
 
 def _socket_mode(settings: Settings) -> int:
@@ -144,17 +165,22 @@ def _socket_mode(settings: Settings) -> int:
     from bot import runtime as rt
     from bot.app import create_app
 
+    _exit_on_sigterm()
     runtime = rt.build(settings)
     app = create_app(runtime)
     runtime.start_worker()
     if settings.scheduler == "embedded":
         from bot.scheduler import Scheduler
 
-        Scheduler(runtime).start()
+        runtime.scheduler = Scheduler(runtime)
+        runtime.scheduler.start()
     log.info("Triad Socket Mode: connecting to Slack")
     # The connection is opened with a Web API call too: it must go to SLACK_API_URL like every other.
     web_client = WebClient(base_url=runtime.gateway.client.base_url)
-    SocketModeHandler(app, settings.app_token, web_client=web_client).start()
+    try:
+        SocketModeHandler(app, settings.app_token, web_client=web_client).start()
+    finally:
+        runtime.close()
     return 0
 
 
@@ -164,6 +190,7 @@ def _sandbox(settings: Settings, args) -> int:
                            "/ SLACK_APP_TOKEN (or use another shell) to open it.")
     from bot.sandbox.console import run_sandbox
 
+    _exit_on_sigterm()
     return run_sandbox(settings, script=args.script, fresh=args.fresh, empty=args.empty)
 
 
@@ -173,9 +200,16 @@ def _clock(settings: Settings, args) -> int:
     from bot.scheduler import Scheduler
 
     _database(settings).dispose()
+    _exit_on_sigterm()
     runtime = rt.build(settings)
+    runtime.start_worker()  # what the jobs owe goes out at once, not at the next sweep
+    runtime.scheduler = Scheduler(runtime)
     log.info("Triad clock: running scheduled jobs")
-    Scheduler(runtime).run_forever()
+    try:
+        runtime.scheduler.run_forever()
+    finally:
+        runtime.close()
+        log.info("Triad clock: stopped")
     return 0
 
 

@@ -201,7 +201,7 @@ def _classify(exc: SlackApiError, method: str | None, *, looking: bool = False) 
 
 
 def _retry_after(headers: dict[str, Any]) -> float:
-    """Slack's Retry-After in seconds (the emulator may send fractions when its limits are time-scaled)."""
+    """Slack's Retry-After, in seconds."""
     for name, value in headers.items():
         if name.lower() == "retry-after":
             value = value[0] if isinstance(value, list | tuple) else value

@@ -21,6 +21,7 @@ class Runtime:
     gateway: SlackGateway
     deliverer: Deliverer
     worker: OutboxWorker | None = None
+    scheduler: Any = None  # bot.scheduler.Scheduler where this process runs the jobs
     extras: dict[str, Any] = field(default_factory=dict)
 
     def start_worker(self) -> None:
@@ -30,6 +31,9 @@ class Runtime:
 
     def close(self, grace: float = 15.0) -> None:
         """Stop delivering (deliveries in flight finish within ``grace`` seconds, or stay marked) and let go."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
+            self.scheduler = None
         if self.worker is not None:
             self.worker.stop(grace)
             self.worker = None

@@ -66,7 +66,7 @@ class LoopbackServer:
         self.httpd.server_close()
 
 
-def run_gunicorn(settings, build_application) -> None:
+def run_gunicorn(settings, build_application, worker_exit=None) -> None:
     """Production: gunicorn with threads; the app is built in each worker after the fork."""
     from gunicorn.app.base import BaseApplication
 
@@ -81,6 +81,8 @@ def run_gunicorn(settings, build_application) -> None:
             self.cfg.set("accesslog", "-")
             self.cfg.set("loglevel", settings.log_level.lower())
             self.cfg.set("proc_name", "triad-web")
+            if worker_exit is not None:
+                self.cfg.set("worker_exit", worker_exit)
 
         def load(self):
             return build_application()

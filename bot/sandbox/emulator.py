@@ -31,6 +31,7 @@ import email.policy
 import itertools
 import json
 import logging
+import math
 import mimetypes
 import secrets
 import socket
@@ -356,7 +357,7 @@ class _Fault:
     mode: str
     remaining: int | None
     methods: frozenset[str] | None
-    retry_after: float
+    retry_after: int
     timeout_sleep: float
     channels: frozenset[str] | None = None
 
@@ -700,7 +701,7 @@ class SlackEmulator:
         count: int | None = None,
         methods: list[str] | tuple[str, ...] | set[str] | None = None,
         *,
-        retry_after: float = 1,
+        retry_after: int = 1,
         timeout_sleep: float = 5.0,
         channels: list[str] | tuple[str, ...] | set[str] | None = None,
     ) -> None:
@@ -872,7 +873,7 @@ class SlackEmulator:
         limited = self._rate_limited(method, channel)
         if limited is not None:
             self._record(method, args, ok=False, error="ratelimited")
-            return _Reply.json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": f"{limited:.3f}"})
+            return _Reply.json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(math.ceil(limited))})
         fault = self._take_fault(method, channel)
         refusal = self._injected_reply(method, args, fault)
         if refusal is not None:
@@ -894,7 +895,8 @@ class SlackEmulator:
             return self.dm_channel(channel) if user is not None and not user.is_bot else channel
 
     def _rate_limited(self, method: str, channel: str | None) -> float | None:
-        """Seconds to wait (Retry-After) if this call goes over Slack's limits, else None (and it is counted)."""
+        """Seconds to wait if this call goes over Slack's limits, else None (and it is counted). Retry-After
+        is sent in whole seconds, as Slack does (slack_sdk reads it as an integer), even when limits are scaled."""
         if self.limits is None:
             return None
         lanes = [(method, self.limits.method(method))]
@@ -1028,7 +1030,7 @@ class SlackEmulator:
         if fault.mode in ("500", "503"):
             return _Reply.text(int(fault.mode), "error")
         if fault.mode == "429":
-            return _Reply.json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": f"{fault.retry_after:g}"})
+            return _Reply.json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(math.ceil(fault.retry_after))})
         if fault.mode == "reset":
             return _Reply(action="reset")
         if fault.mode == "timeout":
