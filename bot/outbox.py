@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(seconds=45)  # longer than a delivery can take: a lookup and a post, 10 s timeout each
 MAX_BACKOFF = timedelta(minutes=5)
-DELIVERY_THREADS = 4
+DELIVERY_THREADS = 8  # lanes in flight at once: far more than Slack's workspace limit needs at its latency
 PACING_PATIENCE = 2.0  # deliver_due waits out pacing gaps up to this long (seconds)
 _WAKE_FLAG = "outbox_enqueued"
 _CLAIM_LOCK = 0x7721AD  # PostgreSQL advisory lock: claims are serialised, as SQLite's write lock does there
@@ -138,11 +138,12 @@ class Deliverer:
         # Methods whose backed-off messages go out at once on the next success. All of them at start:
         # this process may be starting right after an outage.
         self._recovering = set(DELIVERY_METHODS.values())
+        self._turn = False
 
     # -- 1. claim ------------------------------------------------------------------------------------
-    def claim(self, limit: int) -> list[Attempt]:
-        """Take up to ``limit`` messages that may go now (a short transaction, no network)."""
-        now = clock.now()
+    def claim(self, limit: int, now: datetime | None = None) -> list[Attempt]:
+        """Take up to ``limit`` messages that may go ``now`` (a short transaction, no network)."""
+        now = now or clock.now()
         with self.db.session() as s:
             _serialise_claims(s)
             closed = set(s.scalars(select(OutboxLane.name).where(OutboxLane.open_at > now)))
@@ -178,10 +179,14 @@ class Deliverer:
             return claimed
 
     def _lane_heads(self, s: Session, now: datetime, closed: set[str], limit: int) -> list[OutboxMessage]:
-        """The first due message of each lane that has nothing in flight and whose channel and method are open."""
+        """The first due message of lanes that have nothing in flight and whose channel and method are open.
+
+        Half are the oldest heads (nothing waits for ever), half the heads of the longest lanes and then the
+        newest: a busy channel keeps its paced share and a fresh post is not queued behind a fan-out of DMs.
+        """
         in_flight = select(OutboxMessage.lane).where(OutboxMessage.status == "pending",
                                                      OutboxMessage.claimed_until >= now)
-        heads = select(func.min(OutboxMessage.id)).where(
+        heads = select(func.min(OutboxMessage.id).label("head"), func.count().label("backlog")).where(
             OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
             OutboxMessage.lane.not_in(in_flight),
@@ -192,8 +197,18 @@ class Deliverer:
         closed_channels = closed - set(self.limits.methods)
         if closed_channels:
             heads = heads.where(not_(and_(OutboxMessage.operation == "post", OutboxMessage.lane.in_(closed_channels))))
-        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(heads))
-                              .order_by(OutboxMessage.id).limit(limit)))
+        heads = heads.subquery()
+        oldest = s.scalars(select(heads.c.head).order_by(heads.c.head).limit(limit)).all()
+        if not oldest:
+            return []
+        fullest = s.scalars(select(heads.c.head).order_by(heads.c.backlog.desc(), heads.c.head.desc())
+                            .limit(limit)).all()
+        self._turn = not self._turn  # which of the two goes first alternates: a claim may take only one
+        first, second = (oldest, fullest) if self._turn else (fullest, oldest)
+        order = list(dict.fromkeys(id_ for pair in zip(first, second, strict=False) for id_ in pair))
+        order += [id_ for id_ in (*oldest, *fullest) if id_ not in order]
+        rows = {m.id: m for m in s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(order)))}
+        return [rows[id_] for id_ in order if id_ in rows]
 
     @staticmethod
     def _related(s: Session, rows: list[OutboxMessage]) -> dict[str, OutboxMessage]:
@@ -399,9 +414,10 @@ class Deliverer:
             gaps.append(0.01)
         return min(gaps) if gaps else None
 
-    def seconds_until_due(self, longest: float) -> float:
-        """How long the worker may sleep: until the next retry, lane opening or lapsed claim (at most ``longest``)."""
-        now = clock.now()
+    def seconds_until_due(self, longest: float, since: datetime) -> float:
+        """How long a worker whose claim at ``since`` found nothing may sleep: until the next retry, lane opening
+        or lapsed claim after that moment (at most ``longest``). Later than ``since`` it may already be time."""
+        now = since
         with self.db.session() as s:
             moments = [
                 s.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(
@@ -410,7 +426,7 @@ class Deliverer:
                     OutboxMessage.status == "pending", OutboxMessage.claimed_until >= now)),
                 s.scalar(select(func.min(OutboxLane.open_at)).where(OutboxLane.open_at > now)),
             ]
-        waits = [(moment - now).total_seconds() for moment in moments if moment is not None]
+        waits = [(moment - clock.now()).total_seconds() for moment in moments if moment is not None]
         return max(0.005, min([longest, *waits]))
 
 
@@ -516,14 +532,18 @@ class OutboxWorker:
             try:
                 with self._busy_changed:
                     room = self.threads - self._busy
-                claimed = self.deliverer.claim(room) if room > 0 else []
+                    busy = self._busy
+                if busy and room < self.threads // 2:  # claim in batches: each claim reads every lane's head
+                    room = 0
+                now = clock.now()
+                claimed = self.deliverer.claim(room, now) if room > 0 else []
                 if claimed:
                     with self._busy_changed:
                         self._busy += len(claimed)
                     for attempt in claimed:
                         self._work.put(attempt)
                     continue
-                delay = self.deliverer.seconds_until_due(self.idle_poll) if room > 0 else self.idle_poll
+                delay = self.deliverer.seconds_until_due(self.idle_poll, now) if room > 0 else self.idle_poll
             except Exception:
                 log.exception("outbox delivery failed")
                 delay = self.idle_poll

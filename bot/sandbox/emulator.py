@@ -33,6 +33,7 @@ import json
 import logging
 import math
 import mimetypes
+import random
 import secrets
 import socket
 import string
@@ -360,6 +361,7 @@ class _Fault:
     retry_after: int
     timeout_sleep: float
     channels: frozenset[str] | None = None
+    probability: float = 1.0
 
     def applies_to(self, method: str, channel: str | None) -> bool:
         return (self.methods is None or method in self.methods) and (self.channels is None or channel in self.channels)
@@ -477,6 +479,7 @@ class SlackEmulator:
         self.validate_blocks = validate_blocks
         self.limits = limits
         self._lanes: dict[str, float] = {}  # rate-limit lane -> when it next lets a call through (monotonic)
+        self._fault_dice = random.Random(0)
 
         self._cond = threading.Condition(threading.RLock())
         self._healed = threading.Event()  # wakes requests hanging in "timeout" mode
@@ -704,6 +707,7 @@ class SlackEmulator:
         retry_after: int = 1,
         timeout_sleep: float = 5.0,
         channels: list[str] | tuple[str, ...] | set[str] | None = None,
+        probability: float = 1.0,
     ) -> None:
         """Make the next ``count`` matching requests fail (``None``: until ``heal()``).
 
@@ -716,18 +720,24 @@ class SlackEmulator:
         (HTTP 500), ``"process_then_reset"`` (TCP reset) and ``"process_then_hang"`` (no answer until
         healed or ``timeout_sleep`` seconds). ``methods`` limits the failure to those API methods (or
         UPLOAD_METHOD, DOWNLOAD_METHOD, RESPONSE_URL_METHOD); ``channels`` to calls into those channels
-        (a user id stands for their DM).
+        (a user id stands for their DM); ``probability`` makes it strike only that share of matching
+        requests, at random (seeded: ``seed_faults``).
         """
         if mode not in FAULT_MODES and not (mode.startswith(SLACK_ERROR_PREFIX) and mode[len(SLACK_ERROR_PREFIX) :]):
             raise ValueError(f"unknown failure mode {mode!r}")
         if count is not None and count < 1:
             raise ValueError("count must be at least 1 (or None for until heal())")
         fault = _Fault(mode, count, frozenset(methods) if methods is not None else None, retry_after, timeout_sleep,
-                       frozenset(self._resolved_channel(c) for c in channels) if channels is not None else None)
+                       frozenset(self._resolved_channel(c) for c in channels) if channels is not None else None,
+                       probability)
         with self._cond:
             self._faults.append(fault)
             if mode in ("timeout", "slow", "process_then_hang"):
                 self._healed.clear()
+
+    def seed_faults(self, seed: int) -> None:
+        """Make faults given a ``probability`` strike the same requests on every run."""
+        self._fault_dice.seed(seed)
 
     def delete_message(self, channel: str, ts: str) -> None:
         """Delete a message as a member would (e.g. a thread's parent, to see what replies do then)."""
@@ -1004,7 +1014,8 @@ class SlackEmulator:
         """The injected failure for this request, if any; counts it down."""
         with self._cond:
             for fault in self._faults:
-                if fault.applies_to(method, channel):
+                if fault.applies_to(method, channel) and (
+                        fault.probability >= 1 or self._fault_dice.random() < fault.probability):
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining == 0:

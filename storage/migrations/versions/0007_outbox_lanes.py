@@ -18,7 +18,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lane", sa.String(length=64), nullable=False, server_default=""))
-        batch_op.create_index("ix_outbox_lane", ["status", "lane", "id"], unique=False)
+        batch_op.create_index("ix_outbox_lane", ["status", "lane", "id", "next_attempt_at", "claimed_until"], unique=False)
     # Messages already owed: a post or an ephemeral goes in its channel's lane, a Home in its owner's,
     # an update in the lane of the message it updates.
     op.execute("UPDATE outbox_message SET lane = COALESCE(channel, '') WHERE operation IN ('post', 'ephemeral')")
