@@ -525,6 +525,62 @@ def test_process_then_fail_makes_a_retry_post_twice(emulator: SlackEmulator) -> 
     assert [(c.ok, c.fault) for c in emulator.calls] == [(True, "process_then_fail"), (True, None)]
 
 
+def test_stored_then_reset_or_hang_keeps_the_message_though_the_caller_hears_nothing(emulator: SlackEmulator) -> None:
+    bare = WebClient(base_url=emulator.api_url, token=TOKEN, timeout=2, retry_handlers=[])
+    emulator.fail("process_then_reset", count=1)
+    with pytest.raises((ConnectionError, urllib.error.URLError)):
+        bare.chat_postMessage(channel="C1", text="stored, then reset")
+    emulator.fail("process_then_hang", count=1, timeout_sleep=0.2)
+    with pytest.raises(Exception):  # the connection closes without an answer
+        bare.chat_postMessage(channel="C1", text="stored, then silence")
+    assert [m["text"] for m in emulator.messages()] == ["stored, then reset", "stored, then silence"]
+
+
+def test_slow_answers_come_late_but_right(emulator: SlackEmulator, client: WebClient) -> None:
+    emulator.fail("slow", count=1, timeout_sleep=0.3)
+    started = time.monotonic()
+    assert client.chat_postMessage(channel="C1", text="late")["ok"]
+    assert time.monotonic() - started >= 0.3
+
+
+def test_faults_can_strike_one_channel_or_a_share_of_calls(emulator: SlackEmulator, client: WebClient) -> None:
+    emulator.fail("slack_error:is_archived", methods=["chat.postMessage"], channels=["U2"])  # Bob's DM only
+    assert client.chat_postMessage(channel="C1", text="fine")["ok"]
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="U2", text="refused")
+    emulator.heal()
+    emulator.seed_faults(1)
+    emulator.fail("slack_error:internal_error", probability=0.25)
+    failures = 0
+    for n in range(200):
+        try:
+            client.auth_test()
+        except SlackApiError:
+            failures += 1
+    assert 25 <= failures <= 75
+
+
+def test_slacks_limits_are_enforced_per_channel_with_a_burst_and_per_method() -> None:
+    from bot.slack_limits import Limits, Rate
+
+    limits = Limits(channel_post=Rate(2.0, 3), methods={"chat.postMessage": Rate(100.0, 100), "chat.update": Rate(1.0, 1)})
+    with make_emulator(limits=limits) as limited:
+        bare = WebClient(base_url=limited.api_url, token=TOKEN, retry_handlers=[])
+        for n in range(3):  # a burst of three is allowed
+            bare.chat_postMessage(channel="C1", text=f"burst {n}")
+        with pytest.raises(SlackApiError) as caught:
+            bare.chat_postMessage(channel="C1", text="too fast")
+        assert caught.value.response.status_code == 429 and caught.value.response.headers["Retry-After"] == "1"
+        assert bare.chat_postMessage(channel="U1", text="another channel is not limited")["ok"]
+        time.sleep(0.55)  # the channel's next slot, at 2 a second
+        assert bare.chat_postMessage(channel="C1", text="in time")["ok"]
+        ts = limited.messages("C1")[0]["ts"]
+        bare.chat_update(channel="C1", ts=ts, text="edited")
+        with pytest.raises(SlackApiError):  # chat.update: one a second, workspace-wide
+            bare.chat_update(channel="C1", ts=ts, text="edited again")
+        assert [c.error for c in limited.calls if not c.ok] == ["ratelimited", "ratelimited"]
+
+
 def test_unknown_failure_mode_is_refused(emulator: SlackEmulator) -> None:
     for mode in ("404", "slack_error:"):
         with pytest.raises(ValueError):
