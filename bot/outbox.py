@@ -46,6 +46,7 @@ MAX_BACKOFF = timedelta(minutes=5)
 DELIVERY_THREADS = 8  # lanes in flight at once: far more than Slack's workspace limit needs at its latency
 PACING_PATIENCE = 2.0  # deliver_due waits out pacing gaps up to this long (seconds)
 _WAKE_FLAG = "outbox_enqueued"
+UNHELD = -1.0
 _CLAIM_LOCK = 0x7721AD  # PostgreSQL advisory lock: claims are serialised, as SQLite's write lock does there
 THREAD_GONE_NOTE = ("_The thread this reply belonged to was deleted, so it is posted here._ / "
                     "_此回复所属的消息串已被删除，因此发在这里。_")
@@ -378,11 +379,13 @@ class Deliverer:
         results: queue.Queue[bool] = queue.Queue()
         in_flight = 0
         patience = time.monotonic() + PACING_PATIENCE
+        unexplained = 0  # claims that found nothing though messages were due and nothing held them back
         while True:
             room = threads - in_flight
             if limit is not None:
                 room = min(room, limit - sent - in_flight)
-            claimed = self.claim(room) if room > 0 else []
+            now = clock.now()
+            claimed = self.claim(room, now) if room > 0 else []
             for a in claimed:
                 in_flight += 1
                 threading.Thread(target=lambda a=a: results.put(self.deliver(a)), daemon=True,
@@ -393,14 +396,19 @@ class Deliverer:
                 continue
             if limit is not None and sent >= limit:
                 return sent
-            pause = self.pacing_gap() if wait else None
-            if pause is None or time.monotonic() + pause > patience:
+            pause = self.pacing_gap(now) if wait else None
+            if pause == UNHELD and unexplained < 3:  # a lane freed between the claim and the look: claim again
+                unexplained += 1
+                pause = 0.005
+            if pause is None or pause == UNHELD or time.monotonic() + pause > patience:
                 return sent
             time.sleep(pause)
 
-    def pacing_gap(self) -> float | None:
-        """Seconds until due messages held back by a closed lane or a delivery in flight may go, or None if none are."""
-        now = clock.now()
+    def pacing_gap(self, since: datetime) -> float | None:
+        """After a claim at ``since`` found nothing: seconds until due messages held back by a lane closed then or
+        a delivery in flight may go; None if nothing is due, UNHELD if what is due waits for something else
+        (its thread's parent, the post it updates)."""
+        now = since
         with self.db.session() as s:
             due = s.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "pending",
                                                           OutboxMessage.next_attempt_at <= now).limit(1))
@@ -409,10 +417,10 @@ class Deliverer:
             opens = s.scalar(select(func.min(OutboxLane.open_at)).where(OutboxLane.open_at > now))
             in_flight = s.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "pending",
                                                                 OutboxMessage.claimed_until >= now).limit(1))
-        gaps = [(opens - now).total_seconds() + 0.001] if opens else []
+        gaps = [max(0.0, (opens - clock.now()).total_seconds()) + 0.001] if opens else []
         if in_flight is not None:
             gaps.append(0.01)
-        return min(gaps) if gaps else None
+        return min(gaps) if gaps else UNHELD
 
     def seconds_until_due(self, longest: float, since: datetime) -> float:
         """How long a worker whose claim at ``since`` found nothing may sleep: until the next retry, lane opening
