@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import sys
@@ -144,10 +145,8 @@ def _worker_exit(server, worker) -> None:
     in flight finish (or stay marked as possibly sent), and the scheduler lease is let go."""
     from bot import runtime as rt
 
-    try:
+    with contextlib.suppress(RuntimeError):  # the worker died before it built its runtime
         rt.current().close(grace=10.0)
-    except RuntimeError:  # the worker died before it built its runtime
-        pass
 
 
 def _exit_on_sigterm() -> None:

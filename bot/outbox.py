@@ -26,8 +26,8 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import and_, func, not_, or_, select, text
 from sqlalchemy import update as sql_update
@@ -73,11 +73,13 @@ def _lane(session: Session, operation: str, channel: str | None, user: str | Non
     if operation == "home":
         return f"home:{user}"
     if operation == "update":  # in the lane of the message it updates, so it goes after it
-        return session.scalar(select(OutboxMessage.lane).where(OutboxMessage.key == target_key)) or f"update:{target_key}"
+        target_lane = session.scalar(select(OutboxMessage.lane).where(OutboxMessage.key == target_key))
+        return target_lane or f"update:{target_key}"
     return channel or ""
 
 
-def post(session: Session, key: str, channel: str, message: dict[str, Any], *, thread_key: str | None = None) -> OutboxMessage:
+def post(session: Session, key: str, channel: str, message: dict[str, Any], *,
+         thread_key: str | None = None) -> OutboxMessage:
     """A channel message or a DM (channel = user id), optionally in the thread of another outbox message."""
     return _enqueue(session, key, "post", message, channel=channel, thread_key=thread_key)
 
@@ -172,7 +174,7 @@ class Deliverer:
                     m.ambiguous = True  # from now on it may be in Slack: whoever tries next looks first
                 claimed.append(attempt)
             for name, open_at in opened.items():
-                when = datetime.fromtimestamp(open_at, timezone.utc)
+                when = datetime.fromtimestamp(open_at, UTC)
                 if name in lanes:
                     lanes[name].open_at = when
                 else:
@@ -198,11 +200,11 @@ class Deliverer:
         closed_channels = closed - set(self.limits.methods)
         if closed_channels:
             heads = heads.where(not_(and_(OutboxMessage.operation == "post", OutboxMessage.lane.in_(closed_channels))))
-        heads = heads.subquery()
-        oldest = s.scalars(select(heads.c.head).order_by(heads.c.head).limit(limit)).all()
+        lanes = heads.subquery()
+        oldest = s.scalars(select(lanes.c.head).order_by(lanes.c.head).limit(limit)).all()
         if not oldest:
             return []
-        fullest = s.scalars(select(heads.c.head).order_by(heads.c.backlog.desc(), heads.c.head.desc())
+        fullest = s.scalars(select(lanes.c.head).order_by(lanes.c.backlog.desc(), lanes.c.head.desc())
                             .limit(limit)).all()
         self._turn = not self._turn  # which of the two goes first alternates: a claim may take only one
         first, second = (oldest, fullest) if self._turn else (fullest, oldest)
@@ -219,7 +221,8 @@ class Deliverer:
             return {}
         return {r.key: r for r in s.scalars(select(OutboxMessage).where(OutboxMessage.key.in_(keys)))}
 
-    def _prepare(self, m: OutboxMessage, related: dict[str, OutboxMessage], newest_update: dict) -> Attempt | None:
+    def _prepare(self, m: OutboxMessage, related: dict[str, OutboxMessage],
+                 newest_update: dict[str | None, int]) -> Attempt | None:
         """What to send for this message, or None if it cannot go now (settled here when it never will)."""
         attempt = Attempt(id=m.id, key=m.key, operation=m.operation, lane=m.lane, channel=m.channel, user=m.user,
                           payload=m.payload, look_first=m.ambiguous and m.operation == "post")
@@ -234,7 +237,7 @@ class Deliverer:
             if newest_update.get(m.target_key, m.id) > m.id:  # only the latest content matters
                 m.status = "superseded"
                 return None
-            return replace(attempt, target=(target.sent_channel, target.sent_ts))
+            return replace(attempt, target=(cast(str, target.sent_channel), cast(str, target.sent_ts)))
         if m.thread_key:
             parent = related.get(m.thread_key)
             if parent is not None and parent.status == "pending":
@@ -577,7 +580,7 @@ class OutboxWorker:
 _workers: list[OutboxWorker] = []
 
 
-def _wake_after_commit(info: dict) -> None:
+def _wake_after_commit(info: dict[str, Any]) -> None:
     if info.get(_WAKE_FLAG):
         for worker in list(_workers):
             worker.wake()

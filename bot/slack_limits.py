@@ -1,4 +1,4 @@
-"""Slack's Web API rate limits, shared by the outbox (which paces itself to them) and the emulator (which enforces them).
+"""Slack's Web API rate limits: the outbox paces itself to them and the emulator enforces them.
 
 Slack documents chat.postMessage as about one message per second per channel, short bursts
 allowed, with a workspace-wide limit of "several hundred per minute" on top; other methods are

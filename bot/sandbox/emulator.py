@@ -1041,7 +1041,8 @@ class SlackEmulator:
         if fault.mode in ("500", "503"):
             return _Reply.text(int(fault.mode), "error")
         if fault.mode == "429":
-            return _Reply.json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(math.ceil(fault.retry_after))})
+            retry_after = str(math.ceil(fault.retry_after))
+            return _Reply.json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry_after})
         if fault.mode == "reset":
             return _Reply(action="reset")
         if fault.mode == "timeout":

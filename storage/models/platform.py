@@ -17,7 +17,8 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_target", "target_key"),  # delivering an update looks for newer ones of the same message
-        Index("ix_outbox_lane", "status", "lane", "id", "next_attempt_at", "claimed_until"),  # each lane's first due message
+        # Each lane's first due message, read from the index alone.
+        Index("ix_outbox_lane", "status", "lane", "id", "next_attempt_at", "claimed_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
