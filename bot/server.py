@@ -13,6 +13,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.guard import guard
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ SLACK_PATH = "/slack/events"
 
 
 def wsgi_app(runtime: Runtime, app: App):
-    slack = SlackRequestHandler(app, path=SLACK_PATH)
+    slack = guard(SlackRequestHandler(app, path=SLACK_PATH), app._signing_secret, SLACK_PATH)
 
     def application(environ, start_response):
         path = environ.get("PATH_INFO", "")

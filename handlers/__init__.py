@@ -1,4 +1,9 @@
-"""Slack listeners, grouped by surface. Each is thin: parse, call the domain, render. Registered here only."""
+"""Slack listeners, grouped by surface. Each is thin: parse, call the domain, render. Registered here only.
+
+Listener modules get the app behind ``errors.GuardedApp``: a listener that fails never leaves the
+person without an answer (handlers/errors.py). Payload shapes are checked before Bolt dispatches
+(handlers/payload.py, run by bot/guard.py).
+"""
 from __future__ import annotations
 
 from slack_bolt import App
@@ -10,10 +15,7 @@ def register(app: App, runtime: Runtime) -> None:
     from handlers import actions, commands, errors, events, middleware, setup, shortcuts, views
 
     middleware.register(app, runtime)
-    commands.register(app, runtime)
-    actions.register(app, runtime)
-    views.register(app, runtime)
-    shortcuts.register(app, runtime)
-    events.register(app, runtime)
-    setup.register(app, runtime)
+    guarded = errors.GuardedApp(app, runtime)
+    for surface in (commands, actions, views, shortcuts, events, setup):
+        surface.register(guarded, runtime)
     errors.register(app, runtime)

@@ -60,14 +60,6 @@ TEXT_FORMS = {
 }
 
 
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        value = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _options(reader: Reader, prefix: str, members: Iterable[Enum]) -> list[dict[str, str]]:
     return [{"label": plain(reader, f"{prefix}.{m.value}"), "value": m.value} for m in members]
 

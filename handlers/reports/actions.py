@@ -6,7 +6,6 @@ fills in a form they may not send, and open it right after the ack; the submissi
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,8 @@ from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
 from handlers.reports.commands import open_report_form
-from handlers.reports.common import explain, file_once, press, pressed_id, tell
+from handlers.payload import pressed_id, pressed_json, record_id
+from handlers.reports.common import explain, file_once, press, tell
 from handlers.setup import reach_admins
 from storage.models import ReportKind, Standard
 
@@ -119,13 +119,14 @@ def _action_text_form(actor: Actor, action, callback_id: str) -> dict:
 
 def _draft_from(body: dict) -> tuple[ReportDraft, str]:
     """The draft a DM card carries in its button value (kind, standards, location, words, source message)."""
-    try:
-        value = json.loads(body["actions"][0]["value"])
-    except (KeyError, IndexError, ValueError):
-        value = {}
-    kind = value.get("k")
+    value = pressed_json(body)
+    kind = value.get("k") if isinstance(value.get("k"), str) else None
     draft = ReportDraft(kind=ReportKind(kind) if kind in ReportKind._value2member_map_ else None,
                         description=str(value.get("d") or ""),
-                        location_id=value.get("l") if isinstance(value.get("l"), int) else None,
-                        standards=[Standard(s) for s in value.get("s") or [] if s in Standard._value2member_map_])
-    return draft, str(value.get("src") or body.get("container", {}).get("message_ts", ""))
+                        location_id=record_id(value.get("l")),
+                        standards=[Standard(s) for s in _strings(value.get("s")) if s in Standard._value2member_map_])
+    return draft, str(value.get("src") or (body.get("container") or {}).get("message_ts", ""))[:200]
+
+
+def _strings(value) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

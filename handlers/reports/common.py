@@ -60,13 +60,6 @@ def press(runtime: Runtime, actor: Actor, body: dict[str, Any], step: Callable[[
             return None
 
 
-def pressed_id(body: dict[str, Any]) -> int | None:
-    try:
-        return int(body["actions"][0]["value"])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-
-
 def file_once(runtime: Runtime, actor: Actor, draft: ReportDraft, source: str) -> Filed:
     """File a report; when a parallel submission of the same form won the race, answer with its filing."""
     try:

@@ -18,6 +18,7 @@ from bot.org.people import Actor
 from bot.reports import corrective, forms, service
 from bot.reports.errors import InvalidInput, ReportError
 from bot.runtime import Runtime
+from handlers.payload import metadata, state_values
 from handlers.reports.common import explain, file_once, inline_errors, notice_view
 from handlers.setup import reach_admins
 
@@ -26,7 +27,7 @@ def register(app: App, runtime: Runtime) -> None:
     @app.view(forms.REPORT_FORM)
     def report_submitted(ack: Ack, view: dict, context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        draft = forms.read_report_form(view["state"]["values"], forms.metadata(view))
+        draft = forms.read_report_form(state_values(view), metadata(view))
         try:
             filed = file_once(runtime, actor, draft, f"view:{view['id']}")
         except InvalidInput as exc:
@@ -48,7 +49,7 @@ def register(app: App, runtime: Runtime) -> None:
         @app.view(callback_id)
         def submitted(ack: Ack, view: dict, context: BoltContext) -> None:
             actor: Actor = context["actor"]
-            meta, values = forms.metadata(view), view["state"]["values"]
+            meta, values = metadata(view), state_values(view)
             refusal: ReportError | None
             try:
                 with runtime.db.session() as s:
