@@ -111,7 +111,7 @@ def _tell(runtime: Runtime, reader: Reader, kind: str | None, user: str, body: d
     event = body.get("event") if kind == "event_callback" else None
     if event is not None and event.get("type") == "app_home_opened":
         client.views_publish(user_id=user, view=render("failure", reader, surface="home",
-                                                        text=text(reader, "common.error.failed")))
+                                                        text=text(reader, "common.error.failed", dm=False)))
         return
     is_dm = event is not None and event.get("channel_type") == "im"
     message = text(reader, "common.error.failed", dm=is_dm)
