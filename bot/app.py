@@ -2,20 +2,26 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+AUTH_RETRY = 30.0  # seconds between attempts to learn who the bot is while Slack does not answer
 
 
 def create_app(runtime: Runtime, *, signing_secret: str | None = None) -> App:
     settings = runtime.settings
+    gateway_client = runtime.gateway.client
     app = App(
-        client=runtime.gateway.client,
+        client=WebClient(base_url=gateway_client.base_url, timeout=gateway_client.timeout),  # token from authorize
+        authorize=BotIdentity(gateway_client).authorizer(),
         signing_secret=signing_secret or settings.signing_secret or "sandbox-signing-secret",
-        token_verification_enabled=False,  # no auth.test at start-up: start even while Slack is down
         request_verification_enabled=True,
         ignoring_self_events_enabled=True,
         logger=logging.getLogger("slack_bolt"),
@@ -24,3 +30,46 @@ def create_app(runtime: Runtime, *, signing_secret: str | None = None) -> App:
 
     handlers.register(app, runtime)
     return app
+
+
+class BotIdentity:
+    """Who the bot is (auth.test), learned off the request path.
+
+    Bolt's own single-workspace authorization calls auth.test on the first request and, if Slack
+    is down then, answers that request with an error: a DM sent during an outage right after
+    start-up was dropped for good. Here a request never waits for auth.test: until the answer is
+    known (asked in the background, again every AUTH_RETRY s while Slack is down) requests carry the
+    token alone, and Triad's own messages are told apart by their bot_id in the listeners.
+    """
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self.known: dict | None = None
+        self._lock = threading.Lock()
+        self._asked_at = float("-inf")
+
+    def authorizer(self):
+        """Bolt's ``authorize``: a plain function, as Bolt passes arguments by their names."""
+        def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+            known = self.known or {}
+            if not known:
+                self._ask_in_background()
+            return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id,
+                                   bot_token=self.client.token, bot_user_id=known.get("user_id"),
+                                   bot_id=known.get("bot_id"))
+
+        return authorize
+
+    def _ask_in_background(self) -> None:
+        with self._lock:
+            if time.monotonic() - self._asked_at < AUTH_RETRY:
+                return
+            self._asked_at = time.monotonic()
+        threading.Thread(target=self._ask, name="auth-test", daemon=True).start()
+
+    def _ask(self) -> None:
+        try:
+            response = self.client.auth_test()
+            self.known = {"user_id": response.get("user_id"), "bot_id": response.get("bot_id")}
+        except Exception as exc:  # Slack down: the next request asks again after AUTH_RETRY
+            log.warning("auth.test failed, the bot's own ids are not known yet: %s", exc)

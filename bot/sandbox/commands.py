@@ -272,6 +272,8 @@ def press(session: Session, argument: str) -> None:
     item, source = control.element, control.source
     if control.block.get("type") == "input":
         raise Problem("use_set", number=number)
+    if not _still_there(session, control):
+        raise Problem("buttons_gone", number=number)
     value = None
     if item.get("type") != "button":
         if not choice:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
+from urllib.error import URLError
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot import clock
 from bot.i18n import Reader, language_for_locale, when, zone
@@ -25,6 +28,7 @@ from bot.sandbox.driver import Response
 from bot.sandbox.harness import Harness
 from storage.models import Report
 
+log = logging.getLogger(__name__)
 START_USER, START_CHANNEL = "zhao", "C0STAMP"
 _NUMBERED = re.compile(r"\[\d+\]")  # a line with something to press on it
 # The code an anonymous reporter is shown once, as Triad words it: `/report follow ABCD-EFGH`.
@@ -121,23 +125,41 @@ class Session:
         """Carry out one command line; False when it could not be (the reason is printed)."""
         self._start_line()
         calls_before = len(self.emulator.calls)
-        ok = True
-        try:
-            line = self._expand(line.strip())
-            handler, argument, acts = self._parse(line)
-            handler(self, argument)
-            if acts:
-                self.catch_up()
-        except (Problem, forms.FieldError) as problem:
-            self.say(f"error.{problem.key}", "red", **problem.values)
-            ok = False
-        self.show_changes()
+        ok = self._attempt(lambda: self._carry_out(line))
+        ok = self._attempt(self.show_changes) and ok
         failed = sum(1 for call in self.emulator.calls[calls_before:] if call.fault)
         if failed:
             self.say("slack_failed", "yellow", count=failed)
         self._forget_closed_modals()
         self._renumber()
         return ok
+
+    def _carry_out(self, line: str) -> None:
+        line = self._expand(line.strip())
+        handler, argument, acts = self._parse(line)
+        handler(self, argument)
+        if acts:
+            self.catch_up()
+
+    def _attempt(self, step: Callable[[], Any]) -> bool:
+        """Run part of a line; whatever goes wrong is told in one line and the console carries on."""
+        try:
+            step()
+            return True
+        except (Problem, forms.FieldError) as problem:
+            self.say(f"error.{problem.key}", "red", **problem.values)
+        except OperationalError as error:
+            log.warning("a console line met a database error: %s", error)
+            busy = any(sign in str(error) for sign in ("database is locked", "lock timeout"))
+            self.say("error.database_busy" if busy else "error.unexpected", "red",
+                     what=type(error.orig).__name__ if error.orig is not None else "OperationalError")
+        except (TimeoutError, URLError) as error:  # the app did not answer the driver in time
+            log.warning("the app did not answer a console line: %s", error)
+            self.say("error.no_answer", "red", seconds=f"{self.driver.timeout:g}")
+        except Exception as error:
+            log.exception("a console line failed")
+            self.say("error.unexpected", "red", what=f"{type(error).__name__}: {str(error)[:120]}")
+        return False
 
     def _renumber(self) -> None:
         """What `press <n>` means after this line: the form just shown, else the messages just shown; once a

@@ -103,3 +103,15 @@ def test_home_that_fails_to_render_says_so_on_the_home_tab(harness):
     home = h.emulator.wait_for(lambda: h.emulator.home(WORKER))
     assert "出了点问题" in texts(home)
     assert not [e for _, e in interactive_elements(home.get("blocks"))]
+
+
+def test_a_direct_message_during_an_outage_right_after_start_up_is_answered_once_slack_is_back(harness):
+    h = harness
+    h.emulator.fail("503")  # Slack is down from the first moment: no profile can be looked up either
+    assert h.driver.dm(SUPERVISOR, "oil leaking under press 3, the floor is slippery").status == 200
+    h.deliver()
+    assert [m for m in h.emulator.dm_messages(SUPERVISOR) if m.get("user") != SUPERVISOR] == []
+    h.emulator.heal()
+    answers = h.emulator.wait_for(lambda: [m for m in h.emulator.dm_messages(SUPERVISOR)
+                                           if m.get("user") != SUPERVISOR], timeout=15)
+    assert len(answers) == 1 and "draft_file" in texts(answers)

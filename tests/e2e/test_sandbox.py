@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import textwrap
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -437,3 +438,105 @@ def test_dates_people_numbers_and_files():
     assert parse({"type": "plain_text_input", "multiline": True}, r"one\ntwo") == "one\ntwo"
     assert forms.describe({"type": "users_select"}, "U0LI", DIRECTORY) == "@Li Na"
     assert forms.placeholder_image().startswith(b"\x89PNG")
+
+
+# --- nothing kills the console --------------------------------------------------------------------
+
+def test_stale_numbers_and_a_failing_listener_each_get_a_line_and_the_replay_goes_on(settings, db):
+    status, out = replay(settings, """\
+        as li
+        press 7
+        outage on
+        /report oil leaking under press 3
+        outage off
+        /triad help
+        """)
+    assert status == 1  # the stale number is a failed line; nothing ended the replay
+    assert "nothing to press called “7”" in after(out, "li@#stamping> press 7")
+    assert "Traceback" not in out
+    assert "/triad language en" in after(out, "li@#stamping> /triad help")  # still running, still answering
+
+
+def console(settings):
+    from bot.sandbox.harness import Harness
+    from bot.sandbox.session import Session
+
+    harness = Harness(settings).start(migrate_db=False)
+    out = io.StringIO()
+    return harness, Session(harness, out), out
+
+
+def said(session, out, line: str) -> str:
+    out.seek(0)
+    out.truncate()
+    session.run(line)
+    return out.getvalue()
+
+
+def test_a_press_on_a_message_that_lost_its_buttons_says_so_in_the_consoles_language(settings, db):
+    harness, session, out = console(settings)
+    try:
+        for line in ("as zhang", "/report hazard guard missing on press 3", "submit", "#stamping"):
+            session.run(line)
+        card = [m for m in harness.emulator.messages("C0STAMP") if m.get("blocks")][-1]
+        harness.runtime.gateway.client.chat_update(channel="C0STAMP", ts=card["ts"], text="…", blocks=[])
+        assert "那个按钮已不在" in said(session, out, "press 1")
+        assert "/triad language" in said(session, out, "/triad help")
+    finally:
+        harness.stop()
+
+
+@contextmanager
+def database_swapped(harness, database):
+    runtime_db = harness.runtime.db
+    engine, factory = runtime_db.engine, runtime_db._factory
+    runtime_db.engine, runtime_db._factory = database.engine, database._factory
+    try:
+        yield
+    finally:
+        runtime_db.engine, runtime_db._factory = engine, factory
+        database.dispose()
+
+
+def test_a_console_command_meeting_an_unreachable_database_says_what_happened(settings, db):
+    from storage.db import Database
+
+    harness, session, out = console(settings)
+    try:
+        with database_swapped(harness, Database("sqlite:////nonexistent-directory/triad.sqlite3")):
+            assert "went wrong inside the sandbox (OperationalError)" in said(session, out, "outbox")
+        assert "The outbox is empty" in said(session, out, "outbox")
+    finally:
+        harness.stop()
+
+
+def test_a_console_command_meeting_a_busy_database_says_so_and_the_console_goes_on(settings, db):
+    """Another program holds a lock the console's command needs: SQLite's write lock on the file, or a
+    PostgreSQL table lock. The console gives up at once here (instead of after its usual wait) and says so."""
+    from sqlalchemy import event
+
+    from storage.db import Database
+
+    harness, session, out = console(settings)
+    if settings.database_url.startswith("sqlite:///"):
+        import sqlite3
+
+        impatient = Database(settings.database_url)
+        event.listen(impatient.engine, "connect", lambda conn, _: conn.execute("PRAGMA busy_timeout=0"))
+        locker = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+        lock, unlock = (lambda: locker.execute("BEGIN EXCLUSIVE")), (lambda: locker.execute("ROLLBACK"))
+    else:
+        separator = "&" if "?" in settings.database_url else "?"
+        impatient = Database(f"{settings.database_url}{separator}options=-c%20lock_timeout%3D200")
+        locker = db.engine.raw_connection()
+        lock = lambda: locker.cursor().execute("LOCK TABLE outbox_message IN ACCESS EXCLUSIVE MODE")  # noqa: E731
+        unlock = locker.rollback
+    try:
+        with database_swapped(harness, impatient):
+            lock()
+            assert "The database is busy" in said(session, out, "outbox")
+            unlock()
+            assert "The outbox is empty" in said(session, out, "outbox")
+    finally:
+        locker.close()
+        harness.stop()
