@@ -31,7 +31,7 @@ def main() -> int:
     harness = Harness(Settings(mode="sandbox", database_url=url), start_worker=False).start()
     try:
         started = time.monotonic()
-        outcome = fuzz.run(harness, count, seed)
+        outcome = fuzz.run(harness, count, seed, progress=lambda line: print(line, flush=True))
         print(outcome.summary())
         print(f"  {time.monotonic() - started:.0f} s; the app's log: {log_file}")
     finally:

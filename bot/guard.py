@@ -14,21 +14,25 @@ import io
 import json
 import logging
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from slack_bolt.request.internals import parse_body
 
 from handlers import payload
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack's largest payloads (a full modal's state) are far below this
 MAX_SKEW = 300  # seconds, as Bolt and Slack's own docs use
 
 
-def guard(slack: Callable, signing_secret: str, path: str) -> Callable:
+def guard(slack: WSGIApplication, signing_secret: str, path: str) -> WSGIApplication:
     """Wrap Bolt's WSGI handler for ``path``; every other path passes straight through."""
 
-    def guarded(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+    def guarded(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != path or environ.get("REQUEST_METHOD") != "POST":
             return slack(environ, start_response)
         try:
@@ -50,7 +54,7 @@ def guard(slack: Callable, signing_secret: str, path: str) -> Callable:
     return guarded
 
 
-def _discard(stream: Any, length: int) -> None:
+def _discard(stream: io.BufferedIOBase, length: int) -> None:
     while length > 0:
         chunk = stream.read(min(length, 65536))
         if not chunk:
@@ -58,7 +62,7 @@ def _discard(stream: Any, length: int) -> None:
         length -= len(chunk)
 
 
-def _signed(raw: bytes, environ: dict[str, Any], secret: str) -> bool:
+def _signed(raw: bytes, environ: WSGIEnvironment, secret: str) -> bool:
     stamp, signature = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""), environ.get("HTTP_X_SLACK_SIGNATURE", "")
     if not stamp.isdigit() or abs(time.time() - int(stamp)) > MAX_SKEW:
         return False
@@ -78,12 +82,12 @@ def _malformed(raw: bytes, content_type: str | None) -> tuple[str | None, str]:
     return payload.problem(body), payload.kind_of(body)
 
 
-def _refuse(start_response: Callable, status: int, reason: str, kind: str) -> Iterable[bytes]:
+def _refuse(start_response: StartResponse, status: int, reason: str, kind: str) -> Iterable[bytes]:
     log.warning("refused a malformed Slack request (%s): %s", kind, reason[:200])
     return _answer(start_response, status, json.dumps({"error": "malformed request"}))
 
 
-def _answer(start_response: Callable, status: int, body: str) -> Iterable[bytes]:
+def _answer(start_response: StartResponse, status: int, body: str) -> Iterable[bytes]:
     data = body.encode()
     phrase = {400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large"}[status]
     start_response(f"{status} {phrase}", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import inspect
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.kwargs_injection.args import Args
@@ -123,7 +124,7 @@ def _tell(runtime: Runtime, reader: Reader, kind: str | None, user: str, body: d
         if channel:
             client.chat_postEphemeral(channel=channel, user=user, text=message)
             return
-    client.chat_postMessage(channel=event.get("channel") if is_dm else user, text=message)
+    client.chat_postMessage(channel=event["channel"] if event is not None and is_dm else user, text=message)
 
 
 def _reader(runtime: Runtime, context, body: dict[str, Any]) -> Reader:

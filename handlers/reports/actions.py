@@ -18,8 +18,8 @@ from bot.reports import cards, corrective, forms, service
 from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
-from handlers.reports.commands import open_report_form
 from handlers.payload import pressed_id, pressed_json, record_id
+from handlers.reports.commands import open_report_form
 from handlers.reports.common import explain, file_once, press, tell
 from handlers.setup import reach_admins
 from storage.models import ReportKind, Standard

@@ -69,7 +69,8 @@ def test_a_view_submission_without_state_values_or_with_values_that_are_not_obje
     for values in ("text", {"description": "words"}, {"description": {"text": 5}},
                    {"kind": {"kind": {"selected_option": "hazard"}}},
                    {"occurred_at": {"at": {"selected_date_time": "yesterday"}}}):
-        refused_at_once_changing_nothing(h, caplog, interactive(submission_payload(h, {**view, "state": {"values": values}})))
+        submitted = submission_payload(h, {**view, "state": {"values": values}})
+        refused_at_once_changing_nothing(h, caplog, interactive(submitted))
 
 
 def test_a_press_without_its_actor_or_trigger_id_or_action(quiet_harness, caplog):
