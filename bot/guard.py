@@ -79,6 +79,8 @@ def _malformed(raw: bytes, content_type: str | None) -> tuple[str | None, str]:
         body = parse_body(text, content_type)
     except (ValueError, RecursionError) as exc:  # JSON errors are ValueErrors
         return f"body does not parse: {str(exc)[:80]}", "?"
+    if payload.has_lone_surrogate(text, body):
+        return "a string holds half a UTF-16 surrogate pair", payload.kind_of(body)
     return payload.problem(body), payload.kind_of(body)
 
 

@@ -122,6 +122,8 @@ BY_TYPE: dict[str, dict[str, Any]] = {
     "command": {"command": Required(str), "user_id": Required(SlackUser), "trigger_id": Required(Trigger),
                 "response_url": Required(Url)},
 }
+KNOWN_TYPES = frozenset({*BY_TYPE, "block_suggestion", "app_rate_limited", "interactive_message",
+                         "dialog_submission", "dialog_cancellation"})
 # Events whose listeners act for a person.
 BY_EVENT: dict[str, dict[str, Any]] = {
     "app_home_opened": {"user": Required(SlackUser)},
@@ -136,10 +138,36 @@ def problem(body: Any) -> str | None:
     if found:
         return found
     kind = "command" if "command" in body and "type" not in body else body.get("type")
+    if kind is not None and kind not in KNOWN_TYPES:
+        return f"type: {str(kind)[:40]!r} is not a payload Slack sends"
     found = _check(body, BY_TYPE[kind], "") if kind in BY_TYPE else None
     if found is None and kind == "event_callback" and body["event"]["type"] in BY_EVENT:
         found = _check(body["event"], BY_EVENT[body["event"]["type"]], "event")
     return found
+
+
+def has_lone_surrogate(text: str, body: Any) -> bool:
+    """JSON may escape half a UTF-16 pair (``"\\ud800"``): such a string can be neither stored nor sent on."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return False
+    return _any_lone_surrogate(body)
+
+
+_SURROGATE_ESCAPE = re.compile(r"(?:\\|%5[cC])u[dD][89a-fA-F]")  # escaped in JSON, or in a form field too
+
+
+def _any_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return False
+        except UnicodeEncodeError:
+            return True
+    if isinstance(value, dict):
+        return any(_any_lone_surrogate(k) or _any_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_any_lone_surrogate(v) for v in value)
+    return False
 
 
 def kind_of(body: Any) -> str:

@@ -127,7 +127,11 @@ def risk_form(reader: Reader, report: Report, residual: bool) -> dict[str, Any]:
 
 def read_risk_form(values: dict[str, Any]) -> tuple[int | None, int | None]:
     v = _Values(values)
-    return _int(v.option("likelihood")), _int(v.option("severity"))
+
+    def on_scale(value: int | None) -> int | None:  # a value the form never offered reads as no choice
+        return value if value in risk.SCALE else None
+
+    return on_scale(_int(v.option("likelihood"))), on_scale(_int(v.option("severity")))
 
 
 def action_form(reader: Reader, report: Report, today: date, assigner_slack_id: str) -> dict[str, Any]:

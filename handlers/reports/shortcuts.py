@@ -14,12 +14,12 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @app.shortcut("report_issue")
+    @app.global_shortcut("report_issue")
     def report_issue(ack: Ack, body: dict, context: BoltContext) -> None:
         ack()
         open_report_form(runtime, context["actor"], body["trigger_id"], ReportDraft())
 
-    @app.shortcut("report_message")
+    @app.message_shortcut("report_message")
     def report_message(ack: Ack, body: dict, context: BoltContext) -> None:
         """Pre-fill from the message; the link to it is looked up after the modal is open (trigger ids live 3 s)."""
         ack()
