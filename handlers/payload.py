@@ -44,6 +44,12 @@ class SlackUser:
     pattern = re.compile(r"[UW][A-Z0-9]{1,31}")
 
 
+class Channel:
+    """A conversation id as Slack writes them: C… (channels), D… (DMs), G… (private, older)."""
+
+    pattern = re.compile(r"[CDG][A-Z0-9]{1,31}")
+
+
 class Url:
     """A response_url: Slack's https address (http on loopback in tests)."""
 
@@ -62,7 +68,6 @@ class Timestamp:
 
 NonEmpty = object()  # marker inside a list shape: [NonEmpty, shape]
 
-ID = {"id": Required(str)}
 USER = {"id": Required(SlackUser)}
 OPTION = {"value": Required(str)}
 STATE_ELEMENT = {
@@ -81,7 +86,7 @@ VIEW = {"id": Required(str), "callback_id": str, "private_metadata": str, "hash"
 ACTION = {"action_id": Required(str), "block_id": str, "value": str, "action_ts": str, "type": str,
           **{k: v for k, v in STATE_ELEMENT.items() if k != "value"}}
 MESSAGE = {"ts": str, "text": str, "user": str, "thread_ts": str, "blocks": list, "metadata": dict}
-CONTAINER = {"type": str, "message_ts": str, "channel_id": str, "view_id": str, "is_ephemeral": bool}
+CONTAINER = {"type": str, "message_ts": str, "channel_id": Channel, "view_id": str, "is_ephemeral": bool}
 
 # Read by Bolt itself while it builds the request and runs its own middleware, whatever the type.
 ENVELOPE = {
@@ -89,16 +94,17 @@ ENVELOPE = {
     "team": OneOf(str, {"id": OneOf(str, type(None)), "enterprise_id": OneOf(str, type(None))}, type(None)),
     "enterprise": OneOf(str, {"id": OneOf(str, type(None))}, type(None)),
     "user": OneOf(SlackUser, {"id": OneOf(SlackUser, type(None)), "team_id": OneOf(str, type(None))}, type(None)),
-    "channel": OneOf(str, {"id": OneOf(str, type(None))}, type(None)),
+    "channel": OneOf(Channel, {"id": OneOf(Channel, type(None))}, type(None)),
     "is_enterprise_install": OneOf(bool, str, type(None)),
     "authorizations": [{"team_id": OneOf(str, type(None)), "enterprise_id": OneOf(str, type(None)),
                         "user_id": OneOf(str, type(None)), "is_enterprise_install": OneOf(bool, str, type(None))}],
     "event": {"type": str, "user": OneOf(SlackUser, {"id": OneOf(SlackUser, type(None))}, type(None)),
-              "channel": OneOf(str, dict, type(None)),
+              "channel": OneOf(Channel, {"id": OneOf(Channel, type(None))}, type(None)),
               "bot_id": OneOf(str, type(None)), "subtype": OneOf(str, type(None)), "team": OneOf(str, type(None)),
               "text": OneOf(str, type(None)), "ts": str, "thread_ts": str, "channel_type": str, "tab": str,
               "event_ts": str, "item": dict},
-    "event_id": str, "team_id": str, "user_id": SlackUser, "channel_id": str, "enterprise_id": OneOf(str, type(None)),
+    "event_id": str, "team_id": str, "user_id": SlackUser, "channel_id": Channel,
+    "enterprise_id": OneOf(str, type(None)),
     "container": CONTAINER, "view": VIEW, "actions": [ACTION], "message": MESSAGE, "response_url": Url,
     "response_urls": [{"response_url": Url, "channel_id": str}], "function_data": dict,
     "bot_access_token": str, "command": str, "text": str, "challenge": str, "ssl_check": str,
@@ -107,7 +113,7 @@ ENVELOPE = {
 # What each listener reads, by the payload's type.
 BY_TYPE: dict[str, dict[str, Any]] = {
     "block_actions": {"user": Required(USER), "trigger_id": Required(Trigger), "actions": Required([NonEmpty, ACTION]),
-                      "channel": {"id": str}},
+                      "channel": {"id": Channel}},
     "view_submission": {"user": Required(USER), "view": Required({"id": Required(str), "type": Required(str),
                                                                 "callback_id": Required(str),
                                                                 "state": Required(STATE)})},
@@ -115,7 +121,7 @@ BY_TYPE: dict[str, dict[str, Any]] = {
                                                             "callback_id": Required(str)})},
     "shortcut": {"user": Required(USER), "trigger_id": Required(Trigger), "callback_id": Required(str)},
     "message_action": {"user": Required(USER), "trigger_id": Required(Trigger), "callback_id": Required(str),
-                       "channel": Required(ID), "message": Required(MESSAGE)},
+                       "channel": Required({"id": Required(Channel)}), "message": Required(MESSAGE)},
     "event_callback": {"event": Required({"type": Required(str)}), "event_id": Required(str)},
     "url_verification": {"challenge": Required(str)},
     # slash commands are form fields (all strings): only that the ones Triad reads are there
@@ -124,6 +130,8 @@ BY_TYPE: dict[str, dict[str, Any]] = {
 }
 KNOWN_TYPES = frozenset({*BY_TYPE, "block_suggestion", "app_rate_limited", "interactive_message",
                          "dialog_submission", "dialog_cancellation"})
+# manifest.yml's bot_events (message.im arrives as "message"), and what Slack sends every app.
+EVENT_TYPES = frozenset({"app_home_opened", "message", "app_uninstalled", "tokens_revoked"})
 # Events whose listeners act for a person.
 BY_EVENT: dict[str, dict[str, Any]] = {
     "app_home_opened": {"user": Required(SlackUser)},
@@ -141,8 +149,12 @@ def problem(body: Any) -> str | None:
     if kind is not None and kind not in KNOWN_TYPES:
         return f"type: {str(kind)[:40]!r} is not a payload Slack sends"
     found = _check(body, BY_TYPE[kind], "") if kind in BY_TYPE else None
-    if found is None and kind == "event_callback" and body["event"]["type"] in BY_EVENT:
-        found = _check(body["event"], BY_EVENT[body["event"]["type"]], "event")
+    if found is None and kind == "event_callback":
+        event_type = body["event"]["type"]
+        if event_type not in EVENT_TYPES:
+            return f"event.type: {event_type[:40]!r} is not an event Triad subscribes to"
+        if event_type in BY_EVENT:
+            found = _check(body["event"], BY_EVENT[event_type], "event")
     return found
 
 
@@ -230,7 +242,7 @@ def _check(value: Any, shape: Any, path: str) -> str | None:
             return None
         except (TypeError, ValueError):
             return f"{path}: expected a date, got {_name(value)}"
-    if shape in (SlackUser, Url, Trigger):
+    if shape in (SlackUser, Channel, Url, Trigger):
         ok = isinstance(value, str) and shape.pattern.fullmatch(value) is not None
         return None if ok else f"{path}: expected a {shape.__name__}, got {_name(value)}"
     if shape is Timestamp:
@@ -285,14 +297,14 @@ def pressed_json(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    """A form's private_metadata: our own small JSON object, with its ids checked."""
+    """A form's private_metadata: our own small JSON object, its numbers checked as ids (None if none)."""
     try:
         value = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         return {}
     if not isinstance(value, dict):
         return {}
-    return {k: (record_id(v) if k in ("r", "a") else v) for k, v in value.items()}
+    return {k: (record_id(v) if isinstance(v, int) else v) for k, v in value.items()}
 
 
 def state_values(view: dict[str, Any]) -> dict[str, Any]:

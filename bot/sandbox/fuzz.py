@@ -34,7 +34,7 @@ from handlers import payload
 from storage.models import Base
 
 HANG = 3.0  # Slack gives up on an answer after this long
-WORKER, SUPERVISOR = "U0ZHANG", "U0LI"
+WORKER, SUPERVISOR, MANAGER = "U0ZHANG", "U0LI", "U0ZHAO"
 HUGE = 200_000
 
 WRONG_VALUES: list[Any] = [
@@ -48,6 +48,7 @@ WRONG_VALUES: list[Any] = [
 class Sample:
     kind: str  # "form" (slash command), "interactive" (payload=JSON) or "json" (events)
     data: Any  # the fields, or the parsed payload
+    modals: list[dict[str, Any]] = field(default_factory=list)  # the sender's open modal views, bottom first
 
 
 @dataclass
@@ -85,11 +86,13 @@ class Outcome:
 
 def record_corpus(h: Harness) -> list[Sample]:
     """Play a short day at the plant and keep every request the driver sent."""
-    sent: list[SentRequest] = []
+    sent: list[tuple[SentRequest, list[dict[str, Any]]]] = []
     post = h.driver._post
 
     def recording(request: SentRequest):
-        sent.append(request)
+        sample = _parsed(request)
+        user = payload.user_id(sample.data) if sample is not None and isinstance(sample.data, dict) else None
+        sent.append((request, [dict(v) for v in h.emulator.modal_stack(user)] if user else []))
         return post(request)
 
     h.driver._post = recording  # type: ignore[method-assign]
@@ -97,7 +100,13 @@ def record_corpus(h: Harness) -> list[Sample]:
         _a_day_at_the_plant(h)
     finally:
         h.driver._post = post  # type: ignore[method-assign]
-    return [sample for request in sent if (sample := _parsed(request)) is not None]
+    samples = []
+    for request, modals in sent:
+        sample = _parsed(request)
+        if sample is not None:
+            sample.modals = modals
+            samples.append(sample)
+    return samples
 
 
 def _a_day_at_the_plant(h: Harness) -> None:
@@ -141,6 +150,17 @@ def _a_day_at_the_plant(h: Harness) -> None:
     d.message_shortcut(SUPERVISOR, "report_message", e.messages("C0STAMP")[-1])
     e.wait_for(lambda: e.open_modal(SUPERVISOR), description="the message shortcut's form")
     d.close(SUPERVISOR)
+    h.deliver()
+    d.home_opened(MANAGER)  # the administrator's set-up page, opened from App Home, and one of its forms
+    home = e.wait_for(lambda: e.home(MANAGER) or {}, description="the manager's Home")
+    if "home_setup" in json.dumps(home):
+        d.press_button(MANAGER, home, action_id="home_setup")
+        page = e.wait_for(lambda: e.open_modal(MANAGER) or {}, description="the set-up page")
+        if "setup_edit" in json.dumps(page):
+            d.press_button(MANAGER, page, action_id="setup_edit")
+            e.wait_for(lambda: len(e.modal_stack(MANAGER)) > 1, description="a set-up form")
+            d.submit(MANAGER, {})
+        e.close_modal(MANAGER)
     h.deliver()
 
 
@@ -336,6 +356,7 @@ def run(h: Harness, count: int, seed: int, corpus: list[Sample] | None = None,
             sample = rng.choice(corpus)
             body, content_type, done = mutate(rng, sample, routes, h.emulator.issue_trigger)
             _quiet(working)
+            _as_recorded(h, sample)
             probe.mark()
             logs.count, logs.failures = 0, []
             response = h.driver.send_raw(body, content_type)
@@ -368,6 +389,25 @@ def run(h: Harness, count: int, seed: int, corpus: list[Sample] | None = None,
         root.removeHandler(logs)
         probe.close()
     return outcome
+
+
+def _as_recorded(h: Harness, sample: Sample) -> None:
+    """The sender's modals as they were when the request was recorded: Slack sends presses and
+    submissions only from a modal that is open."""
+    user = payload.user_id(sample.data) if isinstance(sample.data, dict) else None
+    if user is None or not h.emulator.user(user):
+        return
+    h.emulator.close_modal(user)
+    for depth, view in enumerate(sample.modals):
+        shown = {k: v for k, v in view.items() if k in _VIEW_PAYLOAD}
+        if depth == 0:
+            h.runtime.gateway.open_view(h.emulator.issue_trigger(user), shown)
+        else:
+            h.emulator.push_modal(user, shown)
+
+
+_VIEW_PAYLOAD = ("type", "title", "submit", "close", "blocks", "private_metadata", "callback_id", "clear_on_close",
+                 "notify_on_close", "external_id", "submit_disabled")
 
 
 def _quiet(working, patience: float = 10.0) -> None:

@@ -21,8 +21,8 @@ from bot.org.people import Actor
 from bot.org.rules import Invalid
 from bot.reports import service as reports
 from bot.reports.errors import ReportError
-from bot.reports.forms import metadata
 from bot.runtime import Runtime
+from handlers.payload import metadata, record_id, state_values
 from handlers.reports.common import explain, notice_view
 from handlers.setup import views
 
@@ -68,7 +68,7 @@ def register(app: App, runtime: Runtime) -> None:
         option = ((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value")
         what, _, rest = str(option or "").partition(":")
         kind, _, raw_id = rest.partition(":")
-        item_id = int(raw_id) if raw_id.isdigit() else None
+        item_id = record_id(raw_id)
         if kind not in ("department", "location") or item_id is None or what not in ("edit", "remove"):
             return
         if what == "edit":
@@ -82,7 +82,7 @@ def register(app: App, runtime: Runtime) -> None:
         @app.view(callback_id)
         def submitted(ack: Ack, view: dict, context: BoltContext) -> None:
             actor: Actor = context["actor"]
-            meta, values = metadata(view), (view.get("state") or {}).get("values") or {}
+            meta, values = metadata(view), state_values(view)
             try:
                 with runtime.db.session() as s:
                     refusal: str | None = None
