@@ -523,7 +523,7 @@ def test_a_console_command_meeting_a_busy_database_says_so_and_the_console_goes_
 
         impatient = Database(settings.database_url)
         event.listen(impatient.engine, "connect", lambda conn, _: conn.execute("PRAGMA busy_timeout=0"))
-        locker = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+        locker = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"), timeout=10, isolation_level=None)
         lock, unlock = (lambda: locker.execute("BEGIN EXCLUSIVE")), (lambda: locker.execute("ROLLBACK"))
     else:
         separator = "&" if "?" in settings.database_url else "?"
