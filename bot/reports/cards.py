@@ -30,7 +30,7 @@ from storage.models import (
     Standard,
 )
 
-BUTTON_VALUE_MAX = 2000
+DESCRIPTION_MAX = 3000  # as service.DESCRIPTION_MAX (cards must not import the service)
 KIND_EMOJI = {"hazard": ":warning:", "near_miss": ":eyes:", "incident": ":ambulance:",
               "environmental": ":droplet:", "defect": ":mag:"}
 
@@ -212,17 +212,36 @@ def timeline_surface(session: Session, report: Report, reader: Reader, *, modal:
 
 # --- a report guessed from a DM ----------------------------------------------------------------------
 
+DRAFT_TEXT_BLOCK = "draft_text"
+
+
 def draft_card(session: Session, reader: Reader, description: str, guess: Guess, source: str) -> dict[str, Any]:
-    """The answer to a DM in plain words: what Triad understood, to file as is or edit first."""
-    draft: dict[str, Any] = {"k": guess.kind.value if guess.kind else None, "s": [s.value for s in guess.standards],
-                             "l": guess.location_id, "src": source, "d": description}
+    """The answer to a DM in plain words: what Triad understood, to file as is or edit first.
+
+    Every DM gets one, understood or not: without a kind guessed, it asks the kind with a button each.
+    The words travel in the card itself (a plain-text block, read back from the pressed message), so
+    the buttons' 2,000-character values never cut them; past a report's own limit the card says so.
+    """
+    words = description.strip()
+    draft = {"k": guess.kind.value if guess.kind else None, "s": [s.value for s in guess.standards],
+             "l": guess.location_id, "src": source}
     value = json.dumps(draft, ensure_ascii=False)
-    while len(value) > BUTTON_VALUE_MAX:  # a long message is filed shortened; Edit shows what will be filed
-        draft["d"] = draft["d"][: len(draft["d"]) - (len(value) - BUTTON_VALUE_MAX) - 1]
-        value = json.dumps(draft, ensure_ascii=False)
-    return render("report_draft", reader, description=description,
-                  kind=(plain(reader, f"reports.kind.{guess.kind.value}") if guess.kind
-                        else plain(reader, "reports.kind_unknown")),
+    kinds = [{"action_id": f"draft_kind:{kind.value}", "label": plain(reader, f"reports.kind.{kind.value}"),
+              "value": json.dumps({**draft, "k": kind.value}, ensure_ascii=False)} for kind in ReportKind]
+    return render("report_draft", reader, description=words[:DESCRIPTION_MAX], text_block=DRAFT_TEXT_BLOCK,
+                  cut=len(words) - DESCRIPTION_MAX if len(words) > DESCRIPTION_MAX else 0, limit=DESCRIPTION_MAX,
+                  kind=plain(reader, f"reports.kind.{guess.kind.value}") if guess.kind else None,
                   standards=standards_label(reader, guess.standards),
                   place=place_label(session, guess.location_id, None, reader), value=value,
-                  can_file=guess.kind is not None)
+                  kinds=[] if guess.kind else kinds,
+                  # an incident needs its injury class, asked in the form
+                  can_file=guess.kind is not None and guess.kind != ReportKind.INCIDENT,
+                  needs_form=guess.kind == ReportKind.INCIDENT)
+
+
+def draft_text(message: dict[str, Any]) -> str | None:
+    """The words a draft card carries, from the message Slack sends with a press (None if absent)."""
+    for block in message.get("blocks") or []:
+        if block.get("block_id") == DRAFT_TEXT_BLOCK:
+            return str((block.get("text") or {}).get("text") or "")
+    return None

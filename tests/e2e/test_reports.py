@@ -65,6 +65,18 @@ def report_row(h) -> Report:
         return s.scalars(select(Report).order_by(Report.id.desc())).first()
 
 
+def answer_to_dm(h, user: str, words: str) -> dict:
+    """Write to Triad and wait for its answer (events are handled after their ack)."""
+    h.driver.dm(user, words)
+    asked = [m for m in h.emulator.dm_messages(user) if m.get("user") == user][-1]["ts"]
+
+    def answered():
+        h.deliver()
+        newer = [m for m in h.emulator.dm_messages(user) if m["ts"] > asked and m.get("user") != user]
+        return newer[-1] if newer else None
+    return h.emulator.wait_for(answered, description=f"Triad's answer to {user}")
+
+
 def modal(h, user: str) -> dict:
     """The modal a listener opens after its ack (the HTTP answer comes first)."""
     return h.emulator.wait_for(lambda: h.emulator.open_modal(user), description=f"a modal for {user}")
@@ -320,6 +332,56 @@ def test_a_direct_message_becomes_a_draft_filed_only_on_confirmation(harness):
     assert report_row(h).location_id is not None
     assert "已提交" in dumped(h.emulator.wait_for(
         lambda: [m for m in h.emulator.dm_messages(WORKER) if "已提交" in dumped(m)]))
+
+
+@pytest.mark.parametrize("words, kind_button, kind_shown", [
+    ("同事从梯子上摔下来了，脚扭了", None, "事件"),
+    ("灭火器过期了", None, "隐患"),
+    ("有人没戴安全帽", None, "隐患"),
+    ("叉车司机今天又开得很快", "draft_kind:hazard", "隐患"),  # words the guess can't read: the card asks
+])
+def test_a_dm_in_plain_chinese_always_gets_a_draft_card(harness, words, kind_button, kind_shown):
+    h = harness
+    draft = answer_to_dm(h, WORKER, words)
+    assert words in dumped(draft) and "help.dm_fallback" not in dumped(draft)
+    if kind_button:
+        assert "这属于哪类报告" in dumped(draft) and "draft_file" not in buttons(draft)
+        assert {f"draft_kind:{k}" for k in ("hazard", "near_miss", "incident", "environmental", "defect")} <= set(buttons(draft))
+        h.driver.press_button(WORKER, draft, action_id=kind_button)
+        draft = h.emulator.wait_for(lambda: (m := h.emulator.dm_messages(WORKER)[-1]) and "draft_file" in buttons(m) and m)
+    assert kind_shown in dumped(draft)
+    if kind_shown == "事件":  # an incident says whether anyone was hurt: in the form
+        assert buttons(draft) == ["draft_edit"] and "是否有人受伤" in dumped(draft)
+        h.driver.press_button(WORKER, draft, action_id="draft_edit")
+        assert words in dumped(modal(h, WORKER))
+        return
+    h.driver.press_button(WORKER, draft, action_id="draft_file")
+    h.deliver()
+    filed = report_row(h)
+    assert filed is not None and filed.description == words and filed.kind.value == "hazard"
+
+
+def test_an_english_dm_the_guess_does_not_know_asks_the_kind_and_greetings_get_help(harness):
+    h = harness
+    assert "I read messages here as reports" in dumped(answer_to_dm(h, SUPERVISOR, "hello"))
+    draft = answer_to_dm(h, SUPERVISOR, "the forklift driver on night shift keeps speeding past the office")
+    assert "What kind of report is it?" in dumped(draft) and "draft_kind:near_miss" in buttons(draft)
+    h.driver.press_button(SUPERVISOR, draft, action_id="draft_kind:near_miss")
+    draft = h.emulator.wait_for(lambda: (m := h.emulator.dm_messages(SUPERVISOR)[-1]) and "draft_file" in buttons(m) and m)
+    assert "Near miss" in dumped(draft) and "Safety" in dumped(draft)
+
+
+def test_a_long_dm_is_filed_whole_and_a_too_long_one_says_what_is_left_out(harness):
+    h = harness
+    story = "Oil is leaking under press 3 again. " + "The drip tray is full and the oil runs to the walkway. " * 40
+    assert 2000 < len(story.strip()) < 3000  # longer than a button can carry
+    draft = answer_to_dm(h, SUPERVISOR, story)
+    h.driver.press_button(SUPERVISOR, draft, action_id="draft_file")
+    h.deliver()
+    assert report_row(h).description == story.strip()
+
+    draft = answer_to_dm(h, SUPERVISOR, "x" * 3200)
+    assert "Your message has 3200 characters and a report holds 3000: the last 200 are left out" in dumped(draft)
 
 
 # --- other ways in --------------------------------------------------------------------------------
