@@ -112,6 +112,18 @@ def read_report_form(values: dict[str, Any], meta: dict[str, Any]) -> ReportDraf
     )
 
 
+def is_anonymous_filing(body: dict[str, Any]) -> bool:
+    """A report form sent with "anonymous" ticked: nothing about its sender may be written while filing it."""
+    view = body.get("view") if body.get("type") == "view_submission" else None
+    if not isinstance(view, dict) or view.get("callback_id") != REPORT_FORM:
+        return False
+    values = (view.get("state") or {}).get("values")
+    try:
+        return "yes" in _Values(values if isinstance(values, dict) else {}).options("anonymous")
+    except (AttributeError, TypeError):
+        return False
+
+
 def _file(f: dict[str, Any]) -> dict[str, str]:
     return {"id": str(f.get("id")), "name": str(f.get("name") or f.get("title") or "photo")[:100],
             "permalink": str(f.get("permalink") or "")}

@@ -25,11 +25,12 @@ DATES = ("due", "previous_due")
 
 
 def record(session: Session, report: Report, actor: Actor | None, kind: str, *,
-           action: CorrectiveAction | None = None, **detail: Any) -> ReportEvent:
-    """Append an entry; ``actor`` None is Triad itself, or the anonymous reporter with ``anonymous=True``."""
+           action: CorrectiveAction | None = None, at: datetime | None = None, **detail: Any) -> ReportEvent:
+    """Append an entry; ``actor`` None is Triad itself, or the anonymous reporter with ``anonymous=True``.
+    ``at``: when, if not now (an anonymous filing is stored to the hour)."""
     if action is not None:
         detail = {"number": action.number, **detail}
-    entry = ReportEvent(report_id=report.id, action_id=action.id if action else None, at=clock.now(),
+    entry = ReportEvent(report_id=report.id, action_id=action.id if action else None, at=at or clock.now(),
                         actor_id=actor.id if actor else None, kind=kind, detail=detail)
     session.add(entry)
     session.flush()

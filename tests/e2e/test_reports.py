@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot import clock
+
 from bot.sandbox.emulator import interactive_elements
 from storage.models import AuditEntry, Base, Report, ReportStatus
 
@@ -159,18 +161,36 @@ def tables_mentioning(h, slack_id: str, person_id: int) -> list[str]:
     return sorted(set(found))
 
 
+def person_row(h, slack_id: str) -> dict:
+    person = Base.metadata.tables["person"]
+    with h.db.engine.connect() as conn:
+        return dict(conn.execute(person.select().where(person.c.slack_user_id == slack_id)).mappings().one())
+
+
+def audit_count(h) -> int:
+    with h.db.session() as s:
+        return s.scalar(select(func.count()).select_from(AuditEntry))
+
+
 def test_an_anonymous_reporter_follows_and_answers_with_a_code_and_leaves_no_trace(harness):
     h = harness
-    answer = file_report(h, WORKER, "near miss forklift nearly hit me in the dock", anonymous=["yes"])
+    h.driver.slash(WORKER, "/report", "near miss forklift nearly hit me in the dock")
+    modal(h, WORKER)
+    person, audit_rows = person_row(h, WORKER), audit_count(h)
+    clock.advance(timedelta(days=8))  # Zhang's profile is due for a refresh: filing must not be the moment
+    answer = h.driver.submit(WORKER, {"anonymous": ["yes"]})
+    assert person_row(h, WORKER) == person and audit_count(h) == audit_rows  # not written, not touched
+    filed_at = report_row(h).created_at
+    assert (filed_at.minute, filed_at.second, filed_at.microsecond) == (0, 0, 0)  # not the second they sent it
     code = re.search(r"\*([A-Z2-9]{4}-[A-Z2-9]{4})\*", dumped(answer.json["view"])).group(1)
     assert code in dumped(h.emulator.open_modal(WORKER))  # shown once, on screen
-    report = card(h)
+    report = card(h, "C0TRIAGE")  # the dock names no department, and Zhang's own would point at him
     assert "Reporter (anonymous)" in dumped(report) and WORKER not in dumped(report)
     assert "谢谢" not in dm_text(h, WORKER)  # no receipt DM: nothing in Slack pairs them with it
 
-    triage_form(h, SUPERVISOR, report, "report_ask", {"text": "Which shift was it?"})
+    triage_form(h, SAFETY, report, "report_ask", {"text": "Which shift was it?"})
     h.driver.slash(WORKER, "/report", f"follow {code.lower()}")
-    assert "Which shift was it?" in ephemeral_text(h, WORKER)
+    h.emulator.wait_for(lambda: "Which shift was it?" in ephemeral_text(h, WORKER), description="the timeline")
     h.driver.slash(WORKER, "/report", f"follow {code} Night shift, around 2 am")
     thread = thread_text(h, report)
     assert "Reporter (anonymous)" in thread and "Night shift, around 2 am" in thread and WORKER not in thread
