@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.i18n import Reader, listed, plain, render, safe, shortened, text
-from bot.reports import closure, timeline
+from bot.reports import closure, injuries, timeline
 from bot.reports.kinds import Guess
 from storage.models import (
     ActionStatus,
@@ -115,6 +115,7 @@ def card_buttons(report: Report) -> list[dict[str, Any]]:
     if report.escalated_at is None:
         buttons.append({"action_id": "report_escalate", "label": "reports.button.escalate",
                         "confirm": "reports.confirm.escalate"})
+    buttons.append({"action_id": "report_reclassify", "label": "reports.button.reclassify"})
     buttons += [{"action_id": "report_ask", "label": "reports.button.ask"},
                 {"action_id": "report_timeline", "label": "reports.button.timeline"}]
     return buttons
@@ -140,9 +141,9 @@ def report_card(session: Session, report: Report, reader: Reader) -> dict[str, A
     if report.severity_estimate:
         fields.append(text(reader, "reports.card.estimate",
                            level=plain(reader, f"reports.risk.{report.severity_estimate.value}")))
-    if report.injury_class:
-        fields.append(text(reader, "reports.card.injury",
-                           injury=plain(reader, f"reports.injury.{report.injury_class.value}")))
+    if report.injury_class:  # the card is seen by the whole channel: whether someone was hurt, not how
+        fields.append(text(reader, "reports.card.injury_restricted") if injuries.someone_hurt(report.injury_class)
+                      else text(reader, "reports.card.injury", injury=plain(reader, "reports.injury.none")))
     return render("report_card", reader, report_id=report.id, reference=report.reference,
                   kind=plain(reader, f"reports.kind.{report.kind.value}"), emoji=KIND_EMOJI[report.kind.value],
                   description=report.description, immediate_action=report.immediate_action,
@@ -192,8 +193,9 @@ def action_list(session: Session, reader: Reader, mine: list[CorrectiveAction], 
 # --- timeline ----------------------------------------------------------------------------------------
 
 def timeline_surface(session: Session, report: Report, reader: Reader, *, modal: bool,
-                     follow: bool = False) -> dict[str, Any]:
-    """``follow``: shown to the anonymous reporter, with how to answer a question."""
+                     follow: bool = False, injury: bool = False) -> dict[str, Any]:
+    """``follow``: shown to the anonymous reporter, with how to answer a question; ``injury``: to someone
+    who may see the injury class (permissions.may_see_injury)."""
     entries = timeline.entries(session, report)
     who_took = timeline.actors(session, {e.actor_id for e in entries if e.actor_id})
     lines = [text(reader, "reports.timeline.line", at=e.at, entry=timeline.describe(e, reader, who_took))
@@ -206,6 +208,8 @@ def timeline_surface(session: Session, report: Report, reader: Reader, *, modal:
                   kind=plain(reader, f"reports.kind.{report.kind.value}"), description=report.description,
                   status=status_line(session, report, reader),
                   risk=risk_label(reader, report.risk_level, report.likelihood, report.severity, report.kind),
+                  injury=plain(reader, f"reports.injury.{report.injury_class.value}")
+                  if injury and report.injury_class else None,
                   root_cause=report.root_cause, lines=lines, actions=actions,
                   channel=channel_of(report, reader), follow=follow)
 

@@ -21,7 +21,7 @@ from bot import clock
 from bot.i18n import zone
 from bot.org import people
 from bot.org.people import Actor
-from bot.reports import closure, kinds, notify, permissions, references, risk, timeline
+from bot.reports import cards, closure, kinds, notify, permissions, references, risk, timeline
 from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.kinds import ANONYMOUS_KINDS, DEFAULT_STANDARDS
 from storage.models import (
@@ -255,6 +255,14 @@ def by_follow_code(session: Session, code: str) -> Report:
     if report is None:
         raise ReportError("reports.error.unknown_code")
     return report
+
+
+def timeline_for(session: Session, actor: Actor, report: Report, *, modal: bool) -> dict:
+    """The timeline, to someone who may see the report (refused otherwise, audited); the injury class
+    only to those who may see it."""
+    permissions.require_visible(session, actor, report)
+    return cards.timeline_surface(session, report, actor.reader, modal=modal,
+                                  injury=permissions.may_see_injury(actor, report))
 
 
 def get_action(session: Session, action_id: int | None) -> CorrectiveAction:

@@ -57,8 +57,9 @@ def register(app: App, runtime: Runtime) -> None:
                lambda s, a, rid: _triage_form(s, a, rid, "root_cause", lambda r: forms.root_cause_form(a.reader, r)))
     opens_form("report_ask", lambda s, a, rid: _triage_form(s, a, rid, "ask_reporter", lambda r: forms.text_form(
         a.reader, forms.QUESTION_FORM, r.reference, {"r": r.id})))
-    opens_form("report_timeline",
-               lambda s, a, rid: cards.timeline_surface(s, service.get(s, rid), a.reader, modal=True))
+    opens_form("report_reclassify", lambda s, a, rid: _triage_form(
+        s, a, rid, "reclassify", lambda r: forms.reclassify_form(s, a.reader, r)))
+    opens_form("report_timeline", lambda s, a, rid: service.timeline_for(s, a, service.get(s, rid), modal=True))
     opens_form("report_answer", _answer_form)
     opens_form("action_done",
                lambda s, a, aid: forms.done_form(a.reader, corrective.check_may_work_on(s, a, aid, "done")))

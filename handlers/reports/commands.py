@@ -86,7 +86,7 @@ def _status(runtime: Runtime, actor: Actor, reference: str) -> dict:
         return {"text": text(actor.reader, "reports.usage")}
     with runtime.db.session() as s:
         try:
-            return cards.timeline_surface(s, service.by_reference(s, reference), actor.reader, modal=False)
+            return service.timeline_for(s, actor, service.by_reference(s, reference), modal=False)
         except ReportError as exc:
             return {"text": explain(actor.reader, exc)}
 

@@ -404,6 +404,67 @@ def test_a_long_dm_is_filed_whole_and_a_too_long_one_says_what_is_left_out(harne
     assert "Your message has 3200 characters and a report holds 3000: the last 200 are left out" in dumped(draft)
 
 
+# --- reclassify and transfer -----------------------------------------------------------------------
+
+def department_id(h, code: str) -> str:
+    from storage.models import Department
+    with h.db.session() as s:
+        return str(s.scalar(select(Department.id).where(Department.code == code)))
+
+
+def test_triage_reclassifies_and_transfers_a_report_and_the_card_owners_and_channel_follow(harness):
+    h = harness
+    file_report(h, WORKER, "hazard 油漆桶没盖盖子，味道很大")  # filed from Stamping, it is Painting's
+    report = card(h, "C0STAMP")
+
+    h.driver.press_button(WORKER, report, action_id="report_reclassify")  # a worker may not
+    assert "部门主管" in ephemeral_text(h, WORKER) and h.emulator.open_modal(WORKER) is None
+    answer = triage_form(h, SUPERVISOR, report, "report_reclassify", {})
+    assert "Nothing changed" in dumped(answer.json["errors"])
+    answer = h.driver.submit(SUPERVISOR, {"kind": "environmental", "department": department_id(h, "painting"),
+                                          "standards": ["iso14001", "iso45001"], "note": "Paint booth is Painting's"})
+    assert answer.json is None
+
+    moved = h.emulator.messages("C0STAMP")[0]
+    h.deliver()
+    old = [m for m in h.emulator.messages("C0STAMP") if m["ts"] == moved["ts"]][0]
+    assert "transferred to <#C0PAINT>" in dumped(old) and buttons(old) == []
+    new = card(h, "C0PAINT")
+    assert "Environmental issue" in dumped(new) and "Painting" in dumped(new) and "report_acknowledge" in buttons(new)
+    thread = thread_text(h, new)
+    assert "<@U0WANG>" in thread and "<@U0LIU>" in thread  # both owners called into the new thread
+    assert "reclassified the report: Hazard → Environmental issue; department Painting" in thread
+    assert "Paint booth is Painting's" in thread
+    assert any("HZ-" in dumped(m) for m in h.emulator.messages("C0ENV"))  # the newly tagged system's channel
+    assert "重新分类了此报告：隐患 → 环境问题" in dm_text(h, WORKER)  # the reporter hears, in Chinese
+    filed = report_row(h)
+    assert (filed.kind.value, filed.channel_id, str(filed.department_id)) == ("environmental", "C0PAINT",
+                                                                              department_id(h, "painting"))
+    with h.db.session() as s:
+        audited = {(a.action, a.allowed) for a in s.scalars(select(AuditEntry))}
+    assert ("report.reclassify", False) in audited and ("report.reclassify", True) in audited
+
+    # Stamping's supervisor has handed it over; the quality owner tags quality too and is called in.
+    h.driver.press_button(SUPERVISOR, new, action_id="report_acknowledge")
+    assert "department's supervisor" in ephemeral_text(h, SUPERVISOR)
+    triage_form(h, ENVIRONMENT, new, "report_reclassify", {"standards": ["iso14001", "iso45001", "iso9001"]})
+    thread = thread_text(h, card(h, "C0PAINT"))
+    assert "<@U0CHEN>" in thread and "systems added: Quality" in thread
+    assert any(filed.reference in dumped(m) for m in h.emulator.messages("C0QUALITY"))
+
+
+def test_a_report_reclassified_as_an_incident_needs_its_injury_and_the_channel_never_sees_it(harness):
+    h = harness
+    file_report(h, WORKER, "hazard 梯子坏了")
+    report = card(h)
+    answer = triage_form(h, SUPERVISOR, report, "report_reclassify", {"kind": "incident"})
+    assert "whether anyone was hurt" in dumped(answer.json["errors"])
+    assert h.driver.submit(SUPERVISOR, {"kind": "incident", "injury_class": "lost_time"}).json is None
+    h.deliver()
+    assert "Lost-time" not in dumped(h.emulator.messages("C0STAMP")) + thread_text(h, card(h))
+    assert report_row(h).injury_class.value == "lost_time"
+
+
 # --- other ways in --------------------------------------------------------------------------------
 
 def test_shortcuts_and_app_home_open_the_form(harness):
