@@ -465,6 +465,53 @@ def test_a_report_reclassified_as_an_incident_needs_its_injury_and_the_channel_n
     assert report_row(h).injury_class.value == "lost_time"
 
 
+# --- injuries and who sees what ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("injury, channel_sees", [
+    ("none", "No injury (property damage, fire, release to the environment)"),
+    ("fatality", "someone was hurt; the details are shown to the supervisor, the safety owner and managers"),
+])
+def test_an_incident_is_filed_with_no_injury_or_a_fatality(harness, injury, channel_sees):
+    h = harness
+    file_report(h, SUPERVISOR, "incident small fire in the press 3 hydraulic unit", injury_class=injury)
+    report = card(h)
+    assert channel_sees in dumped(report) and "Fatality" not in dumped(report)
+    assert report_row(h).injury_class.value == injury
+    h.driver.press_button(MANAGER, report, action_id="report_timeline")
+    shown = dumped(modal(h, MANAGER))
+    assert ("Fatality" in shown) == (injury == "fatality")
+
+
+def test_a_worker_sees_only_their_own_and_their_departments_reports_and_injuries_only_the_few(harness):
+    h = harness
+    file_report(h, MANAGER, "incident Wang cut his hand on the paint booth door", injury_class="medical_treatment",
+                department=department_id(h, "painting"))
+    painting = report_row(h).reference
+    file_report(h, SUPERVISOR, "incident Li Na burnt her finger on press 3", injury_class="first_aid")
+    stamping = report_row(h).reference
+
+    h.driver.slash(WORKER, "/report", f"status {painting}")  # another department's: refused, in Chinese
+    h.emulator.wait_for(lambda: "两者都不是" in ephemeral_text(h, WORKER), description="the refusal")
+    assert "cut his hand" not in ephemeral_text(h, WORKER)
+    h.driver.slash(WORKER, "/report", f"status {stamping}")  # his department's: shown, without the injury
+    h.emulator.wait_for(lambda: "burnt her finger" in ephemeral_text(h, WORKER), description="the timeline")
+    assert "急救" not in ephemeral_text(h, WORKER)
+    h.driver.press_button(WORKER, card(h, "C0PAINT"), action_id="report_timeline")  # a forged or shared press
+    h.emulator.wait_for(lambda: ephemeral_text(h, WORKER).count("两者都不是") == 2, description="refused again")
+    assert h.emulator.open_modal(WORKER) is None
+
+    h.driver.slash(SUPERVISOR, "/report", f"status {stamping}")  # the supervisor sees the injury class
+    h.emulator.wait_for(lambda: "First aid" in ephemeral_text(h, SUPERVISOR), description="the injury")
+    h.driver.slash(SAFETY, "/report", f"status {painting}")  # and the safety owner, for every department
+    h.emulator.wait_for(lambda: "Medical treatment" in ephemeral_text(h, SAFETY), description="the injury")
+    h.driver.slash(WORKER, "/report", "mine")
+    h.emulator.wait_for(lambda: "您还没有实名提交过报告" in ephemeral_text(h, WORKER), description="only his own")
+    with h.db.session() as s:
+        refused = s.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "report.view", AuditEntry.allowed.is_(False)))
+    assert refused == 2
+
+
 # --- other ways in --------------------------------------------------------------------------------
 
 def test_shortcuts_and_app_home_open_the_form(harness):

@@ -99,3 +99,30 @@ def test_codes_made_from_names_typed_in_slack_follow_the_files_rule():
     assert rules.code_for("Paint shop", ["paint-shop"]) == "paint-shop-2"
     assert rules.code_for("冲压车间", ["department"], "department") == "department-2"
     assert all(rules.code(rules.code_for(n, [])) is None for n in ("Ölager Süd", "  x  ", "A" * 300))
+
+
+def test_a_location_names_its_department_which_must_be_defined(db):
+    from storage.models import Location
+
+    spec = parse(ORG_FILE.read_text(encoding="utf-8"))
+    with db.session() as s:
+        apply(s, spec)
+    with db.session() as s:
+        booth = s.scalar(select(Location).where(Location.code == "paintbooth"))
+        assert booth.department.code == "painting"
+        assert s.scalar(select(Location).where(Location.code == "dock")).department is None
+    found = problems(
+        "organisation:\n"
+        "  name: Plant\n"
+        "departments:\n"
+        "  - code: stamping\n"
+        "    name: Stamping\n"
+        "sites:\n"
+        "  - code: plant1\n"
+        "    name: Plant 1\n"
+        "    locations:\n"
+        "      - code: booth\n"
+        "        name: Paint booth\n"
+        "        department: painting\n"
+    )
+    assert found == ["org.yml line 12: department 'painting' is not defined (defined: stamping)"]
