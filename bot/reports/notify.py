@@ -19,7 +19,7 @@ from bot.i18n import Reader, listed, merged, plain, render, safe, shortened, tex
 from bot.org import channels, people
 from bot.reports import cards, timeline
 from bot.reports.cards import action_subject
-from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, Role
+from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, Role, Standard
 
 # Timeline entries the reporter hears about (the filing itself is answered with the receipt).
 REPORTER_HEARS = frozenset({
@@ -240,6 +240,7 @@ def transferred(session: Session, report: Report, entry: ReportEvent, old_channe
     """The card moves to the report's new channel; the old card says where it went and keeps no buttons.
     All its standards' owners are called into the new thread (the people there are new to it)."""
     reader = org_reader(session)
+    assert report.channel_id is not None  # a report waiting for a channel has no card to move
     old = card_key(report)
     report.card_entry_id = entry.id
     moved = str(text(reader, "reports.card.moved", reference=report.reference,
@@ -251,15 +252,18 @@ def transferred(session: Session, report: Report, entry: ReportEvent, old_channe
                   new=[s for s in entry.detail.get("added") or []])
 
 
-def owners_called(session: Session, report: Report, entry: ReportEvent, standards: list,
+def owners_called(session: Session, report: Report, entry: ReportEvent, standards: list[Standard],
                   new: list[str] | None = None) -> None:
     """Owners of these standards called into the report's thread; each newly tagged system's channel told."""
+    if report.channel_id is None:  # waiting for a channel: everyone is called in when it is posted
+        return
     reader = org_reader(session)
     org = people.organisation(session)
     lines = []
     for standard in standards:
         persons = people.people_with_role(session, Role.OWNER, standard=standard)
-        lines.append(text(reader, "reports.thread.owner_line", standard=plain(reader, f"common.standard.{standard.value}"),
+        lines.append(text(reader, "reports.thread.owner_line",
+                          standard=plain(reader, f"common.standard.{standard.value}"),
                           owners=safe(", ".join(mrkdwn.mention(p.slack_user_id) for p in persons)) if persons
                           else text(reader, "reports.nobody")))
     outbox.post(session, f"report:{report.id}:owners:{entry.id}", report.channel_id,

@@ -9,6 +9,7 @@ tagged standard called into the thread, that standard's channel told.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -51,12 +52,13 @@ def reclassify(session: Session, actor: Actor, report_id: int, change: Reclassif
     removed = sorted(before - set(standards), key=list(Standard).index)
     org = people.organisation(session)
     channel = (department.channel_id if department else None) or org.triage_channel_id or report.channel_id
-    moved_from = report.channel_id if channel != report.channel_id else None
+    # A report waiting for a channel has no card to move: it is posted below if it now has somewhere to go.
+    moved_from = report.channel_id if report.channel_id and channel != report.channel_id else None
     if (change.kind, injury, department.id if department else None) == (
             report.kind, report.injury_class, report.department_id) and not added and not removed:
         raise InvalidInput({"kind": "reports.invalid.nothing_changed"})
 
-    detail = {"new_kind": change.kind.value if change.kind != report.kind else None,
+    detail: dict[str, Any] = {"new_kind": change.kind.value if change.kind != report.kind else None,
               "previous_kind": report.kind.value if change.kind != report.kind else None,
               "injury": injury.value if injury != report.injury_class and injury else None,
               "department": _names(department) if (department.id if department else None) != report.department_id
@@ -66,10 +68,13 @@ def reclassify(session: Session, actor: Actor, report_id: int, change: Reclassif
     report.department_id = department.id if department else None
     report.standards = [tag for tag in report.standards if tag.standard in standards] + \
         [ReportStandard(standard=s) for s in added]
-    report.channel_id = channel
+    if report.channel_id is not None:
+        report.channel_id = channel
     session.flush()
     entry = timeline.record(session, report, actor, "reclassified", **detail)
-    if moved_from:
+    if report.channel_id is None:
+        service.post_waiting(session)
+    elif moved_from:
         notify.transferred(session, report, entry, moved_from)
     elif added:
         notify.owners_called(session, report, entry, added)

@@ -257,7 +257,7 @@ def by_follow_code(session: Session, code: str) -> Report:
     return report
 
 
-def timeline_for(session: Session, actor: Actor, report: Report, *, modal: bool) -> dict:
+def timeline_for(session: Session, actor: Actor, report: Report, *, modal: bool) -> dict[str, Any]:
     """The timeline, to someone who may see the report (refused otherwise, audited); the injury class
     only to those who may see it."""
     permissions.require_visible(session, actor, report)

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import clock
-
 from bot.sandbox.emulator import interactive_elements
 from storage.models import AuditEntry, Base, Report, ReportStatus
 
@@ -354,6 +353,11 @@ def test_a_direct_message_becomes_a_draft_filed_only_on_confirmation(harness):
         lambda: [m for m in h.emulator.dm_messages(WORKER) if "已提交" in dumped(m)]))
 
 
+def redrawn_draft(h, user: str) -> dict:
+    """The draft card once a kind was chosen on it: it can be filed now."""
+    return h.emulator.wait_for(lambda: (m := h.emulator.dm_messages(user)[-1]) and "draft_file" in buttons(m) and m)
+
+
 @pytest.mark.parametrize("words, kind_button, kind_shown", [
     ("同事从梯子上摔下来了，脚扭了", None, "事件"),
     ("灭火器过期了", None, "隐患"),
@@ -366,9 +370,10 @@ def test_a_dm_in_plain_chinese_always_gets_a_draft_card(harness, words, kind_but
     assert words in dumped(draft) and "help.dm_fallback" not in dumped(draft)
     if kind_button:
         assert "这属于哪类报告" in dumped(draft) and "draft_file" not in buttons(draft)
-        assert {f"draft_kind:{k}" for k in ("hazard", "near_miss", "incident", "environmental", "defect")} <= set(buttons(draft))
+        kinds = ("hazard", "near_miss", "incident", "environmental", "defect")
+        assert {f"draft_kind:{k}" for k in kinds} <= set(buttons(draft))
         h.driver.press_button(WORKER, draft, action_id=kind_button)
-        draft = h.emulator.wait_for(lambda: (m := h.emulator.dm_messages(WORKER)[-1]) and "draft_file" in buttons(m) and m)
+        draft = redrawn_draft(h, WORKER)
     assert kind_shown in dumped(draft)
     if kind_shown == "事件":  # an incident says whether anyone was hurt: in the form
         assert buttons(draft) == ["draft_edit"] and "是否有人受伤" in dumped(draft)
@@ -387,7 +392,7 @@ def test_an_english_dm_the_guess_does_not_know_asks_the_kind_and_greetings_get_h
     draft = answer_to_dm(h, SUPERVISOR, "the forklift driver on night shift keeps speeding past the office")
     assert "What kind of report is it?" in dumped(draft) and "draft_kind:near_miss" in buttons(draft)
     h.driver.press_button(SUPERVISOR, draft, action_id="draft_kind:near_miss")
-    draft = h.emulator.wait_for(lambda: (m := h.emulator.dm_messages(SUPERVISOR)[-1]) and "draft_file" in buttons(m) and m)
+    draft = redrawn_draft(h, SUPERVISOR)
     assert "Near miss" in dumped(draft) and "Safety" in dumped(draft)
 
 
