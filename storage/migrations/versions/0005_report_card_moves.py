@@ -1,14 +1,14 @@
 """A report's card can move to another channel (reclassified or transferred after filing)
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
