@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -66,16 +67,28 @@ def report_row(h) -> Report:
         return s.scalars(select(Report).order_by(Report.id.desc())).first()
 
 
+def eventually(h, check, what: str, timeout: float = 10.0):
+    """Deliver what is owed and look again until ``check()`` holds: outside the emulator's lock, since
+    delivering calls the emulator (``wait_for`` predicates run under it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        h.deliver()
+        found = check()
+        if found or time.monotonic() > deadline:
+            assert found, f"{what}: not seen within {timeout}s"
+            return found
+        time.sleep(0.05)
+
+
 def answer_to_dm(h, user: str, words: str) -> dict:
     """Write to Triad and wait for its answer (events are handled after their ack)."""
     h.driver.dm(user, words)
     asked = [m for m in h.emulator.dm_messages(user) if m.get("user") == user][-1]["ts"]
 
     def answered():
-        h.deliver()
         newer = [m for m in h.emulator.dm_messages(user) if m["ts"] > asked and m.get("user") != user]
         return newer[-1] if newer else None
-    return h.emulator.wait_for(answered, description=f"Triad's answer to {user}")
+    return eventually(h, answered, f"Triad's answer to {user}")
 
 
 def modal(h, user: str) -> dict:
@@ -189,7 +202,7 @@ def test_an_anonymous_reporter_follows_and_answers_with_a_code_and_leaves_no_tra
 
     triage_form(h, SAFETY, report, "report_ask", {"text": "Which shift was it?"})
     h.driver.slash(WORKER, "/report", f"follow {code.lower()}")
-    h.emulator.wait_for(lambda: "Which shift was it?" in ephemeral_text(h, WORKER), description="the timeline")
+    eventually(h, lambda: "Which shift was it?" in ephemeral_text(h, WORKER), "the timeline")
     h.driver.slash(WORKER, "/report", f"follow {code} Night shift, around 2 am")
     thread = thread_text(h, report)
     assert "Reporter (anonymous)" in thread and "Night shift, around 2 am" in thread and WORKER not in thread
@@ -355,7 +368,8 @@ def test_a_direct_message_becomes_a_draft_filed_only_on_confirmation(harness):
 
 def redrawn_draft(h, user: str) -> dict:
     """The draft card once a kind was chosen on it: it can be filed now."""
-    return h.emulator.wait_for(lambda: (m := h.emulator.dm_messages(user)[-1]) and "draft_file" in buttons(m) and m)
+    return eventually(h, lambda: (m := h.emulator.dm_messages(user)[-1]) and "draft_file" in buttons(m) and m,
+                      "the redrawn draft")
 
 
 @pytest.mark.parametrize("words, kind_button, kind_shown", [
@@ -496,21 +510,21 @@ def test_a_worker_sees_only_their_own_and_their_departments_reports_and_injuries
     stamping = report_row(h).reference
 
     h.driver.slash(WORKER, "/report", f"status {painting}")  # another department's: refused, in Chinese
-    h.emulator.wait_for(lambda: "两者都不是" in ephemeral_text(h, WORKER), description="the refusal")
+    eventually(h, lambda: "两者都不是" in ephemeral_text(h, WORKER), "the refusal")
     assert "cut his hand" not in ephemeral_text(h, WORKER)
     h.driver.slash(WORKER, "/report", f"status {stamping}")  # his department's: shown, without the injury
-    h.emulator.wait_for(lambda: "burnt her finger" in ephemeral_text(h, WORKER), description="the timeline")
+    eventually(h, lambda: "burnt her finger" in ephemeral_text(h, WORKER), "the timeline")
     assert "急救" not in ephemeral_text(h, WORKER)
     h.driver.press_button(WORKER, card(h, "C0PAINT"), action_id="report_timeline")  # a forged or shared press
-    h.emulator.wait_for(lambda: ephemeral_text(h, WORKER).count("两者都不是") == 2, description="refused again")
+    eventually(h, lambda: ephemeral_text(h, WORKER).count("两者都不是") == 2, "refused again")
     assert h.emulator.open_modal(WORKER) is None
 
     h.driver.slash(SUPERVISOR, "/report", f"status {stamping}")  # the supervisor sees the injury class
-    h.emulator.wait_for(lambda: "First aid" in ephemeral_text(h, SUPERVISOR), description="the injury")
+    eventually(h, lambda: "First aid" in ephemeral_text(h, SUPERVISOR), "the injury")
     h.driver.slash(SAFETY, "/report", f"status {painting}")  # and the safety owner, for every department
-    h.emulator.wait_for(lambda: "Medical treatment" in ephemeral_text(h, SAFETY), description="the injury")
+    eventually(h, lambda: "Medical treatment" in ephemeral_text(h, SAFETY), "the injury")
     h.driver.slash(WORKER, "/report", "mine")
-    h.emulator.wait_for(lambda: "您还没有实名提交过报告" in ephemeral_text(h, WORKER), description="only his own")
+    eventually(h, lambda: "您还没有实名提交过报告" in ephemeral_text(h, WORKER), "only his own")
     with h.db.session() as s:
         refused = s.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "report.view", AuditEntry.allowed.is_(False)))
