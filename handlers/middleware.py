@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import clock
 from bot.org import people
+from bot.reports import forms
 from bot.runtime import Runtime
 from storage.models import ProcessedEvent
 
@@ -29,9 +30,11 @@ def register(app: App, runtime: Runtime) -> None:
         return next()
 
     @app.middleware
-    def identify_actor(context: BoltContext, next) -> BoltResponse | None:
+    def identify_actor(body: dict, context: BoltContext, next) -> BoltResponse | None:
         if context.user_id:
-            context["actor"] = actor_for(runtime, context.user_id)
+            # An anonymous filing leaves no trace: its sender is looked up, never registered or refreshed.
+            lookup = anonymous_actor if forms.is_anonymous_filing(body) else actor_for
+            context["actor"] = lookup(runtime, context.user_id)
         return next()
 
 
@@ -51,3 +54,11 @@ def actor_for(runtime: Runtime, slack_user_id: str) -> people.Actor:
             person = people.find(s, slack_user_id)
             assert person is not None
         return people.actor_of(person, people.organisation(s))
+
+
+def anonymous_actor(runtime: Runtime, slack_user_id: str) -> people.Actor:
+    """The sender of an anonymous report, for their language only: a pure read, nothing registered or touched."""
+    with runtime.db.session() as s:
+        person = people.find(s, slack_user_id)
+        org = people.organisation(s)
+        return people.actor_of(person, org) if person else people.stranger(slack_user_id, org)

@@ -104,6 +104,12 @@ def administrators(session: Session) -> list[Person]:
     return named or list(session.scalars(select(Person).where(Person.slack_admin).order_by(Person.id)))
 
 
+def stranger(slack_user_id: str, org: Organisation) -> Actor:
+    """Someone not registered, who must not be (an anonymous reporter): a worker in the organisation's language."""
+    return Actor(id=0, slack_user_id=slack_user_id, name=slack_user_id, lang=org.language, tz=org.timezone,
+                 department_id=None, roles=frozenset({(Role.WORKER, None, None)}))
+
+
 def find(session: Session, slack_user_id: str) -> Person | None:
     return session.scalar(select(Person).options(selectinload(Person.roles))
                           .where(Person.slack_user_id == slack_user_id))

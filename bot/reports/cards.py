@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.i18n import Reader, listed, plain, render, safe, shortened, text
-from bot.reports import closure, timeline
+from bot.reports import closure, injuries, timeline
 from bot.reports.kinds import Guess
 from storage.models import (
     ActionStatus,
@@ -30,7 +30,7 @@ from storage.models import (
     Standard,
 )
 
-BUTTON_VALUE_MAX = 2000
+DESCRIPTION_MAX = 3000  # as service.DESCRIPTION_MAX (cards must not import the service)
 KIND_EMOJI = {"hazard": ":warning:", "near_miss": ":eyes:", "incident": ":ambulance:",
               "environmental": ":droplet:", "defect": ":mag:"}
 
@@ -115,6 +115,7 @@ def card_buttons(report: Report) -> list[dict[str, Any]]:
     if report.escalated_at is None:
         buttons.append({"action_id": "report_escalate", "label": "reports.button.escalate",
                         "confirm": "reports.confirm.escalate"})
+    buttons.append({"action_id": "report_reclassify", "label": "reports.button.reclassify"})
     buttons += [{"action_id": "report_ask", "label": "reports.button.ask"},
                 {"action_id": "report_timeline", "label": "reports.button.timeline"}]
     return buttons
@@ -140,9 +141,9 @@ def report_card(session: Session, report: Report, reader: Reader) -> dict[str, A
     if report.severity_estimate:
         fields.append(text(reader, "reports.card.estimate",
                            level=plain(reader, f"reports.risk.{report.severity_estimate.value}")))
-    if report.injury_class:
-        fields.append(text(reader, "reports.card.injury",
-                           injury=plain(reader, f"reports.injury.{report.injury_class.value}")))
+    if report.injury_class:  # the card is seen by the whole channel: whether someone was hurt, not how
+        fields.append(text(reader, "reports.card.injury_restricted") if injuries.someone_hurt(report.injury_class)
+                      else text(reader, "reports.card.injury", injury=plain(reader, "reports.injury.none")))
     return render("report_card", reader, report_id=report.id, reference=report.reference,
                   kind=plain(reader, f"reports.kind.{report.kind.value}"), emoji=KIND_EMOJI[report.kind.value],
                   description=report.description, immediate_action=report.immediate_action,
@@ -192,8 +193,9 @@ def action_list(session: Session, reader: Reader, mine: list[CorrectiveAction], 
 # --- timeline ----------------------------------------------------------------------------------------
 
 def timeline_surface(session: Session, report: Report, reader: Reader, *, modal: bool,
-                     follow: bool = False) -> dict[str, Any]:
-    """``follow``: shown to the anonymous reporter, with how to answer a question."""
+                     follow: bool = False, injury: bool = False) -> dict[str, Any]:
+    """``follow``: shown to the anonymous reporter, with how to answer a question; ``injury``: to someone
+    who may see the injury class (permissions.may_see_injury)."""
     entries = timeline.entries(session, report)
     who_took = timeline.actors(session, {e.actor_id for e in entries if e.actor_id})
     lines = [text(reader, "reports.timeline.line", at=e.at, entry=timeline.describe(e, reader, who_took))
@@ -206,23 +208,46 @@ def timeline_surface(session: Session, report: Report, reader: Reader, *, modal:
                   kind=plain(reader, f"reports.kind.{report.kind.value}"), description=report.description,
                   status=status_line(session, report, reader),
                   risk=risk_label(reader, report.risk_level, report.likelihood, report.severity, report.kind),
+                  injury=plain(reader, f"reports.injury.{report.injury_class.value}")
+                  if injury and report.injury_class else None,
                   root_cause=report.root_cause, lines=lines, actions=actions,
                   channel=channel_of(report, reader), follow=follow)
 
 
 # --- a report guessed from a DM ----------------------------------------------------------------------
 
+DRAFT_TEXT_BLOCK = "draft_text"
+
+
 def draft_card(session: Session, reader: Reader, description: str, guess: Guess, source: str) -> dict[str, Any]:
-    """The answer to a DM in plain words: what Triad understood, to file as is or edit first."""
-    draft: dict[str, Any] = {"k": guess.kind.value if guess.kind else None, "s": [s.value for s in guess.standards],
-                             "l": guess.location_id, "src": source, "d": description}
+    """The answer to a DM in plain words: what Triad understood, to file as is or edit first.
+
+    Every DM gets one, understood or not: without a kind guessed, it asks the kind with a button each.
+    The words travel in the card itself (a plain-text block, read back from the pressed message), so
+    the buttons' 2,000-character values never cut them; past a report's own limit the card says so.
+    """
+    words = description.strip()
+    draft = {"k": guess.kind.value if guess.kind else None, "s": [s.value for s in guess.standards],
+             "l": guess.location_id, "src": source}
     value = json.dumps(draft, ensure_ascii=False)
-    while len(value) > BUTTON_VALUE_MAX:  # a long message is filed shortened; Edit shows what will be filed
-        draft["d"] = draft["d"][: len(draft["d"]) - (len(value) - BUTTON_VALUE_MAX) - 1]
-        value = json.dumps(draft, ensure_ascii=False)
-    return render("report_draft", reader, description=description,
-                  kind=(plain(reader, f"reports.kind.{guess.kind.value}") if guess.kind
-                        else plain(reader, "reports.kind_unknown")),
+    kinds = [{"action_id": f"draft_kind:{kind.value}", "label": plain(reader, f"reports.kind.{kind.value}"),
+              "value": json.dumps({**draft, "k": kind.value}, ensure_ascii=False)} for kind in ReportKind]
+    return render("report_draft", reader, description=words[:DESCRIPTION_MAX], text_block=DRAFT_TEXT_BLOCK,
+                  cut=len(words) - DESCRIPTION_MAX if len(words) > DESCRIPTION_MAX else 0, limit=DESCRIPTION_MAX,
+                  kind=plain(reader, f"reports.kind.{guess.kind.value}") if guess.kind else None,
                   standards=standards_label(reader, guess.standards),
                   place=place_label(session, guess.location_id, None, reader), value=value,
-                  can_file=guess.kind is not None)
+                  kinds=[] if guess.kind else kinds,
+                  # an incident needs its injury class, asked in the form
+                  can_file=guess.kind is not None and guess.kind != ReportKind.INCIDENT,
+                  needs_form=guess.kind == ReportKind.INCIDENT)
+
+
+def draft_text(message: dict[str, Any]) -> str | None:
+    """The words a draft card carries, from the message Slack sends with a press (None if absent)."""
+    blocks = message.get("blocks")
+    for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, dict) and block.get("block_id") == DRAFT_TEXT_BLOCK:
+            words = block.get("text")
+            return str(words.get("text") or "") if isinstance(words, dict) else ""
+    return None

@@ -21,6 +21,7 @@ from bot.org import rules
 from bot.reports import risk, timeline
 from bot.reports.cards import action_subject
 from bot.reports.kinds import DEFAULT_STANDARDS
+from bot.reports.reclassify import Reclassification
 from bot.reports.service import ActionDraft, ReportDraft
 from storage.models import (
     ActionType,
@@ -50,6 +51,7 @@ DONE_FORM = "action_done_submit"
 MORE_TIME_FORM = "action_more_time_submit"
 CANT_DO_FORM = "action_cant_do_submit"
 REOPEN_FORM = "action_reopen_submit"
+RECLASSIFY_FORM = "report_reclassify_submit"
 
 # The one-line forms: callback id -> (title key, label key).
 TEXT_FORMS = {
@@ -102,6 +104,18 @@ def read_report_form(values: dict[str, Any], meta: dict[str, Any]) -> ReportDraf
         source_link=meta.get("link") if isinstance(meta.get("link"), str) else None,
         origin_channel=meta["ch"] if isinstance(meta.get("ch"), str) and rules.channel(meta["ch"]) is None else None,
     )
+
+
+def is_anonymous_filing(body: dict[str, Any]) -> bool:
+    """A report form sent with "anonymous" ticked: nothing about its sender may be written while filing it."""
+    view = body.get("view") if body.get("type") == "view_submission" else None
+    if not isinstance(view, dict) or view.get("callback_id") != REPORT_FORM:
+        return False
+    values = (view.get("state") or {}).get("values")
+    try:
+        return "yes" in _Values(values if isinstance(values, dict) else {}).options("anonymous")
+    except (AttributeError, TypeError):
+        return False
 
 
 def _file(f: dict[str, Any]) -> dict[str, str]:
@@ -169,6 +183,27 @@ def root_cause_form(reader: Reader, report: Report) -> dict[str, Any]:
 def read_root_cause_form(values: dict[str, Any]) -> tuple[list[str], str]:
     v = _Values(values)
     return [v.text(f"why{n}") or "" for n in range(1, 6)], v.text("cause") or ""
+
+
+def reclassify_form(session: Session, reader: Reader, report: Report) -> dict[str, Any]:
+    """Shown only to someone who may triage the report: its injury class is theirs to see."""
+    departments = [{"label": d.name(reader.lang), "value": str(d.id)}
+                   for d in session.scalars(select(Department).order_by(Department.code))]
+    return render("reclassify_form", reader, callback_id=RECLASSIFY_FORM, metadata=json.dumps({"r": report.id}),
+                  reference=report.reference, kinds=_options(reader, "reports.kind", ReportKind),
+                  kind=report.kind.value, departments=departments[:100],
+                  department=str(report.department_id) if report.department_id else None,
+                  standards=_options(reader, "common.standard", Standard),
+                  chosen_standards=[t.standard.value for t in report.standards],
+                  injuries=_options(reader, "reports.injury", InjuryClass),
+                  injury=report.injury_class.value if report.injury_class else None)
+
+
+def read_reclassify_form(values: dict[str, Any]) -> Reclassification:
+    v = _Values(values)
+    return Reclassification(kind=_enum(ReportKind, v.option("kind")), department_id=_int(v.option("department")),
+                            standards=[s for s in (_enum(Standard, x) for x in v.options("standards")) if s],
+                            injury_class=_enum(InjuryClass, v.option("injury_class")), note=v.text("note"))
 
 
 def text_form(reader: Reader, callback_id: str, subject: str, meta: dict[str, Any],

@@ -43,29 +43,52 @@ COMMAND_WORDS = {
 }
 TWO_WORD_COMMANDS = {"near miss": ReportKind.NEAR_MISS}
 
+# Scored by how many of a kind's words appear; a tie goes to the kind listed first. Words are what workers
+# write, not the standard's vocabulary: "fell off a ladder", 脚扭了, 没戴安全帽, "the floor is wet".
 KIND_KEYWORDS = {
-    ReportKind.NEAR_MISS: ("near miss", "nearly", "almost hit", "close call", "未遂", "险些", "差点", "险肇"),
+    ReportKind.NEAR_MISS: ("near miss", "nearly", "almost", "close call", "narrowly", "just missed", "未遂", "险些",
+                           "差点", "差一点", "险肇", "幸好没", "幸亏"),
     ReportKind.INCIDENT: ("injur", "hurt", "cut my", "cut his", "cut her", "burn", "bleed", "fainted", "first aid",
-                          "hospital", "受伤", "割伤", "烫伤", "流血", "骨折", "急救", "医院", "晕倒"),
+                          "hospital", "fell", "sprain", "twisted", "fractur", "broke his", "broke her", "broke my",
+                          "collapsed", "unconscious", "electric shock", "caught fire", "on fire", "fire broke",
+                          "a fire", "explosion", "exploded", "crashed", "collided", "hit by", "hit the", "was struck",
+                          "ambulance", "died", "killed", "fatal", "passed away",
+                          "受伤", "割伤", "烫伤", "流血", "骨折", "急救", "医院", "晕倒", "摔", "跌落", "坠落", "扭伤",
+                          "扭了", "崴", "撞", "砸伤", "砸到", "夹伤", "压伤", "触电", "着火", "起火", "失火", "火灾",
+                          "爆炸", "死亡", "身亡", "救护车", "昏迷", "工伤", "撞坏"),
     ReportKind.ENVIRONMENTAL: ("leak", "spill", "oil", "emission", "smoke", "fume", "waste", "wastewater", "noise",
-                               "drain", "chemical", "漏油", "泄漏", "渗漏", "漏", "排放", "烟", "废水", "废弃物",
-                               "垃圾", "噪声", "噪音", "化学品"),
+                               "drain", "chemical", "release", "discharge", "dumped", "vapour", "vapor", "odour",
+                               "odor", "smell", "dust", "coolant", "diesel",
+                               "漏油", "漏水", "漏气", "渗油", "油污", "机油", "泄漏", "渗漏", "排放", "烟", "废水",
+                               "废弃物", "垃圾", "噪声", "噪音", "化学品",
+                               "溢出", "倾倒", "气味", "异味", "粉尘", "扬尘",
+                               "污染", "雨水"),
     ReportKind.DEFECT: ("defect", "burr", "scratch", "crack", "dent", "out of tolerance", "dimension", "reject",
-                        "complaint", "wrong part", "缺陷", "毛刺", "划伤", "划痕", "裂纹", "凹陷", "尺寸", "不合格",
-                        "投诉", "错件"),
+                        "complaint", "wrong part", "wrong label", "mislabel", "out of spec", "nonconform", "rework",
+                        "scrap", "rust",
+                        "缺陷", "毛刺", "划伤", "划痕", "裂纹", "凹陷",
+                        "尺寸", "不合格", "投诉", "错件", "超差", "不良",
+                        "返工", "报废", "生锈", "标签错", "漏装", "漏焊"),
     ReportKind.HAZARD: ("hazard", "unsafe", "danger", "guard", "missing", "broken", "slip", "trip", "loose", "exposed",
-                        "blocked", "隐患", "危险", "不安全", "防护", "缺失", "损坏", "滑", "绊", "松动", "裸露",
-                        "堵塞"),
+                        "blocked", "wet", "expired", "extinguisher", "helmet", "hard hat", "ppe", "goggles",
+                        "safety glasses", "ear protection", "not wearing", "no gloves", "railing", "handrail",
+                        "wire", "cable", "spark", "overloaded", "unstable", "fire exit", "emergency exit",
+                        "not working", "too dark", "light is out", "lights are out",
+                        "隐患", "危险", "不安全", "防护", "缺失", "损坏",
+                        "滑", "绊", "松动", "裸露", "堵塞", "湿", "积水",
+                        "过期", "灭火器", "安全帽", "没戴", "未戴", "不戴", "护目镜", "安全带", "劳保", "耳塞", "护栏",
+                        "扶手", "电线", "漏电", "老化", "不稳", "安全出口", "消防通道", "堵", "太暗", "坏了", "失灵"),
 }
 
 # Words that tag a further standard whatever the kind (oil on a walkway is a slip hazard too).
 STANDARD_KEYWORDS = {
-    Standard.SAFETY: ("walkway", "floor", "slip", "trip", "fall", "injur", "guard", "通道", "地面", "滑", "绊",
-                      "摔", "受伤", "防护"),
-    Standard.ENVIRONMENT: ("leak", "spill", "emission", "waste", "wastewater", "drain", "泄漏", "渗漏", "漏油",
-                           "排放", "废水", "废弃物"),
-    Standard.QUALITY: ("defect", "burr", "scratch", "dimension", "customer", "缺陷", "毛刺", "划伤", "尺寸",
-                       "顾客", "客户"),
+    Standard.SAFETY: ("walkway", "floor", "slip", "trip", "fall", "fell", "injur", "guard", "ladder", "helmet",
+                      "ppe", "extinguisher", "通道", "地面", "滑", "绊",
+                      "摔", "受伤", "防护", "梯", "安全帽", "灭火器"),
+    Standard.ENVIRONMENT: ("leak", "spill", "emission", "waste", "wastewater", "drain", "release", "discharge",
+                           "泄漏", "渗漏", "漏油", "排放", "废水", "废弃物", "溢出", "污染"),
+    Standard.QUALITY: ("defect", "burr", "scratch", "dimension", "customer", "out of spec", "缺陷", "毛刺", "划伤",
+                       "尺寸", "顾客", "客户", "超差"),
 }
 
 

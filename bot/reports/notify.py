@@ -19,16 +19,19 @@ from bot.i18n import Reader, listed, merged, plain, render, safe, shortened, tex
 from bot.org import channels, people
 from bot.reports import cards, timeline
 from bot.reports.cards import action_subject
-from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, Role
+from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, Role, Standard
 
 # Timeline entries the reporter hears about (the filing itself is answered with the receipt).
 REPORTER_HEARS = frozenset({
     "acknowledged", "risk_assessed", "action_assigned", "action_done", "action_verified", "rejected",
-    "escalated", "question", "closing", "closed",
+    "escalated", "question", "closing", "closed", "reclassified",
 })
 
 
 def card_key(report: Report) -> str:
+    """The outbox key of the report's card where it is now: a transfer posts it anew (reclassify.py)."""
+    if report.card_entry_id is not None:
+        return f"report:{report.id}:card:{report.card_entry_id}"
     return f"report:{report.id}:card"
 
 
@@ -229,3 +232,48 @@ def overdue_escalation(session: Session, action: CorrectiveAction, entry: Report
                         owner=cards.mention_of(session, action.owner_id), days=entry.detail.get("days"),
                         due=timeline.due_datetime(action.due_on), description=action.description,
                         channel=cards.channel_of(action.report, their))})
+
+
+# --- reclassified or transferred (reclassify.py) ----------------------------------------------------
+
+def transferred(session: Session, report: Report, entry: ReportEvent, old_channel: str) -> None:
+    """The card moves to the report's new channel; the old card says where it went and keeps no buttons.
+    All its standards' owners are called into the new thread (the people there are new to it)."""
+    reader = org_reader(session)
+    assert report.channel_id is not None  # a report waiting for a channel has no card to move
+    old = card_key(report)
+    report.card_entry_id = entry.id
+    moved = str(text(reader, "reports.card.moved", reference=report.reference,
+                     channel=safe(mrkdwn.channel(report.channel_id))))
+    outbox.update(session, f"{old}:moved:{entry.id}", old,  # blocks given: Slack would keep the old buttons
+                  {"text": moved, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": moved}}]})
+    outbox.post(session, card_key(report), report.channel_id, cards.report_card(session, report, reader))
+    owners_called(session, report, entry, [tag.standard for tag in report.standards],
+                  new=[s for s in entry.detail.get("added") or []])
+
+
+def owners_called(session: Session, report: Report, entry: ReportEvent, standards: list[Standard],
+                  new: list[str] | None = None) -> None:
+    """Owners of these standards called into the report's thread; each newly tagged system's channel told."""
+    if report.channel_id is None:  # waiting for a channel: everyone is called in when it is posted
+        return
+    reader = org_reader(session)
+    org = people.organisation(session)
+    lines = []
+    for standard in standards:
+        persons = people.people_with_role(session, Role.OWNER, standard=standard)
+        lines.append(text(reader, "reports.thread.owner_line",
+                          standard=plain(reader, f"common.standard.{standard.value}"),
+                          owners=safe(", ".join(mrkdwn.mention(p.slack_user_id) for p in persons)) if persons
+                          else text(reader, "reports.nobody")))
+    outbox.post(session, f"report:{report.id}:owners:{entry.id}", report.channel_id,
+                {"text": "\n".join([text(reader, "reports.thread.owners_heading"), *lines])},
+                thread_key=card_key(report))
+    added = new if new is not None else [s.value for s in standards]
+    for tag in report.standards:
+        channel = org.channel_for(tag.standard)
+        if tag.standard.value in added and channel and channel != report.channel_id:
+            outbox.post(session, f"report:{report.id}:standard:{tag.standard.value}:{entry.id}", channel, {"text": text(
+                reader, "reports.standard_line_reclassified", reference=report.reference,
+                kind=plain(reader, f"reports.kind.{report.kind.value}"),
+                description=report.description[:150], channel=safe(mrkdwn.channel(report.channel_id)))})

@@ -6,15 +6,19 @@
 - Done / Need more time / Can't do: the action's owner.
 - Verify / Reopen: the action's verifier, who is never its owner.
 - Sign-off: the owner of a tagged standard, for that standard.
+- Seeing a report (its timeline, /report status): its reporter, their department (its people, or
+  anyone whose department's channel it is in), whoever may triage it, its actions' owners and
+  verifiers. Its injury class: the supervisor, the safety owner and managers only (medical details).
 """
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.org.people import Actor
-from bot.reports.errors import NotAllowed
-from storage.models import CorrectiveAction, Report, Standard
+from bot.reports.errors import NotAllowed, ReportError
+from storage.models import CorrectiveAction, Department, Report, Standard
 
 TRIAGERS = "reports.who.triagers"
 ACTION_OWNER = "reports.who.action_owner"
@@ -45,3 +49,27 @@ def require(session: Session, actor: Actor, step: str, subject: str, allowed: bo
     audit.record(session, actor.id, step, subject, allowed=allowed)
     if not allowed:
         raise NotAllowed(who)
+
+
+def may_see(session: Session, actor: Actor, report: Report) -> bool:
+    if report.reporter_id is not None and report.reporter_id == actor.id:
+        return True
+    if may_triage(actor, report) or any(actor.id in (a.owner_id, a.verifier_id) for a in report.actions):
+        return True
+    if actor.department_id is None:
+        return False
+    if report.department_id == actor.department_id:
+        return True
+    channel = session.scalar(select(Department.channel_id).where(Department.id == actor.department_id))
+    return channel is not None and channel == report.channel_id
+
+
+def require_visible(session: Session, actor: Actor, report: Report) -> None:
+    allowed = may_see(session, actor, report)
+    audit.record(session, actor.id, "report.view", report.reference, allowed=allowed)
+    if not allowed:
+        raise ReportError("reports.error.not_visible", reference=report.reference)
+
+
+def may_see_injury(actor: Actor, report: Report) -> bool:
+    return actor.is_manager or actor.supervises(report.department_id) or actor.owns(Standard.SAFETY)

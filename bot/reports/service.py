@@ -21,7 +21,7 @@ from bot import clock
 from bot.i18n import zone
 from bot.org import people
 from bot.org.people import Actor
-from bot.reports import closure, kinds, notify, permissions, references, risk, timeline
+from bot.reports import cards, closure, kinds, notify, permissions, references, risk, timeline
 from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.kinds import ANONYMOUS_KINDS, DEFAULT_STANDARDS
 from storage.models import (
@@ -149,12 +149,10 @@ def file_report(session: Session, actor: Actor, draft: ReportDraft, raw_source: 
     assert draft.kind is not None
     org = people.organisation(session)
     location = session.get(Location, draft.location_id) if draft.location_id else None
-    # The department chosen, else the one that looks after the place, else the reporter's own.
-    department_id = draft.department_id or (location.department_id if location else None) or actor.department_id
-    department = session.get(Department, department_id) if department_id else None
+    department = responsible_department(session, draft, location, actor)
     # Before a triage channel is chosen, a report made in a channel is posted there; from a DM it waits.
     channel = (department.channel_id if department else None) or org.triage_channel_id or draft.origin_channel
-    now = clock.now()
+    now = filing_time(draft.anonymous)
     follow_code = _follow_code() if draft.anonymous else None
     report = Report(
         reference=references.next_reference(session, draft.kind, now.astimezone(zone(org.timezone)).year),
@@ -172,7 +170,7 @@ def file_report(session: Session, actor: Actor, draft: ReportDraft, raw_source: 
     session.add(report)
     session.flush()
     reporter = None if draft.anonymous else actor
-    entry = timeline.record(session, report, reporter, "filed", anonymous=draft.anonymous)
+    entry = timeline.record(session, report, reporter, "filed", at=now, anonymous=draft.anonymous)
     notify.filed(session, report, entry, reporter)
     return Filed(report, follow_code, waiting=report.channel_id is None)
 
@@ -201,6 +199,27 @@ def ask_admins_about_waiting(session: Session) -> None:
     """Ask every administrator known now about every waiting report (each is asked once per report)."""
     for report in waiting(session):
         notify.ask_admins(session, report)
+
+
+def responsible_department(session: Session, draft: ReportDraft, location: Location | None,
+                           actor: Actor) -> Department | None:
+    """The department chosen; else the one the location names; else the reporter's own, unless anonymous:
+    an anonymous report sent to its reporter's department would narrow down who filed it."""
+    department_id = draft.department_id or (location.department_id if location else None) \
+        or (None if draft.anonymous else actor.department_id)
+    return session.get(Department, department_id) if department_id else None
+
+
+def location_department(session: Session, location_id: int) -> int | None:
+    location = session.get(Location, location_id)
+    return location.department_id if location else None
+
+
+def filing_time(anonymous: bool) -> datetime:
+    """When a report is stored as filed. An anonymous one only to the hour: an exact time could be matched
+    with what else the reporter did in Slack that second (when it happened is the form's own field)."""
+    now = clock.now()
+    return now.replace(minute=0, second=0, microsecond=0) if anonymous else now
 
 
 def _follow_code() -> str:
@@ -236,6 +255,14 @@ def by_follow_code(session: Session, code: str) -> Report:
     if report is None:
         raise ReportError("reports.error.unknown_code")
     return report
+
+
+def timeline_for(session: Session, actor: Actor, report: Report, *, modal: bool) -> dict[str, Any]:
+    """The timeline, to someone who may see the report (refused otherwise, audited); the injury class
+    only to those who may see it."""
+    permissions.require_visible(session, actor, report)
+    return cards.timeline_surface(session, report, actor.reader, modal=modal,
+                                  injury=permissions.may_see_injury(actor, report))
 
 
 def get_action(session: Session, action_id: int | None) -> CorrectiveAction:

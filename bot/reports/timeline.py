@@ -18,18 +18,22 @@ LABELLED = {
     "level": "reports.risk", "type": "reports.action_type", "control": "reports.control",
     "standard": "common.standard_short", "rejection": "reports.rejection", "kind": "reports.kind",
     "nonconformity": "reports.nonconformity",  # a defect's severity, in quality words
+    "previous_kind": "reports.kind", "new_kind": "reports.kind",
 }
+LABELLED_LISTS = {"added": "common.standard_short", "removed": "common.standard_short"}  # several codes
+BILINGUAL = ("department",)  # {"en": ..., "zh": ...}; empty: none
 MENTIONED = ("owner", "verifier")  # a Slack user id
 MENTIONED_LISTS = ("people",)  # several Slack user ids
 DATES = ("due", "previous_due")
 
 
 def record(session: Session, report: Report, actor: Actor | None, kind: str, *,
-           action: CorrectiveAction | None = None, **detail: Any) -> ReportEvent:
-    """Append an entry; ``actor`` None is Triad itself, or the anonymous reporter with ``anonymous=True``."""
+           action: CorrectiveAction | None = None, at: datetime | None = None, **detail: Any) -> ReportEvent:
+    """Append an entry; ``actor`` None is Triad itself, or the anonymous reporter with ``anonymous=True``.
+    ``at``: when, if not now (an anonymous filing is stored to the hour)."""
     if action is not None:
         detail = {"number": action.number, **detail}
-    entry = ReportEvent(report_id=report.id, action_id=action.id if action else None, at=clock.now(),
+    entry = ReportEvent(report_id=report.id, action_id=action.id if action else None, at=at or clock.now(),
                         actor_id=actor.id if actor else None, kind=kind, detail=detail)
     session.add(entry)
     session.flush()
@@ -57,6 +61,12 @@ def describe(entry: ReportEvent, reader: Reader, who_took: dict[int, Person]) ->
             values[key] = safe(mrkdwn.mention(value))
         elif key in MENTIONED_LISTS:
             values[key] = safe(listed(reader, (mrkdwn.mention(v) for v in value)) or text(reader, "reports.nobody"))
+        elif key in LABELLED_LISTS:
+            values[key] = listed(reader, (plain(reader, f"{LABELLED_LISTS[key]}.{v}") for v in value or []))
+        elif key in BILINGUAL and isinstance(value, dict):
+            values[key] = value.get(reader.lang) or value.get("en") or plain(reader, "common.none")
+        elif key == "channel" and value:
+            values[key] = safe(mrkdwn.channel(value))
         elif key in DATES and value:
             values[key] = due_datetime(date.fromisoformat(value))
         elif key == "missing":

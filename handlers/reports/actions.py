@@ -9,20 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
 
-from bot.i18n import text
 from bot.org.people import Actor
 from bot.reports import cards, corrective, forms, service
-from bot.reports.errors import InvalidInput, ReportError
+from bot.reports.errors import ReportError
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
-from handlers.payload import pressed_id, pressed_json, record_id
+from handlers.payload import pressed_id
+from handlers.reports import drafts
 from handlers.reports.commands import open_report_form
-from handlers.reports.common import explain, file_once, press, tell
-from handlers.setup import reach_admins
-from storage.models import ReportKind, Standard
+from handlers.reports.common import press
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -60,8 +58,9 @@ def register(app: App, runtime: Runtime) -> None:
                lambda s, a, rid: _triage_form(s, a, rid, "root_cause", lambda r: forms.root_cause_form(a.reader, r)))
     opens_form("report_ask", lambda s, a, rid: _triage_form(s, a, rid, "ask_reporter", lambda r: forms.text_form(
         a.reader, forms.QUESTION_FORM, r.reference, {"r": r.id})))
-    opens_form("report_timeline",
-               lambda s, a, rid: cards.timeline_surface(s, service.get(s, rid), a.reader, modal=True))
+    opens_form("report_reclassify", lambda s, a, rid: _triage_form(
+        s, a, rid, "reclassify", lambda r: forms.reclassify_form(s, a.reader, r)))
+    opens_form("report_timeline", lambda s, a, rid: service.timeline_for(s, a, service.get(s, rid), modal=True))
     opens_form("report_answer", _answer_form)
     opens_form("action_done",
                lambda s, a, aid: forms.done_form(a.reader, corrective.check_may_work_on(s, a, aid, "done")))
@@ -77,30 +76,8 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         open_report_form(runtime, context["actor"], body["trigger_id"], ReportDraft())
 
-    @app.action("draft_edit")
-    def draft_edit(ack: Ack, body: dict, context: BoltContext) -> None:
-        ack()
-        open_report_form(runtime, context["actor"], body["trigger_id"], _draft_from(body)[0])
+    drafts.register(app, runtime)
 
-    @app.action("draft_file")
-    def draft_file(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
-        """File a report from the DM card as it stands: the person has seen it and confirmed."""
-        actor: Actor = context["actor"]
-        draft, source = _draft_from(body)
-        try:
-            filed = file_once(runtime, actor, draft, f"dm:{source}")
-        except (ReportError, InvalidInput) as exc:
-            message = (explain(actor.reader, exc) if isinstance(exc, ReportError)
-                       else text(actor.reader, next(iter(exc.problems.values()))))
-            with runtime.db.session() as s:
-                tell(s, actor, body, message)
-            ack()
-            return
-        ack()
-        answer = "reports.draft.filed" if not filed.already_filed else "reports.receipt.already"
-        respond(text=text(actor.reader, answer, reference=filed.report.reference), replace_original=True)
-        if filed.waiting:
-            reach_admins(runtime, filed.report.id)
 
 def _triage_form(session: Session, actor: Actor, report_id: int, step: str, build: Callable) -> dict:
     return build(service.check_may_triage(session, actor, report_id, step))
@@ -115,18 +92,3 @@ def _answer_form(session: Session, actor: Actor, report_id: int) -> dict:
 
 def _action_text_form(actor: Actor, action, callback_id: str) -> dict:
     return forms.text_form(actor.reader, callback_id, cards.action_subject(action), {"a": action.id})
-
-
-def _draft_from(body: dict) -> tuple[ReportDraft, str]:
-    """The draft a DM card carries in its button value (kind, standards, location, words, source message)."""
-    value = pressed_json(body)
-    kind = value.get("k") if isinstance(value.get("k"), str) else None
-    draft = ReportDraft(kind=ReportKind(kind) if kind in ReportKind._value2member_map_ else None,
-                        description=str(value.get("d") or ""),
-                        location_id=record_id(value.get("l")),
-                        standards=[Standard(s) for s in _strings(value.get("s")) if s in Standard._value2member_map_])
-    return draft, str(value.get("src") or (body.get("container") or {}).get("message_ts", ""))[:200]
-
-
-def _strings(value) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

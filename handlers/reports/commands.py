@@ -70,9 +70,13 @@ def register(app: App, runtime: Runtime) -> None:
 
 def open_report_form(runtime: Runtime, actor: Actor, trigger_id: str, draft: ReportDraft,
                      source_link: str | None = None) -> dict:
-    """Every way in ends here: the modal, pre-filled with what is known, opened within the trigger's 3 s."""
-    draft.department_id = draft.department_id or actor.department_id
+    """Every way in ends here: the modal, pre-filled with what is known, opened within the trigger's 3 s.
+
+    The department is pre-filled from the location only: left empty, filing picks the reporter's own,
+    unless they tick anonymous (service.responsible_department)."""
     with runtime.db.session() as s:
+        if draft.department_id is None and draft.location_id:
+            draft.department_id = service.location_department(s, draft.location_id)
         view = forms.report_form(s, actor.reader, draft, source_link=source_link)
     return runtime.gateway.open_view(trigger_id, view)
 
@@ -82,7 +86,7 @@ def _status(runtime: Runtime, actor: Actor, reference: str) -> dict:
         return {"text": text(actor.reader, "reports.usage")}
     with runtime.db.session() as s:
         try:
-            return cards.timeline_surface(s, service.by_reference(s, reference), actor.reader, modal=False)
+            return service.timeline_for(s, actor, service.by_reference(s, reference), modal=False)
         except ReportError as exc:
             return {"text": explain(actor.reader, exc)}
 

@@ -15,7 +15,7 @@ from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
 
 from bot.org.people import Actor
-from bot.reports import corrective, forms, service
+from bot.reports import corrective, forms, reclassify, service
 from bot.reports.errors import InvalidInput, ReportError
 from bot.runtime import Runtime
 from handlers.payload import metadata, state_values
@@ -72,6 +72,8 @@ def register(app: App, runtime: Runtime) -> None:
     submission(forms.REJECT_FORM, lambda s, a, m, v: service.reject(s, a, m.get("r"), *forms.read_reject_form(v)))
     submission(forms.ROOT_CAUSE_FORM, lambda s, a, m, v: service.record_root_cause(
         s, a, m.get("r"), *forms.read_root_cause_form(v)))
+    submission(forms.RECLASSIFY_FORM, lambda s, a, m, v: reclassify.reclassify(
+        s, a, m.get("r"), forms.read_reclassify_form(v)))
     submission(forms.QUESTION_FORM, lambda s, a, m, v: service.ask_reporter(s, a, m.get("r"), forms.read_text_form(v)))
     submission(forms.ANSWER_FORM, lambda s, a, m, v: service.answer_question(
         s, service.get(s, m.get("r")), a, forms.read_text_form(v)))

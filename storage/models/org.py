@@ -84,6 +84,7 @@ class Location(BilingualName, Base):
     code: Mapped[str] = mapped_column(String(64))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))  # who looks after it
     site: Mapped[Site] = relationship(back_populates="locations")
+    department: Mapped[Department | None] = relationship()
 
 
 class Person(Base):

@@ -37,10 +37,14 @@ class RiskLevel(str, enum.Enum):
 
 
 class InjuryClass(str, enum.Enum):
+    """The worst outcome for a person, as injury statistics count it (bot/reports/injuries.py)."""
+
+    NONE = "none"  # nobody hurt: property damage, a fire, a release to the environment
     FIRST_AID = "first_aid"
     MEDICAL_TREATMENT = "medical_treatment"
     RESTRICTED_WORK = "restricted_work"
     LOST_TIME = "lost_time"
+    FATALITY = "fatality"
 
 
 class ActionType(str, enum.Enum):
@@ -93,6 +97,8 @@ class Report(Base):
     follow_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Where the report card is posted; None while it waits for the admins to choose a triage channel.
     channel_id: Mapped[str | None] = mapped_column(String(32))
+    # The timeline entry that posted the card where it is now (a transfer to another channel); NULL: the filing.
+    card_entry_id: Mapped[int | None]
     likelihood: Mapped[int | None]
     severity: Mapped[int | None]
     risk_level: Mapped[RiskLevel | None] = mapped_column(_enum(RiskLevel, "risk_level"))

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from bot import clock
 from bot.sandbox.emulator import interactive_elements
 from storage.models import AuditEntry, Base, Report, ReportStatus
 
@@ -63,6 +65,30 @@ def ephemeral_text(h, user: str) -> str:
 def report_row(h) -> Report:
     with h.db.session() as s:
         return s.scalars(select(Report).order_by(Report.id.desc())).first()
+
+
+def eventually(h, check, what: str, timeout: float = 10.0):
+    """Deliver what is owed and look again until ``check()`` holds: outside the emulator's lock, since
+    delivering calls the emulator (``wait_for`` predicates run under it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        h.deliver()
+        found = check()
+        if found or time.monotonic() > deadline:
+            assert found, f"{what}: not seen within {timeout}s"
+            return found
+        time.sleep(0.05)
+
+
+def answer_to_dm(h, user: str, words: str) -> dict:
+    """Write to Triad and wait for its answer (events are handled after their ack)."""
+    h.driver.dm(user, words)
+    asked = [m for m in h.emulator.dm_messages(user) if m.get("user") == user][-1]["ts"]
+
+    def answered():
+        newer = [m for m in h.emulator.dm_messages(user) if m["ts"] > asked and m.get("user") != user]
+        return newer[-1] if newer else None
+    return eventually(h, answered, f"Triad's answer to {user}")
 
 
 def modal(h, user: str) -> dict:
@@ -147,18 +173,36 @@ def tables_mentioning(h, slack_id: str, person_id: int) -> list[str]:
     return sorted(set(found))
 
 
+def person_row(h, slack_id: str) -> dict:
+    person = Base.metadata.tables["person"]
+    with h.db.engine.connect() as conn:
+        return dict(conn.execute(person.select().where(person.c.slack_user_id == slack_id)).mappings().one())
+
+
+def audit_count(h) -> int:
+    with h.db.session() as s:
+        return s.scalar(select(func.count()).select_from(AuditEntry))
+
+
 def test_an_anonymous_reporter_follows_and_answers_with_a_code_and_leaves_no_trace(harness):
     h = harness
-    answer = file_report(h, WORKER, "near miss forklift nearly hit me in the dock", anonymous=["yes"])
+    h.driver.slash(WORKER, "/report", "near miss forklift nearly hit me in the dock")
+    modal(h, WORKER)
+    person, audit_rows = person_row(h, WORKER), audit_count(h)
+    clock.advance(timedelta(days=8))  # Zhang's profile is due for a refresh: filing must not be the moment
+    answer = h.driver.submit(WORKER, {"anonymous": ["yes"]})
+    assert person_row(h, WORKER) == person and audit_count(h) == audit_rows  # not written, not touched
+    filed_at = report_row(h).created_at
+    assert (filed_at.minute, filed_at.second, filed_at.microsecond) == (0, 0, 0)  # not the second they sent it
     code = re.search(r"\*([A-Z2-9]{4}-[A-Z2-9]{4})\*", dumped(answer.json["view"])).group(1)
     assert code in dumped(h.emulator.open_modal(WORKER))  # shown once, on screen
-    report = card(h)
+    report = card(h, "C0TRIAGE")  # the dock names no department, and Zhang's own would point at him
     assert "Reporter (anonymous)" in dumped(report) and WORKER not in dumped(report)
     assert "谢谢" not in dm_text(h, WORKER)  # no receipt DM: nothing in Slack pairs them with it
 
-    triage_form(h, SUPERVISOR, report, "report_ask", {"text": "Which shift was it?"})
+    triage_form(h, SAFETY, report, "report_ask", {"text": "Which shift was it?"})
     h.driver.slash(WORKER, "/report", f"follow {code.lower()}")
-    assert "Which shift was it?" in ephemeral_text(h, WORKER)
+    eventually(h, lambda: "Which shift was it?" in ephemeral_text(h, WORKER), "the timeline")
     h.driver.slash(WORKER, "/report", f"follow {code} Night shift, around 2 am")
     thread = thread_text(h, report)
     assert "Reporter (anonymous)" in thread and "Night shift, around 2 am" in thread and WORKER not in thread
@@ -320,6 +364,171 @@ def test_a_direct_message_becomes_a_draft_filed_only_on_confirmation(harness):
     assert report_row(h).location_id is not None
     assert "已提交" in dumped(h.emulator.wait_for(
         lambda: [m for m in h.emulator.dm_messages(WORKER) if "已提交" in dumped(m)]))
+
+
+def redrawn_draft(h, user: str) -> dict:
+    """The draft card once a kind was chosen on it: it can be filed now."""
+    return eventually(h, lambda: (m := h.emulator.dm_messages(user)[-1]) and "draft_file" in buttons(m) and m,
+                      "the redrawn draft")
+
+
+@pytest.mark.parametrize("words, kind_button, kind_shown", [
+    ("同事从梯子上摔下来了，脚扭了", None, "事件"),
+    ("灭火器过期了", None, "隐患"),
+    ("有人没戴安全帽", None, "隐患"),
+    ("叉车司机今天又开得很快", "draft_kind:hazard", "隐患"),  # words the guess can't read: the card asks
+])
+def test_a_dm_in_plain_chinese_always_gets_a_draft_card(harness, words, kind_button, kind_shown):
+    h = harness
+    draft = answer_to_dm(h, WORKER, words)
+    assert words in dumped(draft) and "help.dm_fallback" not in dumped(draft)
+    if kind_button:
+        assert "这属于哪类报告" in dumped(draft) and "draft_file" not in buttons(draft)
+        kinds = ("hazard", "near_miss", "incident", "environmental", "defect")
+        assert {f"draft_kind:{k}" for k in kinds} <= set(buttons(draft))
+        h.driver.press_button(WORKER, draft, action_id=kind_button)
+        draft = redrawn_draft(h, WORKER)
+    assert kind_shown in dumped(draft)
+    if kind_shown == "事件":  # an incident says whether anyone was hurt: in the form
+        assert buttons(draft) == ["draft_edit"] and "是否有人受伤" in dumped(draft)
+        h.driver.press_button(WORKER, draft, action_id="draft_edit")
+        assert words in dumped(modal(h, WORKER))
+        return
+    h.driver.press_button(WORKER, draft, action_id="draft_file")
+    h.deliver()
+    filed = report_row(h)
+    assert filed is not None and filed.description == words and filed.kind.value == "hazard"
+
+
+def test_an_english_dm_the_guess_does_not_know_asks_the_kind_and_greetings_get_help(harness):
+    h = harness
+    assert "I read messages here as reports" in dumped(answer_to_dm(h, SUPERVISOR, "hello"))
+    draft = answer_to_dm(h, SUPERVISOR, "the forklift driver on night shift keeps speeding past the office")
+    assert "What kind of report is it?" in dumped(draft) and "draft_kind:near_miss" in buttons(draft)
+    h.driver.press_button(SUPERVISOR, draft, action_id="draft_kind:near_miss")
+    draft = redrawn_draft(h, SUPERVISOR)
+    assert "Near miss" in dumped(draft) and "Safety" in dumped(draft)
+
+
+def test_a_long_dm_is_filed_whole_and_a_too_long_one_says_what_is_left_out(harness):
+    h = harness
+    story = "Oil is leaking under press 3 again. " + "The drip tray is full and the oil runs to the walkway. " * 40
+    assert 2000 < len(story.strip()) < 3000  # longer than a button can carry
+    draft = answer_to_dm(h, SUPERVISOR, story)
+    h.driver.press_button(SUPERVISOR, draft, action_id="draft_file")
+    h.deliver()
+    assert report_row(h).description == story.strip()
+
+    draft = answer_to_dm(h, SUPERVISOR, "x" * 3200)
+    assert "Your message has 3200 characters and a report holds 3000: the last 200 are left out" in dumped(draft)
+
+
+# --- reclassify and transfer -----------------------------------------------------------------------
+
+def department_id(h, code: str) -> str:
+    from storage.models import Department
+    with h.db.session() as s:
+        return str(s.scalar(select(Department.id).where(Department.code == code)))
+
+
+def test_triage_reclassifies_and_transfers_a_report_and_the_card_owners_and_channel_follow(harness):
+    h = harness
+    file_report(h, WORKER, "hazard 油漆桶没盖盖子，味道很大")  # filed from Stamping, it is Painting's
+    report = card(h, "C0STAMP")
+
+    h.driver.press_button(WORKER, report, action_id="report_reclassify")  # a worker may not
+    assert "部门主管" in ephemeral_text(h, WORKER) and h.emulator.open_modal(WORKER) is None
+    answer = triage_form(h, SUPERVISOR, report, "report_reclassify", {})
+    assert "Nothing changed" in dumped(answer.json["errors"])
+    answer = h.driver.submit(SUPERVISOR, {"kind": "environmental", "department": department_id(h, "painting"),
+                                          "standards": ["iso14001", "iso45001"], "note": "Paint booth is Painting's"})
+    assert answer.json is None
+
+    moved = h.emulator.messages("C0STAMP")[0]
+    h.deliver()
+    old = [m for m in h.emulator.messages("C0STAMP") if m["ts"] == moved["ts"]][0]
+    assert "transferred to <#C0PAINT>" in dumped(old) and buttons(old) == []
+    new = card(h, "C0PAINT")
+    assert "Environmental issue" in dumped(new) and "Painting" in dumped(new) and "report_acknowledge" in buttons(new)
+    thread = thread_text(h, new)
+    assert "<@U0WANG>" in thread and "<@U0LIU>" in thread  # both owners called into the new thread
+    assert "reclassified the report: Hazard → Environmental issue; department Painting" in thread
+    assert "Paint booth is Painting's" in thread
+    assert any("HZ-" in dumped(m) for m in h.emulator.messages("C0ENV"))  # the newly tagged system's channel
+    assert "重新分类了此报告：隐患 → 环境问题" in dm_text(h, WORKER)  # the reporter hears, in Chinese
+    filed = report_row(h)
+    assert (filed.kind.value, filed.channel_id, str(filed.department_id)) == ("environmental", "C0PAINT",
+                                                                              department_id(h, "painting"))
+    with h.db.session() as s:
+        audited = {(a.action, a.allowed) for a in s.scalars(select(AuditEntry))}
+    assert ("report.reclassify", False) in audited and ("report.reclassify", True) in audited
+
+    # Stamping's supervisor has handed it over; the quality owner tags quality too and is called in.
+    h.driver.press_button(SUPERVISOR, new, action_id="report_acknowledge")
+    assert "department's supervisor" in ephemeral_text(h, SUPERVISOR)
+    triage_form(h, ENVIRONMENT, new, "report_reclassify", {"standards": ["iso14001", "iso45001", "iso9001"]})
+    thread = thread_text(h, card(h, "C0PAINT"))
+    assert "<@U0CHEN>" in thread and "systems added: Quality" in thread
+    assert any(filed.reference in dumped(m) for m in h.emulator.messages("C0QUALITY"))
+
+
+def test_a_report_reclassified_as_an_incident_needs_its_injury_and_the_channel_never_sees_it(harness):
+    h = harness
+    file_report(h, WORKER, "hazard 梯子坏了")
+    report = card(h)
+    answer = triage_form(h, SUPERVISOR, report, "report_reclassify", {"kind": "incident"})
+    assert "whether anyone was hurt" in dumped(answer.json["errors"])
+    assert h.driver.submit(SUPERVISOR, {"kind": "incident", "injury_class": "lost_time"}).json is None
+    h.deliver()
+    assert "Lost-time" not in dumped(h.emulator.messages("C0STAMP")) + thread_text(h, card(h))
+    assert report_row(h).injury_class.value == "lost_time"
+
+
+# --- injuries and who sees what ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("injury, channel_sees", [
+    ("none", "No injury (property damage, fire, release to the environment)"),
+    ("fatality", "someone was hurt; the details are shown to the supervisor, the safety owner and managers"),
+])
+def test_an_incident_is_filed_with_no_injury_or_a_fatality(harness, injury, channel_sees):
+    h = harness
+    file_report(h, SUPERVISOR, "incident small fire in the press 3 hydraulic unit", injury_class=injury)
+    report = card(h)
+    assert channel_sees in dumped(report) and "Fatality" not in dumped(report)
+    assert report_row(h).injury_class.value == injury
+    h.driver.press_button(MANAGER, report, action_id="report_timeline")
+    shown = dumped(modal(h, MANAGER))
+    assert ("Fatality" in shown) == (injury == "fatality")
+
+
+def test_a_worker_sees_only_their_own_and_their_departments_reports_and_injuries_only_the_few(harness):
+    h = harness
+    file_report(h, MANAGER, "incident Wang cut his hand on the paint booth door", injury_class="medical_treatment",
+                department=department_id(h, "painting"))
+    painting = report_row(h).reference
+    file_report(h, SUPERVISOR, "incident Li Na burnt her finger on press 3", injury_class="first_aid")
+    stamping = report_row(h).reference
+
+    h.driver.slash(WORKER, "/report", f"status {painting}")  # another department's: refused, in Chinese
+    eventually(h, lambda: "两者都不是" in ephemeral_text(h, WORKER), "the refusal")
+    assert "cut his hand" not in ephemeral_text(h, WORKER)
+    h.driver.slash(WORKER, "/report", f"status {stamping}")  # his department's: shown, without the injury
+    eventually(h, lambda: "burnt her finger" in ephemeral_text(h, WORKER), "the timeline")
+    assert "急救" not in ephemeral_text(h, WORKER)
+    h.driver.press_button(WORKER, card(h, "C0PAINT"), action_id="report_timeline")  # a forged or shared press
+    eventually(h, lambda: ephemeral_text(h, WORKER).count("两者都不是") == 2, "refused again")
+    assert h.emulator.open_modal(WORKER) is None
+
+    h.driver.slash(SUPERVISOR, "/report", f"status {stamping}")  # the supervisor sees the injury class
+    eventually(h, lambda: "First aid" in ephemeral_text(h, SUPERVISOR), "the injury")
+    h.driver.slash(SAFETY, "/report", f"status {painting}")  # and the safety owner, for every department
+    eventually(h, lambda: "Medical treatment" in ephemeral_text(h, SAFETY), "the injury")
+    h.driver.slash(WORKER, "/report", "mine")
+    eventually(h, lambda: "您还没有实名提交过报告" in ephemeral_text(h, WORKER), "only his own")
+    with h.db.session() as s:
+        refused = s.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "report.view", AuditEntry.allowed.is_(False)))
+    assert refused == 2
 
 
 # --- other ways in --------------------------------------------------------------------------------

@@ -99,3 +99,15 @@ def test_codes_made_from_names_typed_in_slack_follow_the_files_rule():
     assert rules.code_for("Paint shop", ["paint-shop"]) == "paint-shop-2"
     assert rules.code_for("冲压车间", ["department"], "department") == "department-2"
     assert all(rules.code(rules.code_for(n, [])) is None for n in ("Ölager Süd", "  x  ", "A" * 300))
+
+
+def test_the_examples_paint_booth_is_paintings_and_the_dock_nobodys(db):
+    from storage.models import Location
+
+    spec = parse(ORG_FILE.read_text(encoding="utf-8"))
+    with db.session() as s:
+        apply(s, spec)
+    with db.session() as s:
+        booth = s.scalar(select(Location).where(Location.code == "paintbooth"))
+        assert booth.department.code == "painting"
+        assert s.scalar(select(Location).where(Location.code == "dock")).department is None

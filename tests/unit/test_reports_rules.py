@@ -74,3 +74,42 @@ def test_guessing_from_plain_words_in_both_languages(text, kind, standards, loca
 
 def test_words_without_a_known_sign_guess_nothing():
     assert kinds.guess("good morning", PLACES).kind is None
+
+
+# What workers actually write (the trial's DMs among them): the guess must read them as a person would.
+WORKER_SENTENCES = [
+    ("同事从梯子上摔下来了，脚扭了", ReportKind.INCIDENT, (Standard.SAFETY,)),
+    ("灭火器过期了", ReportKind.HAZARD, (Standard.SAFETY,)),
+    ("有人没戴安全帽", ReportKind.HAZARD, (Standard.SAFETY,)),
+    ("the floor is wet", ReportKind.HAZARD, (Standard.SAFETY,)),
+    ("Wang fell off the ladder and sprained his ankle", ReportKind.INCIDENT, (Standard.SAFETY,)),
+    ("the fire extinguisher at the dock has expired", ReportKind.HAZARD, (Standard.SAFETY,)),
+    ("two guys on the line not wearing hard hats", ReportKind.HAZARD, (Standard.SAFETY,)),
+    ("nobody wears goggles at the grinder, no PPE at all", ReportKind.HAZARD, (Standard.SAFETY,)),
+    ("emergency exit blocked by pallets", ReportKind.HAZARD, (Standard.SAFETY,)),
+    ("exposed wires behind the welding station", ReportKind.HAZARD, (Standard.SAFETY,)),
+    ("安全出口被货物堵住了", ReportKind.HAZARD, (Standard.SAFETY,)),
+    ("车间地面很湿，有积水", ReportKind.HAZARD, (Standard.SAFETY,)),
+    ("电线老化，有漏电危险", ReportKind.HAZARD, (Standard.SAFETY,)),
+    ("a pallet almost fell on me", ReportKind.NEAR_MISS, (Standard.SAFETY,)),
+    ("差点被叉车撞到", ReportKind.NEAR_MISS, (Standard.SAFETY,)),
+    ("small fire in the paint booth, nobody was hurt", ReportKind.INCIDENT, (Standard.SAFETY,)),
+    ("the forklift hit the racking, no one hurt", ReportKind.INCIDENT, (Standard.SAFETY,)),
+    ("车间着火了，没有人受伤", ReportKind.INCIDENT, (Standard.SAFETY,)),
+    ("叉车撞坏了货架", ReportKind.INCIDENT, (Standard.SAFETY,)),
+    ("李师傅手指被压伤，送医院了", ReportKind.INCIDENT, (Standard.SAFETY,)),
+    ("coolant spilled into the storm drain", ReportKind.ENVIRONMENTAL, (Standard.ENVIRONMENT,)),
+    ("strong chemical smell near the tank", ReportKind.ENVIRONMENTAL, (Standard.ENVIRONMENT,)),
+    ("废水直接排到雨水沟里", ReportKind.ENVIRONMENTAL, (Standard.ENVIRONMENT,)),
+    ("化学品库有异味", ReportKind.ENVIRONMENTAL, (Standard.ENVIRONMENT,)),
+    ("parts from press 3 are out of spec", ReportKind.DEFECT, (Standard.QUALITY,)),
+    ("wrong label on the boxes for the customer", ReportKind.DEFECT, (Standard.QUALITY,)),
+    ("这批零件尺寸超差，需要返工", ReportKind.DEFECT, (Standard.QUALITY,)),
+    ("客户投诉外壳有划痕", ReportKind.DEFECT, (Standard.QUALITY,)),
+]
+
+
+@pytest.mark.parametrize("text, kind, standards", WORKER_SENTENCES)
+def test_the_guess_reads_what_workers_write(text, kind, standards):
+    guessed = kinds.guess(text, PLACES)
+    assert (guessed.kind, guessed.standards) == (kind, standards)

@@ -116,7 +116,8 @@ def test_invalid_reports_name_the_field_and_store_nothing(plant, fields, problem
 
 def test_an_anonymous_report_stores_no_trace_of_the_reporter(plant):
     reporter = actor(plant, WORKER)
-    filed = file(plant, anonymous=True, description="Forklifts speed in aisle 4")
+    filed = file(plant, anonymous=True, description="Forklifts speed in aisle 4",
+                 department_id=department_id(plant, "stamping"))  # chosen in the form
     assert filed.follow_code and len(filed.follow_code.replace("-", "")) == 8
     rid = filed.report.id
     with plant.session() as s:  # triage asks, the reporter answers with the code
@@ -347,3 +348,35 @@ def test_a_busy_home_page_costs_no_more_queries_than_a_quiet_one(plant):
     for _ in range(5):
         assign(plant, file(plant).report.id)
     assert queries_for_home() == quiet
+
+
+# --- where a report goes ------------------------------------------------------------------------------
+
+def location_id(db, code: str) -> int:
+    from storage.models import Location
+    with db.session() as s:
+        return s.scalar(select(Location.id).where(Location.code == code))
+
+
+def test_a_location_names_its_department_and_an_anonymous_report_never_defaults_to_the_reporters(plant):
+    booth = file(plant, WORKER, description="paint drums open", location_id=location_id(plant, "paintbooth"))
+    assert booth.report.department_id == department_id(plant, "painting") and booth.report.channel_id == "C0PAINT"
+    own = file(plant, WORKER, description="guard missing")  # named, nowhere said: the reporter's department
+    assert own.report.department_id == department_id(plant, "stamping")
+    anonymous = file(plant, WORKER, anonymous=True, description="forklifts speed in the dock",
+                     location_id=location_id(plant, "dock"))  # the dock names no department
+    assert anonymous.report.department_id is None and anonymous.report.channel_id == "C0TRIAGE"
+    anonymous_booth = file(plant, WORKER, anonymous=True, location_id=location_id(plant, "paintbooth"))
+    assert anonymous_booth.report.channel_id == "C0PAINT"
+
+
+def test_an_anonymous_report_is_stored_as_filed_within_the_hour_only(plant):
+    named = file(plant, WORKER)
+    anonymous = file(plant, WORKER, anonymous=True, department_id=department_id(plant, "stamping"))
+    with plant.session() as s:
+        filed_at = s.scalar(select(ReportEvent.at).where(ReportEvent.report_id == anonymous.report.id))
+        named_at = s.scalar(select(ReportEvent.at).where(ReportEvent.report_id == named.report.id))
+        stored = s.get(Report, anonymous.report.id).created_at
+    assert (stored.minute, stored.second, stored.microsecond) == (0, 0, 0) == (filed_at.minute, filed_at.second,
+                                                                              filed_at.microsecond)
+    assert named_at.replace(tzinfo=None) >= stored.replace(tzinfo=None)

@@ -146,9 +146,12 @@ def test_the_card_answering_a_direct_message(world, lang):
         for words in (HOSTILE + " oil leak", long_words + " leak"):
             guess = kinds.guess(words, [])
             card = cards.draft_card(s, reader, words, guess, "D1:1.2")
-            assert_literal(card, "message")
-            assert all(len(b["value"]) <= 2000 for b in card["blocks"][3]["elements"])
-        assert_literal(cards.draft_card(s, reader, HOSTILE, kinds.guess("hello", []), "D1:1.3"), "message")
+            assert_literal(card, "message", shows_user_text=False)
+            # the words are shown as plain text (Slack never reads them as mrkdwn) and read back whole
+            assert cards.draft_text(card) == words.strip()[:3000]
+            assert all(len(e["value"]) <= 2000 for b in card["blocks"] if b["type"] == "actions" for e in b["elements"])
+        asked = cards.draft_card(s, reader, HOSTILE, kinds.guess("hello", []), "D1:1.3")
+        assert_literal(asked, "message", shows_user_text=False) and cards.draft_text(asked) == HOSTILE
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
