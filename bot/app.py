@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 # Bolt runs every listener in this pool and answers Slack as soon as the listener acks; the work
 # after the ack keeps a thread busy, so the pool is larger than Bolt's default of 5: a new request
 # must find a free thread to ack from while earlier ones are still working.
-LISTENER_THREADS = 24
+LISTENER_THREADS = 64
 
 
 class ListenerPool(ThreadPoolExecutor):

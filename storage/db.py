@@ -73,15 +73,20 @@ class Database:
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 15, "check_same_thread": False})
+        # Connections to a file are cheap; enough of them that a read (every request's first step)
+        # never waits for a pooled connection held by a writer queueing on the write lock.
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 15, "check_same_thread": False},
+                               pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=POOL_SIZE)
     event.listen(engine, "begin", _postgresql_begin)
     return engine
 
 
+# Per process: the web threads, Bolt's listener threads (bot.app), the outbox worker, the scheduler.
+POOL_SIZE = 40  # and as many again on demand
 READ_ONLY = "triad_read_only"  # execution option of the engine behind Database.read()
 
 
