@@ -79,7 +79,7 @@ class WebApp:
                 return
             except (URLError, ConnectionError, OSError):
                 if self.process.poll() is not None:
-                    raise SystemExit(f"{self.name} did not start:\n{self.process.stderr.read()}")
+                    raise SystemExit(f"{self.name} did not start:\n{self.process.stderr.read()}") from None
                 time.sleep(0.1)
         raise SystemExit(f"{self.name} did not answer /healthz")
 
@@ -236,13 +236,13 @@ def quiesce(emulator: SlackEmulator, quiet: float = 1.5, limit: float = 60) -> N
 # -- set-up -------------------------------------------------------------------------------------------
 
 def prepare_database(url: str) -> None:
+    from bot.org.orgfile import load_file
     from storage import migrate
     from storage.db import Database
-    from bot.org.orgfile import load_file
 
     org = yaml.safe_load(demo.ORG_FILE.read_text(encoding="utf-8"))
-    org["people"] += [{"slack_id": u, "name": {"en": f"Bench {u[-3:]}", "zh": f"测试{u[-3:]}"}, "department": "stamping",
-                       "roles": [{"supervisor": "stamping"}]} for u in USERS]
+    org["people"] += [{"slack_id": u, "name": {"en": f"Bench {u[-3:]}", "zh": f"测试{u[-3:]}"},
+                       "department": "stamping", "roles": [{"supervisor": "stamping"}]} for u in USERS]
     path = Path(tempfile.mkdtemp(prefix="triad-bench-")) / "org.yml"
     path.write_text(yaml.safe_dump(org, allow_unicode=True), encoding="utf-8")
     migrate.upgrade(url)

@@ -20,8 +20,7 @@ from jinja2 import Environment, TemplateSyntaxError, nodes
 from jinja2.runtime import Undefined
 
 
-
-class _Pairs(list):
+class _Pairs(list[tuple[Any, Any]]):
     """A YAML mapping as its entries in order: branches of an {% if %} may set the same key."""
 
 
@@ -38,6 +37,7 @@ _TAG_MARK = re.compile(r"__triad_tag_(\d+)__")
 
 Context = dict[str, Any]
 Emitter = Callable[[Context, Any], None]  # adds its entries to a list or a dict
+Entries = list[tuple[str | None, Any]]  # (the tag of a marker or None, the entry)
 
 
 class BlockTemplateError(Exception):
@@ -61,7 +61,7 @@ class _Compiler:
     # -- the one parse: tags become markers, expressions placeholders ------------------------------
 
     def compile(self, source: str) -> Callable[[Context], Any]:
-        def hold(match: re.Match) -> str:
+        def hold(match: re.Match[str]) -> str:
             self.expressions.append(match.group(1).strip())
             return f"__triad_expression_{len(self.expressions) - 1}__"
 
@@ -141,11 +141,12 @@ class _Compiler:
     def _shown(self, text: str) -> str:
         return _EXPRESSION_MARK.sub(lambda m: "{{ " + self.expressions[int(m.group(1))] + " }}", text)
 
-    def block(self, entries: list[tuple[str | None, Any]], compile_entry: Callable[[Any], Emitter]) -> list[Emitter]:
+    def block(self, entries: Entries, compile_entry: Callable[[Any], Emitter]) -> list[Emitter]:
         emitters, end = self._until(entries, 0, (), compile_entry)
         return emitters
 
-    def _until(self, entries, pos: int, stops: tuple[str, ...], compile_entry) -> tuple[list[Emitter], int]:
+    def _until(self, entries: Entries, pos: int, stops: tuple[str, ...],
+               compile_entry: Callable[[Any], Emitter]) -> tuple[list[Emitter], int]:
         emitters: list[Emitter] = []
         while pos < len(entries):
             tag, payload = entries[pos]
@@ -171,7 +172,7 @@ class _Compiler:
                     branches.append((self.expression(condition.split(None, 1)[1]), body))
                     if self._word(entries, pos) != "elif":
                         break
-                    condition = entries[pos][0]
+                    condition = str(entries[pos][0])
                 otherwise = []
                 if self._word(entries, pos) == "else":
                     otherwise, pos = self._until(entries, pos + 1, ("endif",), compile_entry)
@@ -185,11 +186,11 @@ class _Compiler:
         return emitters, pos
 
     @staticmethod
-    def _word(entries, pos: int) -> str | None:
+    def _word(entries: Entries, pos: int) -> str | None:
         tag = entries[pos][0] if pos < len(entries) else None
         return tag.split(None, 1)[0] if tag else None
 
-    def _expect(self, entries, pos: int, word: str, opening: str) -> None:
+    def _expect(self, entries: Entries, pos: int, word: str, opening: str) -> None:
         if self._word(entries, pos) != word:
             raise self.fail(f"{{% {opening} %}} must be closed by {{% {word} %}} in the same list or mapping")
 
@@ -217,7 +218,7 @@ class _Compiler:
             def each(loop: Any, *values: Any) -> str:
                 nonlocal passes
                 passes += 1
-                _run(body, {**ctx, **dict(zip(names, values)), "loop": loop}, out)
+                _run(body, {**ctx, **dict(zip(names, values, strict=True)), "loop": loop}, out)
                 return ""
 
             runner.render({**ctx, "_each": each})

@@ -47,7 +47,8 @@ def test_a_press_is_answered_while_its_step_waits_for_the_database(harness):
     report = card(h)
     h.driver.slash(SUPERVISOR, "/triad", "help")  # known to Triad now: who is asking is a pure read
     with database_held_by_another_writer(h):
-        answer = answered_without_waiting(h, lambda: h.driver.press_button(SUPERVISOR, report, action_id="report_acknowledge"))
+        press = lambda: h.driver.press_button(SUPERVISOR, report, action_id="report_acknowledge")  # noqa: E731
+        answer = answered_without_waiting(h, press)
         assert answer.status == 200 and answer.body == ""
         assert status_of(h) == ReportStatus.NEW  # the step is still waiting its turn
     h.settle()

@@ -19,10 +19,9 @@ def test_a_read_does_not_wait_for_a_transaction_that_is_writing(db):
 
 
 def test_a_read_cannot_write_and_leaves_its_connection_fit_for_writing(db):
-    with pytest.raises(DBAPIError):
-        with db.read() as s:
-            s.add(Organisation(name="Sneaky", language="en", timezone="UTC"))
-            s.flush()
+    with pytest.raises(DBAPIError), db.read() as s:
+        s.add(Organisation(name="Sneaky", language="en", timezone="UTC"))
+        s.flush()
     for _ in range(3):  # whichever pooled connection comes next can write again
         with db.session() as s:
             s.add(Organisation(name="Riverside", language="en", timezone="UTC"))
