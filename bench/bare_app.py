@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 
-CHANNEL = "C0STAMP"
-
 
 def build():
     from slack_bolt import App
@@ -37,10 +35,11 @@ def build():
                         "element": {"type": "plain_text_input", "action_id": "value"}}]})
 
     @app.view("bench_report")
-    def report_submitted(ack, view, client):
+    def report_submitted(ack, body, view, client):
         ack()
         words = view["state"]["values"]["description"]["value"]["value"]
-        client.chat_postMessage(channel=CHANNEL, text=words, blocks=[
+        channel = "C" + body["user"]["id"][1:]  # the channel of the person's department, as bench/load.py sets up
+        client.chat_postMessage(channel=channel, text=words, blocks=[
             {"type": "section", "text": {"type": "mrkdwn", "text": words}},
             {"type": "actions", "block_id": "triage:bench", "elements": [
                 {"type": "button", "action_id": "report_acknowledge", "value": "1",
