@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
@@ -14,10 +15,44 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 AUTH_RETRY = 30.0  # seconds between attempts to learn who the bot is while Slack does not answer
 
+# Bolt runs every listener in this pool and answers Slack as soon as the listener acks; the work
+# after the ack keeps a thread busy, so the pool is larger than Bolt's default of 5: a new request
+# must find a free thread to ack from while earlier ones are still working.
+LISTENER_THREADS = 64
+
+
+class ListenerPool(ThreadPoolExecutor):
+    """Bolt's listener threads, counted: the sandbox and the tests wait until the work after an ack is done."""
+
+    def __init__(self, max_workers: int = LISTENER_THREADS) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="listener")
+        self._running = 0
+        self._changed = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        with self._changed:
+            self._running += 1
+
+        def counted():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._changed:
+                    self._running -= 1
+                    self._changed.notify_all()
+
+        return super().submit(counted)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no listener is running; False if some still run after ``timeout`` seconds."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._running == 0, timeout)
+
 
 def create_app(runtime: Runtime, *, signing_secret: str | None = None) -> App:
     settings = runtime.settings
     gateway_client = runtime.gateway.client
+    runtime.listeners = ListenerPool()
     app = App(
         client=WebClient(base_url=gateway_client.base_url, timeout=gateway_client.timeout),  # token from authorize
         authorize=BotIdentity(gateway_client).authorizer(),
@@ -25,6 +60,7 @@ def create_app(runtime: Runtime, *, signing_secret: str | None = None) -> App:
         request_verification_enabled=True,
         ignoring_self_events_enabled=True,
         logger=logging.getLogger("slack_bolt"),
+        listener_executor=runtime.listeners,
     )
     import handlers
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -113,14 +114,37 @@ def _database(settings: Settings, *, upgrade: bool = False):
 def _run(settings: Settings, args) -> int:
     if settings.is_sandbox:
         return _sandbox(settings, argparse.Namespace(script=None, fresh=False, empty=False))
-    _database(settings).dispose()
     if settings.mode == "socket":
+        _database(settings).dispose()
         return _socket_mode(settings)
+    # The gunicorn master only forks and watches: the database and migration code is checked in a
+    # child that exits, so the master stays small and each worker loads only what it uses.
+    if (status := _in_child(lambda: _database(settings).dispose())) != 0:
+        return status
     from bot.server import run_gunicorn
 
     log.info("Triad HTTP mode on port %s: Slack requests at /slack/events, health at /healthz", settings.port)
     run_gunicorn(settings, lambda: _serve_process(settings), worker_exit=_worker_exit)
     return 0
+
+
+def _in_child(work) -> int:
+    """Run ``work`` in a forked child and return its exit status (a StartupError is printed there)."""
+    pid = os.fork()
+    if pid == 0:
+        status = 0
+        try:
+            work()
+        except StartupError as exc:
+            print(f"triad: {exc}", file=sys.stderr)
+            status = 1
+        except BaseException:
+            log.exception("start-up check failed")
+            status = 1
+        finally:
+            sys.stderr.flush()
+            os._exit(status)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
 def _serve_process(settings: Settings):

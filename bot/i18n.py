@@ -3,8 +3,9 @@
 Texts live in ``prompts/<lang>/<area>.yml``: each value is a Jinja2 template, looked up as
 ``"<area>.<key>"``. Variables are escaped for mrkdwn unless marked ``safe`` (mentions, links and
 date tokens the bot builds itself), so user text can never ping a channel or fake a link.
-Block Kit surfaces are Jinja2 templates in ``prompts/blocks/`` (YAML); every ``{{ … }}`` in them
-is emitted as a JSON literal, and their words come from the catalogues through ``t()``/``p()``.
+Block Kit surfaces are Jinja2 templates in ``prompts/blocks/`` (YAML), compiled once into builders
+of data (bot.blocktemplate: no text is parsed per render); every ``{{ … }}`` in them is a whole value,
+and their words come from the catalogues through ``t()``/``p()``.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from jinja2 import Environment, StrictUndefined, Template, pass_context
 from markupsafe import Markup
 
 from bot import mrkdwn, shipped
+from bot.blocktemplate import compile_template
 
 LANGUAGES = ("en", "zh")
 PROMPTS = shipped.path("prompts")
@@ -223,8 +225,8 @@ _blocks_env.filters["tr"] = pass_context(lambda ctx, key: text(ctx["reader"], ke
 
 
 @cache
-def _block_template(name: str) -> Template:
-    return _blocks_env.from_string((PROMPTS / "blocks" / f"{name}.yml.j2").read_text(encoding="utf-8"))
+def _block_template(name: str) -> Callable[[dict[str, Any]], Any]:
+    return compile_template((PROMPTS / "blocks" / f"{name}.yml.j2").read_text(encoding="utf-8"), _blocks_env, name)
 
 
 def truncate(value: str, limit: int) -> str:
@@ -265,8 +267,7 @@ def render(name: str, reader: Reader, **context: Any) -> dict[str, Any]:
         "lang": reader.lang,
         "reader": reader,
     }
-    source = _block_template(name).render(**helpers, **context)
-    surface: dict[str, Any] = yaml.load(source, Loader=_Loader)
+    surface: dict[str, Any] = _block_template(name)({**helpers, **context})
     return surface
 
 

@@ -22,6 +22,7 @@ class Runtime:
     deliverer: Deliverer
     worker: OutboxWorker | None = None
     scheduler: Any = None  # bot.scheduler.Scheduler where this process runs the jobs
+    listeners: Any = None  # bot.app.ListenerPool once the Bolt app is built
     extras: dict[str, Any] = field(default_factory=dict)
 
     def start_worker(self) -> None:
@@ -31,6 +32,9 @@ class Runtime:
 
     def close(self, grace: float = 15.0) -> None:
         """Stop delivering (deliveries in flight finish within ``grace`` seconds, or stay marked) and let go."""
+        if self.listeners is not None:
+            self.listeners.wait_idle()
+            self.listeners.shutdown()
         if self.scheduler is not None:
             self.scheduler.stop()
             self.scheduler = None

@@ -8,19 +8,23 @@ import json
 import logging
 import threading
 from socketserver import ThreadingMixIn
+from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+if TYPE_CHECKING:  # the gunicorn master imports this module for run_gunicorn: it must not load Bolt
+    from slack_bolt import App
 
-from bot.guard import guard
-from bot.runtime import Runtime
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 SLACK_PATH = "/slack/events"
 
 
 def wsgi_app(runtime: Runtime, app: App):
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    from bot.guard import guard
+
     slack = guard(SlackRequestHandler(app, path=SLACK_PATH), app._signing_secret, SLACK_PATH)
 
     def application(environ, start_response):

@@ -59,7 +59,7 @@ def show_org(runtime: Runtime, actor: people.Actor, trigger_id: str, respond) ->
 
 
 def _me(runtime: Runtime, actor: people.Actor) -> str:
-    with runtime.db.session() as s:
+    with runtime.db.read() as s:
         person = people.find(s, actor.slack_user_id)
         assert person is not None  # the middleware registered whoever is asking
         department = person.department.name(actor.lang) if person.department else text(actor.reader, "common.none")

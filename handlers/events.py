@@ -42,6 +42,6 @@ def register(app: App, runtime: Runtime) -> None:
 
 
 def refresh_home(runtime: Runtime, actor) -> None:
-    with runtime.db.session() as s:
+    with runtime.db.read() as s:
         view = home_view(s, actor)
     runtime.gateway.client.views_publish(user_id=actor.slack_user_id, view=view)

@@ -40,10 +40,10 @@ def register(app: App, runtime: Runtime) -> None:
 
 def actor_for(runtime: Runtime, slack_user_id: str) -> people.Actor:
     """The person behind a Slack user id, registering a newcomer as a worker on first sight."""
-    with runtime.db.session() as s:
+    with runtime.db.read() as s:  # every request passes here: a pure read, never behind the write lock
         person = people.find(s, slack_user_id)
         if person is not None and not people.needs_profile(person):
-            return people.actor_of(person, people.organisation(s))
+            return people.actor_of(person, people.settings_of(s))
     # Ask Slack outside the transaction (it can take a moment) and briefly: never block an ack.
     profile = runtime.gateway.user_profile(slack_user_id, timeout=1.5)
     with runtime.db.session() as s:

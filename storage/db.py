@@ -2,7 +2,9 @@
 
 One session per unit of work: ``with database.session() as s:`` commits on success and
 rolls back on any exception, so a state change and the outbox messages it owes are
-written together or not at all.
+written together or not at all. ``with database.read() as s:`` is for looking only: on
+SQLite it does not take the write lock (so it never queues behind a writer), and on both
+databases it refuses to write.
 """
 from __future__ import annotations
 
@@ -28,10 +30,23 @@ class Database:
         self.url = url
         self.engine: Engine = make_engine(url, echo=echo)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_factory = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        session = self._factory()
+        """A unit of work that may write: on SQLite it holds the write lock from its first statement."""
+        with self._unit(self._factory) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A unit of work that only reads: no write lock, and any write fails instead of queueing."""
+        with self._unit(self._read_factory) as session:
+            yield session
+
+    @contextmanager
+    def _unit(self, factory: sessionmaker[Session]) -> Iterator[Session]:
+        session = factory()
         try:
             yield session
             session.commit()
@@ -58,11 +73,21 @@ class Database:
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 15, "check_same_thread": False})
+        # Connections to a file are cheap; enough of them that a read (every request's first step)
+        # never waits for a pooled connection held by a writer queueing on the write lock.
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 15, "check_same_thread": False},
+                               pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=POOL_SIZE)
+    event.listen(engine, "begin", _postgresql_begin)
+    return engine
+
+
+# Per process: the web threads, Bolt's listener threads (bot.app), the outbox worker, the scheduler.
+POOL_SIZE = 40  # and as many again on demand
+READ_ONLY = "triad_read_only"  # execution option of the engine behind Database.read()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -75,7 +100,19 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _sqlite_begin_immediate(conn: Connection) -> None:
-    # Take the write lock at BEGIN so two writers queue on busy_timeout instead of
-    # failing with "database is locked" when a reader upgrades to a writer.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(READ_ONLY):
+        # A deferred BEGIN reads a WAL snapshot without any lock; query_only turns a stray
+        # write into an error rather than a lock upgrade that could fail with SQLITE_BUSY.
+        conn.exec_driver_sql("PRAGMA query_only = ON")
+        conn.exec_driver_sql("BEGIN")
+    else:
+        # Writers take the write lock at BEGIN so two of them queue on busy_timeout (and
+        # simultaneous presses take turns) instead of failing when a reader upgrades.
+        conn.exec_driver_sql("PRAGMA query_only = OFF")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _postgresql_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")  # same contract as on SQLite: reads only

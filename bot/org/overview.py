@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bot import mrkdwn
 from bot.i18n import Reader, listed, plain, render, safe, text
 from bot.org import people
-from bot.org.people import organisation
+from bot.org.people import settings_of
 from storage.models import Department, Location, Person, Role, RoleAssignment, Site, Standard
 
 
@@ -22,7 +22,7 @@ def _channel(channel_id: str | None, reader: Reader) -> str:
 
 
 def org_modal(session: Session, reader: Reader) -> dict[str, Any]:
-    org = organisation(session)
+    org = settings_of(session)
     holders: dict[tuple[Role, int | None, str | None], list[str]] = {}
     for role, dept, standard, slack_id in session.execute(
             select(RoleAssignment.role, RoleAssignment.department_id, RoleAssignment.standard, Person.slack_user_id)

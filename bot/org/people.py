@@ -62,12 +62,17 @@ class Actor:
 
 
 def organisation(session: Session) -> Organisation:
-    org = session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
-    if org is None:  # a fresh install before any organisation file: sensible defaults
-        org = Organisation(name="Triad", language="en", timezone="UTC")
+    org = settings_of(session)
+    if org.id is None:  # a fresh install before any organisation file: keep the defaults
         session.add(org)
         session.flush()
     return org
+
+
+def settings_of(session: Session) -> Organisation:
+    """The organisation, or its defaults (unsaved) on a fresh install: for reads that must not write."""
+    org = session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+    return org if org is not None else Organisation(name="Triad", language="en", timezone="UTC")
 
 
 def language_of(person: Person, org: Organisation) -> str:

@@ -275,7 +275,7 @@ def get_action(session: Session, action_id: int | None) -> CorrectiveAction:
 
 
 def today(session: Session) -> date:
-    return clock.now().astimezone(zone(people.organisation(session).timezone)).date()
+    return clock.now().astimezone(zone(people.settings_of(session).timezone)).date()
 
 
 def require_open(report: Report, *allowed: ReportStatus) -> None:

@@ -22,7 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -113,8 +113,12 @@ class SlackDriver:
         emulator: SlackEmulator,
         team_id: str | None = None,
         timeout: float = 10,
+        settle: Callable[[], Any] | None = None,
     ) -> None:
+        """``settle``, when given, is called after each answer: the harness waits there for the
+        app's work after its ack, so whoever looks next sees its effect."""
         self.app_url = app_url
+        self.settle = settle
         self.signing_secret = signing_secret
         self.emulator = emulator
         self.team_id = team_id or emulator.team_id
@@ -166,6 +170,8 @@ class SlackDriver:
         except urllib.error.HTTPError as error:
             status, raw, headers = error.code, error.read(), dict(error.headers.items())
         elapsed = time.monotonic() - started
+        if self.settle is not None:
+            self.settle()
         body = raw.decode("utf-8", "replace")
         return Response(status, body, _json_object(body), headers, request, elapsed)
 

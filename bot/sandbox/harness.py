@@ -62,7 +62,7 @@ class Harness:
         self._listeners_at_work = listeners_at_work(self)
         self.server = LoopbackServer(wsgi_app(self.runtime, self.app)).start()
         self.driver = SlackDriver(f"{self.server.url}/slack/events", cast(str, self.settings.signing_secret),
-                                  self.emulator)
+                                  self.emulator, settle=self.settle)
         if self.start_worker:
             self.runtime.start_worker()
         return self
@@ -71,6 +71,10 @@ class Harness:
     def url(self) -> str:
         assert self.server is not None
         return self.server.url
+
+    def settle(self) -> None:
+        """Wait for the app's work after its acks (Slack hears back first; the rest follows)."""
+        self.runtime.listeners.wait_idle()
 
     def deliver(self, rounds: int = 20) -> int:
         """Deliver everything that is due now (tests call it instead of waiting for the worker), once the

@@ -1,8 +1,9 @@
 """Buttons on the report card, the action owner's and verifier's DMs, the DM draft card and App Home.
 
-Presses are acknowledged after their step: each is one short transaction, and whoever looks next
-(Slack, the sandbox, a test) then sees its effect. Buttons that open a form check first, so nobody
-fills in a form they may not send, and open it right after the ack; the submission checks again.
+Presses are acknowledged first (Slack needs nothing back from them), then their step runs in one
+short transaction; a refusal is told privately, and a failure reaches Bolt's error handler, which
+tells the person. Buttons that open a form check first, so nobody fills in a form they may not send,
+and open it well within the trigger's 3 s; the submission checks again.
 """
 from __future__ import annotations
 
@@ -28,18 +29,18 @@ def register(app: App, runtime: Runtime) -> None:
         """A button whose press is the whole step."""
         @app.action(action_id)
         def listener(ack: Ack, body: dict, context: BoltContext) -> None:
+            ack()
             actor, target = context["actor"], pressed_id(body)
             if target is not None:
                 press(runtime, actor, body, lambda s: step(s, actor, target))
-            ack()
 
     def opens_form(action_id: str, build: Callable[[Session, Actor, int], dict]) -> None:
         """A button that opens a form once the press is allowed."""
         @app.action(action_id)
         def listener(ack: Ack, body: dict, context: BoltContext) -> None:
+            ack()
             actor, target = context["actor"], pressed_id(body)
             view = press(runtime, actor, body, lambda s: build(s, actor, target)) if target is not None else None
-            ack()
             if view is not None:
                 runtime.gateway.open_view(body["trigger_id"], view)
 

@@ -24,7 +24,8 @@ HELP_WORDS = ("help", "帮助", "?")
 def register(app: App, runtime: Runtime) -> None:
     @app.command("/report")
     def report(ack: Ack, command: dict, context: BoltContext, respond: Respond) -> None:
-        """Answers are worked out before the ack, so a follow-up answer is in the thread once Slack hears back."""
+        """Acknowledged at once; the answer follows over the response_url, the form within the trigger's 3 s."""
+        ack()
         actor: Actor = context["actor"]
         raw = (command.get("text") or "").strip()
         words = raw.split()
@@ -38,26 +39,24 @@ def register(app: App, runtime: Runtime) -> None:
         elif first in HELP_WORDS:
             answer = {"text": text(actor.reader, "reports.usage")}
         else:
-            ack()
             kind, used = kinds.kind_from_command(words)
             description = raw.split(None, used)[used] if used and len(words) > used else ("" if used else raw)
             draft = ReportDraft(kind=kind, description=description, origin_channel=command.get("channel_id"))
             if description:  # "/report oil leaking under press 3": guess what the words say, to confirm in the form
-                with runtime.db.session() as s:
+                with runtime.db.read() as s:
                     guessed = service.guess(s, description)
                 draft.kind = draft.kind or guessed.kind
                 draft.location_id = guessed.location_id
                 draft.standards = list(guessed.standards) if guessed.kind == draft.kind else []
             open_report_form(runtime, actor, command["trigger_id"], draft)
             return
-        ack()
         respond(**answer, response_type="ephemeral")
 
     @app.command("/actions")
     def actions(ack: Ack, context: BoltContext, respond: Respond) -> None:
         ack()
         actor: Actor = context["actor"]
-        with runtime.db.session() as s:
+        with runtime.db.read() as s:
             mine = list(s.scalars(select(CorrectiveAction).where(
                 CorrectiveAction.owner_id == actor.id, CorrectiveAction.status == ActionStatus.OPEN)
                 .order_by(CorrectiveAction.due_on, CorrectiveAction.id)))
@@ -74,7 +73,7 @@ def open_report_form(runtime: Runtime, actor: Actor, trigger_id: str, draft: Rep
 
     The department is pre-filled from the location only: left empty, filing picks the reporter's own,
     unless they tick anonymous (service.responsible_department)."""
-    with runtime.db.session() as s:
+    with runtime.db.read() as s:
         if draft.department_id is None and draft.location_id:
             draft.department_id = service.location_department(s, draft.location_id)
         view = forms.report_form(s, actor.reader, draft, source_link=source_link)
@@ -84,7 +83,7 @@ def open_report_form(runtime: Runtime, actor: Actor, trigger_id: str, draft: Rep
 def _status(runtime: Runtime, actor: Actor, reference: str) -> dict:
     if not reference:
         return {"text": text(actor.reader, "reports.usage")}
-    with runtime.db.session() as s:
+    with runtime.db.session() as s:  # a refusal is audited: a write
         try:
             return service.timeline_for(s, actor, service.by_reference(s, reference), modal=False)
         except ReportError as exc:
@@ -117,7 +116,7 @@ def _follow(runtime: Runtime, actor: Actor, rest: list[str]) -> dict:
 
 
 def _mine(runtime: Runtime, actor: Actor) -> dict:
-    with runtime.db.session() as s:
+    with runtime.db.read() as s:
         reports = list(s.scalars(select(Report).where(Report.reporter_id == actor.id)
                                  .order_by(Report.id.desc()).limit(20)))
         lines = [text(actor.reader, "reports.mine.line", reference=r.reference,

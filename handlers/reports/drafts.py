@@ -43,6 +43,7 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action("draft_file")
     def draft_file(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
         """File a report from the DM card as it stands: the person has seen it and confirmed."""
+        ack()
         actor: Actor = context["actor"]
         draft, source = draft_from(body)
         try:
@@ -52,9 +53,7 @@ def register(app: App, runtime: Runtime) -> None:
                        else text(actor.reader, next(iter(exc.problems.values()))))
             with runtime.db.session() as s:
                 tell(s, actor, body, message)
-            ack()
             return
-        ack()
         answer = "reports.draft.filed" if not filed.already_filed else "reports.receipt.already"
         respond(text=text(actor.reader, answer, reference=filed.report.reference), replace_original=True)
         if filed.waiting:  # no channel chosen yet: the administrators are asked to choose one

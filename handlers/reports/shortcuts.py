@@ -30,7 +30,7 @@ def register(app: App, runtime: Runtime) -> None:
         view = open_report_form(runtime, actor, body["trigger_id"], draft)  # sets the department too
         link = runtime.gateway.permalink(body["channel"]["id"], body.get("message_ts") or message.get("ts", ""))
         if link:
-            with runtime.db.session() as s:
+            with runtime.db.read() as s:
                 updated = forms.report_form(s, actor.reader, draft, source_link=link)
             try:
                 runtime.gateway.update_view(view["id"], updated, view.get("hash"))

@@ -19,28 +19,39 @@ from bot.reports import corrective, forms, reclassify, service
 from bot.reports.errors import InvalidInput, ReportError
 from bot.runtime import Runtime
 from handlers.payload import metadata, state_values
-from handlers.reports.common import explain, file_once, inline_errors, notice_view
+from handlers.reports.common import explain, file_once, inline_errors, notice_view, tell
 from handlers.setup import reach_admins
 
 
 def register(app: App, runtime: Runtime) -> None:
     @app.view(forms.REPORT_FORM)
-    def report_submitted(ack: Ack, view: dict, context: BoltContext) -> None:
+    def report_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        """Checked, then acknowledged (the form closes), then filed; only an anonymous filing is done before
+        the ack, because its receipt (the follow-up code) is the answer itself."""
         actor: Actor = context["actor"]
-        draft = forms.read_report_form(state_values(view), metadata(view))
+        draft, source = forms.read_report_form(state_values(view), metadata(view)), f"view:{view['id']}"
+        if problems := service.check_draft(draft):
+            ack(response_action="errors", errors=inline_errors(actor.reader, InvalidInput(problems)))
+            return
+        with runtime.db.read() as s:
+            earlier = service.already_filed(s, source)
+        if earlier is not None:
+            ack(response_action="update", view=forms.receipt_view(actor.reader, earlier.reference, None, already=True))
+            return
+        if not draft.anonymous:
+            ack()
         try:
-            filed = file_once(runtime, actor, draft, f"view:{view['id']}")
-        except InvalidInput as exc:
-            ack(response_action="errors", errors=inline_errors(actor.reader, exc))
-            return
+            filed = file_once(runtime, actor, draft, source)
         except ReportError as exc:
-            ack(response_action="update", view=notice_view(actor.reader, explain(actor.reader, exc)))
+            if draft.anonymous:
+                ack(response_action="update", view=notice_view(actor.reader, explain(actor.reader, exc)))
+            else:
+                with runtime.db.session() as s:
+                    tell(s, actor, body, explain(actor.reader, exc))
             return
-        if filed.already_filed or filed.follow_code:
+        if draft.anonymous:
             ack(response_action="update", view=forms.receipt_view(actor.reader, filed.report.reference,
                                                                   filed.follow_code, already=filed.already_filed))
-        else:
-            ack()
         if filed.waiting:
             reach_admins(runtime, filed.report.id)
 

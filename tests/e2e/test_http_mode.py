@@ -89,3 +89,31 @@ def test_socket_mode_opens_its_connection_through_slack_api_url(database_url, db
         process.kill()
         process.wait(timeout=10)
         emulator.stop()
+
+
+MASTER_PROBE = """
+import sys
+from gunicorn.app.base import BaseApplication
+
+def loaded(self):
+    print(" ".join(sorted(sys.modules)))
+    sys.stdout.flush()
+
+BaseApplication.run = loaded  # stop where the master would start forking workers
+from bot.cli import main
+sys.exit(main([]))
+"""
+
+
+def test_the_gunicorn_master_loads_no_database_bolt_or_template_code(database_url, db, tmp_path):
+    """The master only forks and watches: what it imports is copied into no worker and costs memory twice."""
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": database_url,
+           "PYTHONPATH": str(ROOT)}
+    env.pop("SLACK_APP_TOKEN", None)
+    result = subprocess.run([sys.executable, "-c", MASTER_PROBE], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    modules = set(result.stdout.split())
+    assert "gunicorn" in modules and "bot.server" in modules
+    assert not {"sqlalchemy", "alembic", "storage.db", "storage.migrate", "slack_bolt", "slack_sdk", "jinja2",
+                "yaml", "babel"} & modules
