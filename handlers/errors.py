@@ -114,6 +114,11 @@ def _tell(runtime: Runtime, reader: Reader, kind: str | None, user: str, body: d
         client.views_publish(user_id=user, view=render("failure", reader, surface="home",
                                                         text=text(reader, "common.error.failed", dm=False)))
         return
+    if kind == "view_submission":  # the form closed at its ack: give back what was typed into it
+        words = "\n".join(_typed_words(body))
+        client.chat_postMessage(channel=user, text=text(reader, "common.error.failed_form_saved_later",
+                                                        words=words[:2500]))
+        return
     is_dm = event is not None and event.get("channel_type") == "im"
     message = text(reader, "common.error.failed", dm=is_dm)
     if kind == "block_actions":
@@ -125,6 +130,15 @@ def _tell(runtime: Runtime, reader: Reader, kind: str | None, user: str, body: d
             client.chat_postEphemeral(channel=channel, user=user, text=message)
             return
     client.chat_postMessage(channel=event["channel"] if event is not None and is_dm else user, text=message)
+
+
+def _typed_words(body: dict[str, Any]) -> list[str]:
+    """The texts a person typed into a submitted form, in the form's order."""
+    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    return [element["value"].strip() for block in values.values() if isinstance(block, dict)
+            for element in block.values()
+            if isinstance(element, dict) and element.get("type") == "plain_text_input"
+            and isinstance(element.get("value"), str) and element["value"].strip()]
 
 
 def _reader(runtime: Runtime, context, body: dict[str, Any]) -> Reader:

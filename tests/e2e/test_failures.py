@@ -14,16 +14,19 @@ WORKER, SUPERVISOR = "U0ZHANG", "U0LI"  # Zhang reads Chinese, Li English
 
 
 @contextmanager
-def database_unreachable(h):
-    """The app's database goes away (a real engine on a path that cannot be opened), then comes back."""
+def database_unreachable(h, *, reads_too: bool = True):
+    """The app's database goes away (a real engine on a path that cannot be opened), then comes back;
+    with ``reads_too=False`` only its writes fail, as when a disk fills up."""
     db = h.runtime.db
-    engine, factory = db.engine, db._factory
+    engine, factory, read_factory = db.engine, db._factory, db._read_factory
     gone = Database("sqlite:////nonexistent-directory/triad.sqlite3")
-    db.engine, db._factory = gone.engine, gone._factory
+    db._factory = gone._factory
+    if reads_too:
+        db.engine, db._read_factory = gone.engine, gone._read_factory
     try:
         yield
     finally:
-        db.engine, db._factory = engine, factory
+        db.engine, db._factory, db._read_factory = engine, factory, read_factory
         gone.dispose()
 
 
@@ -74,6 +77,19 @@ def test_a_form_that_fails_to_save_stays_beneath_the_error_and_saves_once_it_can
     assert h.emulator.open_modal(WORKER)["id"] == form["id"]
     h.driver.submit(WORKER, {})
     assert reports(h) == 1
+
+
+def test_a_form_that_fails_to_save_after_it_closed_gives_the_person_their_words_back(harness):
+    """The report form closes at its ack and is filed just after: if that fails, what was typed comes back by DM."""
+    h = harness
+    h.driver.slash(WORKER, "/report", "hazard guard missing on press 3")
+    h.emulator.wait_for(lambda: h.emulator.open_modal(WORKER))
+    with database_unreachable(h, reads_too=False):
+        response = h.driver.submit(WORKER, {})
+    assert response.status == 200 and response.json is None and h.emulator.open_modal(WORKER) is None
+    seen = texts(h.emulator.wait_for(lambda: [m for m in h.emulator.dm_messages(WORKER) if "没有丢失" in texts(m)]))
+    assert "保存时出了点问题" in seen and "guard missing on press 3" in seen
+    assert reports(h) == 0
 
 
 def test_a_direct_message_that_fails_is_answered_in_the_conversation(harness):
