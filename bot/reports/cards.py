@@ -86,7 +86,8 @@ def status_line(session: Session, report: Report, reader: Reader) -> Markup:
     verified = sum(a.status == ActionStatus.VERIFIED for a in live)
     missing = timeline.missing_text(reader, [(gap, standard.value if standard else None)
                                              for gap, standard in closure.gaps(report)])
-    line = text(reader, f"reports.status.{report.status.value}", verified=verified, actions=len(live),
+    status = "needs_action" if report.status == ReportStatus.ACTION and not live else report.status.value
+    line = text(reader, f"reports.status.{status}", verified=verified, actions=len(live),
                 missing=missing,
                 rejection=plain(reader, f"reports.rejection.{report.rejection}") if report.rejection else "",
                 duplicate_of=report.duplicate_of or "")
@@ -99,12 +100,17 @@ def status_line(session: Session, report: Report, reader: Reader) -> Markup:
 def card_buttons(report: Report) -> list[dict[str, Any]]:
     """The triage buttons that make sense in the report's state (the server checks again on press)."""
     s = report.status
-    if s in (ReportStatus.CLOSED, ReportStatus.REJECTED):
-        return [{"action_id": "report_timeline", "label": "reports.button.timeline"}]
+    if s == ReportStatus.REJECTED:
+        return [{"action_id": "report_reopen", "label": "reports.button.reopen_report",
+                 "confirm": "reports.confirm.reopen"},
+                {"action_id": "report_timeline", "label": "reports.button.timeline"}]
+    if s == ReportStatus.CLOSED:
+        return [{"action_id": "report_schedule_check", "label": "reports.button.schedule_check"},
+                {"action_id": "report_timeline", "label": "reports.button.timeline"}]
     buttons = []
     if s == ReportStatus.NEW:
         buttons.append({"action_id": "report_acknowledge", "label": "reports.button.acknowledge", "style": "primary"})
-    if s == ReportStatus.CLOSING and len(report.standards) > 1:
+    if s == ReportStatus.CLOSING and closure.only_sign_offs(report):
         buttons.append({"action_id": "report_sign_off", "label": "reports.button.sign_off", "style": "primary",
                         "confirm": "reports.confirm.sign_off"})
     buttons += [{"action_id": "report_assess", "label": "reports.button.assess"},

@@ -18,6 +18,7 @@ LABELLED = {
     "level": "reports.risk", "type": "reports.action_type", "control": "reports.control",
     "standard": "common.standard_short", "rejection": "reports.rejection", "kind": "reports.kind",
     "nonconformity": "reports.nonconformity",  # a defect's severity, in quality words
+    "waiting": "reports.waiting", "why": "reports.urgent_short",
 }
 MENTIONED = ("owner", "verifier")  # a Slack user id
 MENTIONED_LISTS = ("people",)  # several Slack user ids
