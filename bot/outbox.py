@@ -63,8 +63,8 @@ def _enqueue(session: Session, key: str, operation: str, payload: dict[str, Any]
     now = clock.now()
     message = OutboxMessage(key=key, operation=operation, channel=channel, user=user, thread_key=thread_key,
                             target_key=target_key, lane=_lane(session, operation, channel, user, target_key),
-                            payload=payload, status="pending", attempts=0, next_attempt_at=max(now, not_before or now), created_at=now,
-                            ambiguous=False)
+                            payload=payload, status="pending", attempts=0, created_at=now, ambiguous=False,
+                            next_attempt_at=max(now, not_before or now))
     session.add(message)
     session.info[_WAKE_FLAG] = True
     return message

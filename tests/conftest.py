@@ -26,9 +26,14 @@ os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 MONDAY_MORNING = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "real_clock: the test starts other processes, which keep the real clock")
+
+
 @pytest.fixture(autouse=True)
-def monday_morning():
-    clock.travel_to(MONDAY_MORNING)
+def monday_morning(request):
+    if request.node.get_closest_marker("real_clock") is None:
+        clock.travel_to(MONDAY_MORNING)
     yield
     clock.reset()
 

@@ -86,8 +86,7 @@ def status_line(session: Session, report: Report, reader: Reader) -> Markup:
     verified = sum(a.status == ActionStatus.VERIFIED for a in live)
     missing = timeline.missing_text(reader, [(gap, standard.value if standard else None)
                                              for gap, standard in closure.gaps(report)])
-    status = "needs_action" if report.status == ReportStatus.ACTION and not live else report.status.value
-    line = text(reader, f"reports.status.{status}", verified=verified, actions=len(live),
+    line = text(reader, f"reports.status.{report.status.value}", verified=verified, actions=len(live),
                 missing=missing,
                 rejection=plain(reader, f"reports.rejection.{report.rejection}") if report.rejection else "",
                 duplicate_of=report.duplicate_of or "")

@@ -20,7 +20,8 @@ from storage.models.reports import (
 
 __all__ = [
     "ActionStatus", "ActionType", "AppSetting", "AuditEntry", "Base", "ControlLevel", "CorrectiveAction",
-    "Department", "FollowUp", "InjuryClass", "Location", "Organisation", "OutboxLane", "OutboxMessage", "Person", "ProcessedEvent",
+    "Department", "FollowUp", "InjuryClass", "Location", "Organisation", "OutboxLane", "OutboxMessage", "Person",
+    "ProcessedEvent",
     "ReferenceCounter", "Report", "ReportEvent", "ReportKind", "ReportStandard", "ReportStatus", "RiskLevel",
     "Role", "RoleAssignment", "SchedulerLease", "Site", "Standard",
 ]

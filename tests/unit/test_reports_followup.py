@@ -214,9 +214,9 @@ def test_cant_do_tells_the_supervisor_at_once_and_the_card_says_a_new_action_is_
     assert "not trained" in told.payload["text"] and "report_assign" in str(told.payload["blocks"])
     with plant.session() as s:
         line = str(cards.status_line(s, service.get(s, rid), Reader()))
-    assert "Needs a new action" in line and "0 of 0" not in line
+    assert "a new one is needed" in line and "0 of 0" not in line
     with plant.session() as s:
-        assert "需要新的措施" in str(cards.status_line(s, service.get(s, rid), Reader(lang="zh")))
+        assert "需要分派新措施" in str(cards.status_line(s, service.get(s, rid), Reader(lang="zh")))
 
 
 def test_a_supervisors_own_cant_do_goes_to_the_systems_owner(plant):
