@@ -445,7 +445,8 @@ def test_more_time_on_a_high_risk_waits_for_the_supervisor_who_approves_with_a_b
     assert "Waiting for the supervisor's approval" in thread_text(h, card(h))
     [request] = nudges(h, SUPERVISOR, "action_more_time_approve")
     h.driver.press_button(SUPERVISOR, request, action_id="action_more_time_approve")
-    assert "已批准措施" in h.emulator.wait_for(lambda: dm_text(h, WORKER) if "已批准" in dm_text(h, WORKER) else None)
+    h.advance(timedelta(minutes=1))  # a delivery that timed out on a busy machine is retried meanwhile
+    assert "已批准措施" in dm_text(h, WORKER)
     with h.db.session() as s:
         from storage.models import CorrectiveAction
         assert s.scalars(select(CorrectiveAction)).one().due_on.isoformat() == "2026-12-31"
