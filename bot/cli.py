@@ -218,7 +218,7 @@ def _sandbox(settings: Settings, args) -> int:
 
 
 def _clock(settings: Settings, args) -> int:
-    import bot.reports.overdue  # noqa: F401  the domains' jobs register on import, as in the web process
+    import handlers.reports  # noqa: F401  the domains' jobs register on import, as in the web process
     from bot import runtime as rt
     from bot.scheduler import Scheduler
 

@@ -55,15 +55,16 @@ THREAD_GONE_NOTE = ("_The thread this reply belonged to was deleted, so it is po
 # --- enqueueing (inside a unit of work) ----------------------------------------------------------
 
 def _enqueue(session: Session, key: str, operation: str, payload: dict[str, Any], *, channel: str | None = None,
-             user: str | None = None, thread_key: str | None = None, target_key: str | None = None) -> OutboxMessage:
+             user: str | None = None, thread_key: str | None = None, target_key: str | None = None,
+             not_before: datetime | None = None) -> OutboxMessage:
     existing = session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
     if existing is not None:  # the same change replayed: owe the message once
         return existing
     now = clock.now()
     message = OutboxMessage(key=key, operation=operation, channel=channel, user=user, thread_key=thread_key,
                             target_key=target_key, lane=_lane(session, operation, channel, user, target_key),
-                            payload=payload, status="pending", attempts=0, next_attempt_at=now, created_at=now,
-                            ambiguous=False)
+                            payload=payload, status="pending", attempts=0, created_at=now, ambiguous=False,
+                            next_attempt_at=max(now, not_before or now))
     session.add(message)
     session.info[_WAKE_FLAG] = True
     return message
@@ -78,10 +79,13 @@ def _lane(session: Session, operation: str, channel: str | None, user: str | Non
     return channel or ""
 
 
-def post(session: Session, key: str, channel: str, message: dict[str, Any], *,
-         thread_key: str | None = None) -> OutboxMessage:
-    """A channel message or a DM (channel = user id), optionally in the thread of another outbox message."""
-    return _enqueue(session, key, "post", message, channel=channel, thread_key=thread_key)
+def post(session: Session, key: str, channel: str, message: dict[str, Any], *, thread_key: str | None = None,
+         not_before: datetime | None = None) -> OutboxMessage:
+    """A channel message or a DM (channel = user id), optionally in the thread of another outbox message.
+
+    ``not_before``: held until then (a reminder waits for its reader's working hours).
+    """
+    return _enqueue(session, key, "post", message, channel=channel, thread_key=thread_key, not_before=not_before)
 
 
 def update(session: Session, key: str, target_key: str, message: dict[str, Any]) -> OutboxMessage:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,23 @@ from storage.models import Base
 for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_name, None)
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+
+
+# Reminders wait for working hours, so the suite runs at a known moment: Monday 30 November 2026,
+# 09:00 in Shanghai (the demo plant's zone), at the start of the default working day.
+MONDAY_MORNING = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "real_clock: the test starts other processes, which keep the real clock")
+
+
+@pytest.fixture(autouse=True)
+def monday_morning(request):
+    if request.node.get_closest_marker("real_clock") is None:
+        clock.travel_to(MONDAY_MORNING)
+    yield
+    clock.reset()
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot import clock
-from bot.org import rules
+from bot.org import rules, working_hours
 from bot.org.people import organisation
 from bot.org.rules import STANDARD_NAMES, Problem
 from storage.models import Department, Location, Person, Role, RoleAssignment, Site, Standard
@@ -51,6 +51,9 @@ class OrgSpec:
     sites: list[tuple[str, Names, list[tuple[str, Names, str | None]]]] = field(default_factory=list)
     departments: list[tuple[str, Names, str | None]] = field(default_factory=list)
     people: list[PersonSpec] = field(default_factory=list)
+    # Working hours given in the file, as shift texts, by ("organisation", None), ("department", code)
+    # or ("person", slack id); what the file leaves out is left as it is.
+    working_hours: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
 
 class _Checker:
@@ -139,7 +142,7 @@ def parse(text: str, source: str = "org file") -> OrgSpec:
     department_codes: set[str] = set()
     department_names: list[str] = []
     for node in check.sequence(top.get("departments"), "departments"):
-        d = check.mapping(node, "a department", {"code", "name", "channel"}, {"code", "name"})
+        d = check.mapping(node, "a department", {"code", "name", "channel", "working_hours"}, {"code", "name"})
         if d is None:
             continue
         code = check.checked(d.get("code"), "department code", rules.code)
@@ -151,6 +154,7 @@ def parse(text: str, source: str = "org file") -> OrgSpec:
             department_codes.add(code)
             department_names.append(names.en)
             spec.departments.append((code, names, channel))
+            _hours(check, d.get("working_hours"), f"working hours of {code}", spec, ("department", code))
 
     site_codes: set[str] = set()
     for node in check.sequence(top.get("sites"), "sites"):
@@ -179,7 +183,8 @@ def parse(text: str, source: str = "org file") -> OrgSpec:
 
     people_ids: set[str] = set()
     for node in check.sequence(top.get("people"), "people"):
-        p = check.mapping(node, "a person", {"slack_id", "name", "department", "roles"}, {"slack_id", "name"})
+        p = check.mapping(node, "a person", {"slack_id", "name", "department", "roles", "working_hours"},
+                          {"slack_id", "name"})
         if p is None:
             continue
         slack_id = check.checked(p.get("slack_id"), "slack_id", rules.user)
@@ -191,6 +196,7 @@ def parse(text: str, source: str = "org file") -> OrgSpec:
                 and names:
             people_ids.add(slack_id)
             spec.people.append(PersonSpec(slack_id, names, department, roles))
+            _hours(check, p.get("working_hours"), f"working hours of {slack_id}", spec, ("person", slack_id))
 
     if check.problems:
         raise OrgFileError(check.problems)
@@ -198,8 +204,8 @@ def parse(text: str, source: str = "org file") -> OrgSpec:
 
 
 def _organisation(check: _Checker, node: Node) -> OrgSpec:
-    o = check.mapping(node, "organisation", {"name", "language", "timezone", "triage_channel", "standards"},
-                      {"name"}) or {}
+    o = check.mapping(node, "organisation", {"name", "language", "timezone", "triage_channel", "standards",
+                                             "working_hours"}, {"name"}) or {}
     language = check.checked(o.get("language"), "language", rules.language) or "en"
     tz = check.checked(o.get("timezone"), "timezone", rules.timezone) or "UTC"
     channels: dict[Standard, str] = {}
@@ -209,9 +215,26 @@ def _organisation(check: _Checker, node: Node) -> OrgSpec:
         channel = check.checked((s or {}).get("channel"), f"{name} channel", rules.channel)
         if channel:
             channels[STANDARD_NAMES[name]] = channel
-    return OrgSpec(name=check.text(o.get("name"), "organisation name") or "", language=language, timezone=tz,
+    spec = OrgSpec(name=check.text(o.get("name"), "organisation name") or "", language=language, timezone=tz,
                    triage_channel=check.checked(o.get("triage_channel"), "triage_channel", rules.channel),
                    standard_channels=channels)
+    _hours(check, o.get("working_hours"), "working hours", spec, ("organisation", None))
+    return spec
+
+
+def _hours(check: _Checker, node: Node | None, what: str, spec: OrgSpec, scope: tuple[str, str | None]) -> None:
+    """``working_hours: mon-fri 08:00-17:00``, or a list of shifts (one per line), checked as the set-up page does."""
+    if node is None:
+        return
+    items = [node] if isinstance(node, ScalarNode) else check.sequence(node, what)
+    shifts = [value for item in items if (value := check.text(item, what)) is not None]
+    if not items:
+        check.fail(node, f"{what} must not be empty")
+    if len(shifts) != len(items) or not shifts:
+        return
+    value = ", ".join(shifts)
+    if check.problem(node, what, rules.working_hours(value)):
+        spec.working_hours[scope] = value
 
 
 def _roles(check: _Checker, node: Node | None, departments: set[str]) -> list[tuple[Role, str | None, Standard | None]]:
@@ -276,6 +299,7 @@ def apply(session: Session, spec: OrgSpec) -> LoadSummary:
     people = {p.slack_user_id: p for p in session.scalars(select(Person))}
     for ps in spec.people:
         person = people.get(ps.slack_id) or Person(slack_user_id=ps.slack_id, created_at=clock.now())
+        people[ps.slack_id] = person
         person.name_en, person.name_zh = ps.names.en, ps.names.zh
         person.department = departments[ps.department] if ps.department else None
         person.roles.clear()
@@ -284,6 +308,14 @@ def apply(session: Session, spec: OrgSpec) -> LoadSummary:
         for role, dept, standard in ps.roles:
             person.roles.append(RoleAssignment(role=role, department=departments[dept] if dept else None,
                                                standard=standard))
+    session.flush()
+    for (kind, key), value in spec.working_hours.items():
+        if kind == "organisation":
+            working_hours.save(session, working_hours.Scope.organisation(), value)
+        elif kind == "department" and key:
+            working_hours.save(session, working_hours.Scope.department(departments[key].id), value)
+        elif key:
+            working_hours.save(session, working_hours.Scope.person(people[key].id), value)
     session.flush()
     return LoadSummary(len(spec.departments), len(spec.sites), location_count, len(spec.people))
 

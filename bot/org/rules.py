@@ -73,6 +73,14 @@ def timezone(value: str) -> Problem | None:
     return None if value in available_timezones() else Problem("timezone", {"value": value})
 
 
+def working_hours(value: str) -> Problem | None:
+    """Shifts such as ``mon-fri 08:00-17:00`` (bot/hours.py); ``detail`` says what could not be read."""
+    from bot.org.working_hours import check
+
+    detail = check(value)
+    return Problem("working_hours", {"detail": detail}) if detail else None
+
+
 def standard(value: str) -> Problem | None:
     return None if value in STANDARD_NAMES else Problem("standard", {"value": value})
 

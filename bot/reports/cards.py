@@ -99,12 +99,17 @@ def status_line(session: Session, report: Report, reader: Reader) -> Markup:
 def card_buttons(report: Report) -> list[dict[str, Any]]:
     """The triage buttons that make sense in the report's state (the server checks again on press)."""
     s = report.status
-    if s in (ReportStatus.CLOSED, ReportStatus.REJECTED):
-        return [{"action_id": "report_timeline", "label": "reports.button.timeline"}]
+    if s == ReportStatus.REJECTED:
+        return [{"action_id": "report_reopen", "label": "reports.button.reopen_report",
+                 "confirm": "reports.confirm.reopen"},
+                {"action_id": "report_timeline", "label": "reports.button.timeline"}]
+    if s == ReportStatus.CLOSED:
+        return [{"action_id": "report_schedule_check", "label": "reports.button.schedule_check"},
+                {"action_id": "report_timeline", "label": "reports.button.timeline"}]
     buttons = []
     if s == ReportStatus.NEW:
         buttons.append({"action_id": "report_acknowledge", "label": "reports.button.acknowledge", "style": "primary"})
-    if s == ReportStatus.CLOSING and len(report.standards) > 1:
+    if s == ReportStatus.CLOSING and closure.only_sign_offs(report):
         buttons.append({"action_id": "report_sign_off", "label": "reports.button.sign_off", "style": "primary",
                         "confirm": "reports.confirm.sign_off"})
     buttons += [{"action_id": "report_assess", "label": "reports.button.assess"},

@@ -9,15 +9,23 @@ CAUSE_REMOVING = (ActionType.CORRECTIVE, ActionType.PREVENTIVE)
 
 
 def gaps(report: Report) -> list[tuple[str, Standard | None]]:
-    """What is still missing, as (gap, standard): "root_cause" and "corrective_action" where the cause
-    must be found and removed (incidents, defects, high and critical risks); "sign_off" per owner still
-    to sign when several standards are tagged."""
+    """What is still missing, as (gap, standard): "root_cause" where the cause must be found (incidents,
+    defects, high and critical risks); "corrective_action" where a cause is, or must be, known: a root
+    cause recorded without a verified action that removes it does not close anything; "sign_off" per
+    owner still to sign when several standards are tagged."""
     missing: list[tuple[str, Standard | None]] = []
-    if risk.needs_root_cause(report.kind, report.risk_level):
-        if not report.root_cause:
-            missing.append(("root_cause", None))
-        if not any(a.type in CAUSE_REMOVING and a.status == ActionStatus.VERIFIED for a in report.actions):
-            missing.append(("corrective_action", None))
+    needs_cause = risk.needs_root_cause(report.kind, report.risk_level)
+    if needs_cause and not report.root_cause:
+        missing.append(("root_cause", None))
+    if (needs_cause or report.root_cause) and not any(
+            a.type in CAUSE_REMOVING and a.status == ActionStatus.VERIFIED for a in report.actions):
+        missing.append(("corrective_action", None))
     if len(report.standards) > 1:
         missing.extend(("sign_off", tag.standard) for tag in report.standards if tag.signed_off_at is None)
     return missing
+
+
+def only_sign_offs(report: Report) -> bool:
+    """Everything else is done: what remains is the owners' sign-off (the only time it is asked and offered)."""
+    missing = gaps(report)
+    return bool(missing) and all(gap == "sign_off" for gap, _ in missing)

@@ -53,6 +53,43 @@ def waiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
     return items
 
 
+def waiting_for_decision(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Sign-offs that are all a report still needs, more time to approve, effectiveness checks that are due."""
+    from bot.reports import closure
+
+    reader, items = actor.reader, []
+    if actor.owned_standards:
+        for report in session.scalars(select(Report).where(
+                Report.status == ReportStatus.CLOSING, Report.standards.any(
+                    (ReportStandard.standard.in_(actor.owned_standards)) & ReportStandard.signed_off_at.is_(None)))
+                .order_by(Report.id).limit(HOME_LIMIT)):
+            if closure.only_sign_offs(report):
+                items.append({"text": text(reader, "reports.home.sign_off", reference=report.reference,
+                                           description=report.description[:200]),
+                              "button": {"action_id": "report_sign_off", "value": str(report.id),
+                                         "label": plain(reader, "reports.button.sign_off")}})
+    if actor.supervised_departments or actor.is_manager or actor.is_admin:
+        query = select(CorrectiveAction).join(Report).where(CorrectiveAction.requested_due_on.is_not(None),
+                                                            CorrectiveAction.owner_id != actor.id)
+        if not (actor.is_manager or actor.is_admin):
+            query = query.where(Report.department_id.in_(actor.supervised_departments))
+        for action in session.scalars(query.order_by(CorrectiveAction.id).limit(HOME_LIMIT)):
+            items.append({"text": text(reader, "reports.home.approve", subject=action_subject(action),
+                                       due=due_datetime(action.requested_due_on or action.due_on),
+                                       description=action.description[:200]),
+                          "button": {"action_id": "action_more_time_approve", "value": str(action.id),
+                                     "label": plain(reader, "reports.button.approve")}})
+    for report in session.scalars(select(Report).where(
+            Report.effectiveness_checker_id == actor.id, Report.status == ReportStatus.CLOSED,
+            Report.effectiveness_check_on <= service.today(session)).limit(HOME_LIMIT)):
+        items.append({"text": text(reader, "reports.home.check", reference=report.reference,
+                                   due=due_datetime(report.effectiveness_check_on or service.today(session)),
+                                   description=report.description[:200]),
+                      "button": {"action_id": "report_still_effective", "value": str(report.id),
+                                 "label": plain(reader, "reports.button.still_effective")}})
+    return items
+
+
 def buttons(actor: Actor) -> list[dict[str, Any]]:
     return [{"action_id": "home_report", "label": plain(actor.reader, "reports.home.report_button"),
              "style": "primary"}]
@@ -60,6 +97,7 @@ def buttons(actor: Actor) -> list[dict[str, Any]]:
 
 if waiting not in home.WAITING:
     home.WAITING.append(waiting)
+    home.WAITING.append(waiting_for_decision)
     home.BUTTONS.append(buttons)
 add_group(CommandGroup("reports.help.heading", ("reports.help.report", "reports.help.report_kind",
                                                 "reports.help.status", "reports.help.mine", "reports.help.follow",

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.org.people import Actor
-from bot.reports import notify, permissions, service, timeline
+from bot.reports import followup, notify, permissions, service, timeline
 from bot.reports.cards import action_subject
 from bot.reports.errors import InvalidInput, ReportError
-from storage.models import ActionStatus, CorrectiveAction
+from storage.models import ActionStatus, CorrectiveAction, RiskLevel
+
+NEEDS_APPROVAL = (RiskLevel.HIGH, RiskLevel.CRITICAL)  # more time on these risks: the supervisor decides
 
 
 def check_may_work_on(session: Session, actor: Actor, action_id: int, step: str) -> CorrectiveAction:
@@ -70,11 +72,40 @@ def extend_action(session: Session, actor: Actor, action_id: int, new_due: date 
     if problems:
         raise InvalidInput(problems)
     assert new_due is not None
+    if action.report.risk_level in NEEDS_APPROVAL:
+        if action.requested_due_on is not None:
+            raise ReportError("reports.error.more_time_pending", action=action_subject(action))
+        action.requested_due_on, action.requested_reason = new_due, reason.strip()
+        entry = timeline.record(session, action.report, actor, "more_time_requested", action=action,
+                                due=new_due.isoformat(), previous_due=action.due_on.isoformat(), reason=reason.strip())
+        notify.step(session, action.report, entry)
+        followup.ask_more_time(session, action, entry)
+        return action
     previous, action.due_on = action.due_on, new_due
     entry = timeline.record(session, action.report, actor, "action_extended", action=action, due=new_due.isoformat(),
                             previous_due=previous.isoformat(), reason=reason.strip())
     notify.step(session, action.report, entry)
     notify.action_changed(session, action)
+    return action
+
+
+def decide_more_time(session: Session, actor: Actor, action_id: int, approve: bool) -> CorrectiveAction:
+    """The supervisor (or a manager) approves or refuses more time on a high or critical risk; the owner hears."""
+    action = service.get_action(session, action_id)
+    permissions.require(session, actor, "action.more_time_decision", action_subject(action),
+                        permissions.may_approve_more_time(actor, action), permissions.APPROVERS)
+    service.require_open(action.report)
+    if action.requested_due_on is None or action.status != ActionStatus.OPEN:
+        raise ReportError("reports.error.no_more_time_request", action=action_subject(action))
+    requested, previous = action.requested_due_on, action.due_on
+    if approve:
+        action.due_on = requested
+    action.requested_due_on = action.requested_reason = None
+    entry = timeline.record(session, action.report, actor, "more_time_approved" if approve else "more_time_refused",
+                            action=action, due=requested.isoformat(), previous_due=previous.isoformat())
+    notify.step(session, action.report, entry)
+    notify.action_changed(session, action)
+    followup.tell_owner_decision(session, action, entry)
     return action
 
 
@@ -85,6 +116,7 @@ def decline_action(session: Session, actor: Actor, action_id: int, reason: str) 
     entry = timeline.record(session, action.report, actor, "action_declined", action=action, reason=reason)
     notify.step(session, action.report, entry)
     notify.action_changed(session, action)
+    followup.tell_declined(session, action, entry)
     service.close_if_complete(session, action.report)
     return action
 

@@ -20,7 +20,7 @@ from bot.i18n import Reader, plain, render, safe, text
 from bot.org import rules
 from bot.reports import risk, timeline
 from bot.reports.cards import action_subject
-from bot.reports.kinds import DEFAULT_STANDARDS
+from bot.reports.kinds import DEFAULT_STANDARDS, REJECTION_NEEDS_NOTE
 from bot.reports.reclassify import Reclassification
 from bot.reports.service import ActionDraft, ReportDraft
 from storage.models import (
@@ -166,7 +166,7 @@ def read_action_form(values: dict[str, Any]) -> ActionDraft:
 
 def reject_form(reader: Reader, report: Report) -> dict[str, Any]:
     return render("reject_form", reader, callback_id=REJECT_FORM, metadata=json.dumps({"r": report.id}),
-                  reference=report.reference)
+                  reference=report.reference, note_required=report.kind in REJECTION_NEEDS_NOTE)
 
 
 def read_reject_form(values: dict[str, Any]) -> tuple[str | None, str | None, str | None]:

@@ -28,6 +28,8 @@ DEFAULT_STANDARDS = {
 
 # Anonymity protects people who point at unsafe conditions; incidents, spills and defects need a witness.
 ANONYMOUS_KINDS = frozenset({ReportKind.HAZARD, ReportKind.NEAR_MISS})
+# Someone was hurt or nearly was: whoever reported it must read why it is rejected.
+REJECTION_NEEDS_NOTE = (ReportKind.HAZARD, ReportKind.NEAR_MISS, ReportKind.INCIDENT)
 
 # The first word after /report that picks the kind, in both languages.
 COMMAND_WORDS = {

@@ -24,7 +24,7 @@ from storage.models import ActionStatus, CorrectiveAction, Person, Report, Repor
 # Timeline entries the reporter hears about (the filing itself is answered with the receipt).
 REPORTER_HEARS = frozenset({
     "acknowledged", "risk_assessed", "action_assigned", "action_done", "action_verified", "rejected",
-    "escalated", "question", "closing", "closed", "reclassified",
+    "escalated", "question", "closing", "closed", "reclassified", "reopened",
 })
 
 
@@ -211,27 +211,6 @@ def verify_card(session: Session, action: CorrectiveAction, entry: ReportEvent) 
     assert verifier is not None
     outbox.post(session, f"action:{action.id}:verify:{entry.id}", verifier.slack_user_id,
                 cards.verify_card(session, action, reader_of(session, verifier)))
-
-
-def overdue_reminder(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
-    owner = session.get(Person, action.owner_id)
-    assert owner is not None
-    their = reader_of(session, owner)
-    outbox.post(session, f"action:{action.id}:reminder:{action.due_on.isoformat()}", owner.slack_user_id,
-                {"text": text(their, "reports.dm.reminder", subject=action_subject(action),
-                              due=timeline.due_datetime(action.due_on), description=action.description)})
-
-
-def overdue_escalation(session: Session, action: CorrectiveAction, entry: ReportEvent,
-                       supervisors: list[Person]) -> None:
-    for supervisor in supervisors:
-        their = reader_of(session, supervisor)
-        outbox.post(session, f"action:{action.id}:escalation:{action.due_on.isoformat()}:{supervisor.id}",
-                    supervisor.slack_user_id, {"text": text(
-                        their, "reports.dm.overdue_escalation", subject=action_subject(action),
-                        owner=cards.mention_of(session, action.owner_id), days=entry.detail.get("days"),
-                        due=timeline.due_datetime(action.due_on), description=action.description,
-                        channel=cards.channel_of(action.report, their))})
 
 
 # --- reclassified or transferred (reclassify.py) ----------------------------------------------------

@@ -1,54 +1,105 @@
-"""Overdue corrective actions: first a reminder to the owner, then the supervisor is told.
+"""Overdue corrective actions climb a chain: the owner is reminded, then the supervisor is told, then the
+manager, then the owner of the report's system, each stage after its own working time; after the last,
+it is repeated every working week until the action moves.
 
-Runs every 15 minutes (and in the sandbox right after its clock moves). Each stage is sent once
-per due date: the action remembers which due date it reminded about and escalated, so a new due
-date (Need more time) starts the stages again.
+Nobody is told about their own action: a stage whose people all own it (a supervisor's own action)
+passes to the next, so a supervisor's overdue action goes to the manager. The chain belongs to the
+due date: Need more time starts it again. Runs every 15 minutes (and in the sandbox after ``wait``).
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import jobs, scheduler
-from bot.org import people
-from bot.reports import notify, service, timeline
+from bot import clock, followups, jobs, scheduler
+from bot.followups import Stage
+from bot.i18n import text, zone
+from bot.org import people, working_hours
+from bot.reports import cards, followup, notify, service, timeline
 from bot.runtime import current
-from storage.models import ActionStatus, CorrectiveAction, Report, ReportStatus, Role
+from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportStatus
 
-REMIND_AFTER = timedelta(days=1)  # overdue by a day: the owner is reminded
-ESCALATE_AFTER = timedelta(days=3)  # overdue by three days: the supervisor is told
+# Working hours after the due day has ended (the first: its owner, at the next working moment).
+STAGES = (Stage("owner", 0), Stage("supervisor", 16), Stage("manager", 24), Stage("system_owner", 40))
+REPEAT_EVERY = 40
+
+
+def escalation_groups(session: Session, action: CorrectiveAction) -> list[list[Person]]:
+    """Who is told at each escalation, in order: supervisor, manager, system owner; never the action's
+    owner, nobody twice; an empty group passes to the next."""
+    report = action.report
+    groups, told = [], {action.owner_id}
+    for group in (followup.supervisors(session, report), followup.managers(session),
+                  followup.system_owners(session, report)):
+        fresh = [p for p in group if p.id not in told]
+        told.update(p.id for p in fresh)
+        if fresh:
+            groups.append(fresh)
+    return groups
+
+
+def overdue_from(session: Session, action: CorrectiveAction) -> datetime:
+    """The end of the due day in the organisation's zone: from then on the action is overdue."""
+    tz = zone(people.organisation(session).timezone)
+    return datetime.combine(action.due_on + timedelta(days=1), time(0), tz)
 
 
 def sweep(session: Session) -> int:
-    """Send what is owed now; returns how many reminders and escalations were enqueued."""
+    """Send what is owed now; returns how many stages were sent."""
     today = service.today(session)
     overdue = session.scalars(select(CorrectiveAction).join(Report).where(
-        CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on <= today - REMIND_AFTER,
+        CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on < today,
         Report.status.in_((ReportStatus.ACTION, ReportStatus.CLOSING)),
     ).order_by(CorrectiveAction.id)).all()
     sent = 0
+    now = clock.now()
     for action in overdue:
-        late = today - action.due_on
-        if action.reminded_on != action.due_on:
-            action.reminded_on = action.due_on
-            entry = timeline.record(session, action.report, None, "action_reminded", action=action,
-                                    due=action.due_on.isoformat(), days=late.days)
-            notify.step(session, action.report, entry)
-            notify.overdue_reminder(session, action, entry)
-            sent += 1
-        if late >= ESCALATE_AFTER and action.escalated_on != action.due_on:
-            action.escalated_on = action.due_on
-            supervisors = (people.people_with_role(session, Role.SUPERVISOR, department_id=action.report.department_id)
-                           if action.report.department_id else []) or people.people_with_role(session, Role.MANAGER)
-            entry = timeline.record(session, action.report, None, "action_overdue_escalated", action=action,
-                                    due=action.due_on.isoformat(), days=late.days,
-                                    people=[p.slack_user_id for p in supervisors])
-            notify.step(session, action.report, entry)
-            notify.overdue_escalation(session, action, entry, supervisors)
+        groups = escalation_groups(session, action)
+        stages = STAGES[:1 + len(groups)]
+        owed = followups.due(session, f"action:{action.id}:overdue:{action.due_on.isoformat()}",
+                             overdue_from(session, action), stages,
+                             working_hours.of_department(session, action.report.department_id), now,
+                             repeat_every=REPEAT_EVERY)
+        for stage, repeat in owed:
+            index = stages.index(stage)
+            if index == 0 or repeat:
+                _remind_owner(session, action)
+            if index > 0:
+                _escalate(session, action, groups[index - 1])
             sent += 1
     return sent
+
+
+def _days_late(session: Session, action: CorrectiveAction) -> int:
+    return (service.today(session) - action.due_on).days
+
+
+def _remind_owner(session: Session, action: CorrectiveAction) -> None:
+    days = _days_late(session, action)
+    entry = timeline.record(session, action.report, None, "action_reminded", action=action,
+                            due=action.due_on.isoformat(), days=days)
+    notify.step(session, action.report, entry)
+    owner = session.get(Person, action.owner_id)
+    assert owner is not None
+    their = notify.reader_of(session, owner)
+    followup.dm_in_hours(session, f"action:{action.id}:reminder:{entry.id}", owner, {"text": text(
+        their, "reports.dm.reminder", subject=cards.action_subject(action), due=timeline.due_datetime(action.due_on),
+        description=action.description)})
+
+
+def _escalate(session: Session, action: CorrectiveAction, group: list[Person]) -> None:
+    days = _days_late(session, action)
+    entry = timeline.record(session, action.report, None, "action_overdue_escalated", action=action,
+                            due=action.due_on.isoformat(), days=days, people=[p.slack_user_id for p in group])
+    notify.step(session, action.report, entry)
+    for person in group:
+        their = notify.reader_of(session, person)
+        followup.dm_in_hours(session, f"action:{action.id}:escalation:{entry.id}:{person.id}", person, {"text": text(
+            their, "reports.dm.overdue_escalation", subject=cards.action_subject(action),
+            owner=cards.mention_of(session, action.owner_id), days=days, due=timeline.due_datetime(action.due_on),
+            description=action.description, channel=cards.channel_of(action.report, their))})
 
 
 def sweep_job() -> None:

@@ -9,6 +9,8 @@
 - Seeing a report (its timeline, /report status): its reporter, their department (its people, or
   anyone whose department's channel it is in), whoever may triage it, its actions' owners and
   verifiers. Its injury class: the supervisor, the safety owner and managers only (medical details).
+- More time on a high or critical risk: the supervisor, a manager or an admin (never the action's owner).
+- Reopening a rejected report: the same people as triage.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ TRIAGERS = "reports.who.triagers"
 ACTION_OWNER = "reports.who.action_owner"
 VERIFIER = "reports.who.verifier"
 STANDARD_OWNERS = "reports.who.standard_owners"
+APPROVERS = "reports.who.approvers"
+REOPENERS = "reports.who.reopeners"
 
 
 def may_triage(actor: Actor, report: Report) -> bool:
@@ -37,6 +41,17 @@ def may_work_on(actor: Actor, action: CorrectiveAction) -> bool:
 
 def may_verify(actor: Actor, action: CorrectiveAction) -> bool:
     return actor.id == action.verifier_id and actor.id != action.owner_id
+
+
+def may_approve_more_time(actor: Actor, action: CorrectiveAction) -> bool:
+    """The department's supervisor, a manager or an admin; never the action's owner for themselves."""
+    return actor.id != action.owner_id and (actor.is_manager or actor.is_admin
+                                             or actor.supervises(action.report.department_id))
+
+
+def may_reopen(actor: Actor, report: Report) -> bool:
+    """A rejected report: its department's supervisor or an owner of a tagged system (or a manager, an admin)."""
+    return may_triage(actor, report)
 
 
 def standards_to_sign(actor: Actor, report: Report) -> list[Standard]:

@@ -21,9 +21,9 @@ from bot import clock
 from bot.i18n import zone
 from bot.org import people
 from bot.org.people import Actor
-from bot.reports import cards, closure, kinds, notify, permissions, references, risk, timeline
+from bot.reports import cards, closure, followup, kinds, notify, permissions, references, risk, timeline
 from bot.reports.errors import InvalidInput, ReportError
-from bot.reports.kinds import ANONYMOUS_KINDS, DEFAULT_STANDARDS
+from bot.reports.kinds import ANONYMOUS_KINDS, DEFAULT_STANDARDS, REJECTION_NEEDS_NOTE
 from storage.models import (
     ActionStatus,
     ActionType,
@@ -172,6 +172,8 @@ def file_report(session: Session, actor: Actor, draft: ReportDraft, raw_source: 
     reporter = None if draft.anonymous else actor
     entry = timeline.record(session, report, reporter, "filed", at=now, anonymous=draft.anonymous)
     notify.filed(session, report, entry, reporter)
+    if report.injury_class is not None:
+        followup.alert_if_urgent(session, report, "injury")
     return Filed(report, follow_code, waiting=report.channel_id is None)
 
 
@@ -330,6 +332,8 @@ def assess_risk(session: Session, actor: Actor, report_id: int, likelihood: int,
                             level=level.value, likelihood=likelihood, severity=severity,
                             nonconformity=str(severity) if report.kind == ReportKind.DEFECT else None)
     notify.step(session, report, entry)
+    if level == RiskLevel.CRITICAL and not residual:
+        followup.alert_if_urgent(session, report, "critical")
     return report
 
 
@@ -375,6 +379,7 @@ def assign_action(session: Session, actor: Actor, report_id: int, draft: ActionD
     report.actions.append(action)
     report.status = ReportStatus.ACTION
     session.flush()
+    clear_sign_offs(session, report, actor)
     entry = timeline.record(session, report, actor, "action_assigned", action=action, type=action.type.value,
                             control=action.control_level.value if action.control_level else None,
                             owner=owner.slack_user_id, verifier=verifier.slack_user_id,
@@ -409,8 +414,8 @@ def reject(session: Session, actor: Actor, report_id: int, reason: str | None, d
         elif duplicate == report.reference or session.scalar(
                 select(Report.id).where(Report.reference == duplicate)) is None:
             problems["duplicate_of"] = "reports.invalid.duplicate_unknown"
-    if text_problem(note, None):
-        problems["note"] = "reports.invalid.text_long"
+    if problem := text_problem(note, "reports.invalid.rejection_note" if report.kind in REJECTION_NEEDS_NOTE else None):
+        problems["note"] = problem
     if problems:
         raise InvalidInput(problems)
     report.status, report.rejection = ReportStatus.REJECTED, reason
@@ -419,6 +424,20 @@ def reject(session: Session, actor: Actor, report_id: int, reason: str | None, d
     entry = timeline.record(session, report, actor, "rejected", rejection=reason,
                             duplicate_of=report.duplicate_of, note=(note or "").strip() or None)
     notify.step(session, report, entry)
+    if report.escalated_at is not None:
+        followup.tell_managers_rejected(session, report, entry)
+    return report
+
+
+def reopen(session: Session, actor: Actor, report_id: int) -> Report:
+    """A rejected report back in triage: rejected by mistake, or the duplicate turned out different."""
+    report = get(session, report_id)
+    permissions.require(session, actor, "report.reopen", report.reference, permissions.may_reopen(actor, report),
+                        permissions.REOPENERS)
+    if report.status != ReportStatus.REJECTED:
+        raise ReportError("reports.error.not_rejected", reference=report.reference)
+    report.status, report.rejection, report.duplicate_of, report.closed_at = ReportStatus.TRIAGE, None, None, None
+    notify.step(session, report, timeline.record(session, report, actor, "reopened"))
     return report
 
 
@@ -453,6 +472,7 @@ def record_root_cause(session: Session, actor: Actor, report_id: int, whys: list
     report.root_cause_whys, report.root_cause = whys, cause.strip()
     notify.step(session, report, timeline.record(session, report, actor, "root_cause", cause=report.root_cause,
                                                 whys=len(whys)))
+    clear_sign_offs(session, report, actor)
     close_if_complete(session, report)
     return report
 
@@ -488,7 +508,7 @@ def sign_off(session: Session, actor: Actor, report_id: int) -> Report:
                         any(actor.owns(tag.standard) for tag in report.standards), permissions.STANDARD_OWNERS)
     require_open(report)
     standards = permissions.standards_to_sign(actor, report)
-    if report.status != ReportStatus.CLOSING:
+    if report.status != ReportStatus.CLOSING or not closure.only_sign_offs(report):
         raise ReportError("reports.error.sign_off_early", reference=report.reference)
     if not standards:
         raise ReportError("reports.error.already_signed", reference=report.reference)
@@ -500,6 +520,17 @@ def sign_off(session: Session, actor: Actor, report_id: int) -> Report:
                                                         standard=tag.standard.value))
     close_if_complete(session, report)
     return report
+
+
+def clear_sign_offs(session: Session, report: Report, actor: Actor) -> None:
+    """A sign-off counts for the state its owner saw: a new action or root cause asks for it again."""
+    signed = [tag for tag in report.standards if tag.signed_off_at is not None]
+    if not signed:
+        return
+    signers = sorted({p.slack_user_id for tag in signed if (p := session.get(Person, tag.signed_off_by))})
+    for tag in signed:
+        tag.signed_off_by = tag.signed_off_at = None
+    notify.step(session, report, timeline.record(session, report, actor, "sign_offs_cleared", people=signers))
 
 
 # --- closing ---------------------------------------------------------------------------------------
@@ -516,6 +547,7 @@ def close_if_complete(session: Session, report: Report) -> None:
             notify.step(session, report, timeline.record(
                 session, report, None, "closing", missing=[[gap, standard.value if standard else None]
                                                            for gap, standard in gaps]))
+        followup.follow_up(session, report)  # only sign-offs left: each owner is asked now
         return
     report.status, report.closed_at = ReportStatus.CLOSED, clock.now()
     notify.step(session, report, timeline.record(session, report, None, "closed"))

@@ -19,6 +19,7 @@ LABELLED = {
     "standard": "common.standard_short", "rejection": "reports.rejection", "kind": "reports.kind",
     "nonconformity": "reports.nonconformity",  # a defect's severity, in quality words
     "previous_kind": "reports.kind", "new_kind": "reports.kind",
+    "waiting": "reports.waiting", "why": "reports.urgent_short",
 }
 LABELLED_LISTS = {"added": "common.standard_short", "removed": "common.standard_short"}  # several codes
 BILINGUAL = ("department",)  # {"en": ..., "zh": ...}; empty: none

@@ -9,7 +9,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
@@ -439,7 +439,7 @@ def wait(session: Session, argument: str) -> None:
 def show_time(session: Session, argument: str) -> None:
     now = clock.now()
     session.say("time_now", now=when(now, session.reader), tz=session.user.tz)
-    ahead = now - datetime.now(UTC)
+    ahead = clock.ahead()
     if ahead >= timedelta(minutes=1):
         session.say("time_ahead", "dim", ahead=_as_wait(ahead))
 

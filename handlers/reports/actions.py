@@ -14,7 +14,7 @@ from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
 
 from bot.org.people import Actor
-from bot.reports import cards, corrective, forms, service
+from bot.reports import cards, corrective, effectiveness, forms, service
 from bot.reports.errors import ReportError
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
@@ -48,6 +48,12 @@ def register(app: App, runtime: Runtime) -> None:
     direct("report_escalate", service.escalate)
     direct("report_sign_off", service.sign_off)
     direct("action_verify", corrective.verify_action)
+    direct("report_reopen", service.reopen)
+    direct("action_more_time_approve", lambda s, a, aid: corrective.decide_more_time(s, a, aid, True))
+    direct("action_more_time_refuse", lambda s, a, aid: corrective.decide_more_time(s, a, aid, False))
+    direct("report_still_effective", lambda s, a, rid: effectiveness.record(s, a, rid, True))
+    direct("report_not_effective", lambda s, a, rid: effectiveness.record(s, a, rid, False))
+    opens_form("report_schedule_check", effectiveness.check_form)
 
     opens_form("report_assess", lambda s, a, rid: _triage_form(s, a, rid, "assess_risk", lambda r: forms.risk_form(
         a.reader, r, service.is_residual(r))))

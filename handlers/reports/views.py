@@ -15,7 +15,7 @@ from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
 
 from bot.org.people import Actor
-from bot.reports import corrective, forms, reclassify, service
+from bot.reports import corrective, effectiveness, forms, reclassify, service
 from bot.reports.errors import InvalidInput, ReportError
 from bot.runtime import Runtime
 from handlers.payload import metadata, state_values
@@ -78,6 +78,8 @@ def register(app: App, runtime: Runtime) -> None:
             else:
                 ack()
 
+    submission(effectiveness.CHECK_FORM, lambda s, a, m, v: effectiveness.schedule(
+        s, a, m.get("r"), *effectiveness.read_check_form(v)))
     submission(forms.RISK_FORM, lambda s, a, m, v: _assess(s, a, m, v))
     submission(forms.ACTION_FORM, lambda s, a, m, v: service.assign_action(s, a, m.get("r"), forms.read_action_form(v)))
     submission(forms.REJECT_FORM, lambda s, a, m, v: service.reject(s, a, m.get("r"), *forms.read_reject_form(v)))

@@ -7,6 +7,7 @@ from storage.models.reports import (
     ActionType,
     ControlLevel,
     CorrectiveAction,
+    FollowUp,
     InjuryClass,
     ReferenceCounter,
     Report,
@@ -19,7 +20,8 @@ from storage.models.reports import (
 
 __all__ = [
     "ActionStatus", "ActionType", "AppSetting", "AuditEntry", "Base", "ControlLevel", "CorrectiveAction",
-    "Department", "InjuryClass", "Location", "Organisation", "OutboxLane", "OutboxMessage", "Person", "ProcessedEvent",
+    "Department", "FollowUp", "InjuryClass", "Location", "Organisation", "OutboxLane", "OutboxMessage", "Person",
+    "ProcessedEvent",
     "ReferenceCounter", "Report", "ReportEvent", "ReportKind", "ReportStandard", "ReportStatus", "RiskLevel",
     "Role", "RoleAssignment", "SchedulerLease", "Site", "Standard",
 ]

@@ -40,6 +40,8 @@ class Organisation(Base):
     quality_channel_id: Mapped[str | None] = mapped_column(String(32))
     environment_channel_id: Mapped[str | None] = mapped_column(String(32))
     safety_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # Working hours (bot/hours.py) as their text, e.g. "mon-fri 08:00-17:00"; None: the default.
+    working_hours: Mapped[str | None] = mapped_column(String(500))
 
     def channel_for(self, standard: Standard) -> str | None:
         return {
@@ -65,6 +67,7 @@ class Department(BilingualName, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     channel_id: Mapped[str | None] = mapped_column(String(32))
+    working_hours: Mapped[str | None] = mapped_column(String(500))  # None: the organisation's
 
 
 class Site(BilingualName, Base):
@@ -102,6 +105,7 @@ class Person(Base):
     created_at: Mapped[datetime]
     # A Slack workspace admin or owner (users.info): a Triad admin while the organisation names none.
     slack_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    working_hours: Mapped[str | None] = mapped_column(String(500))  # None: their department's
 
     department: Mapped[Department | None] = relationship()
     roles: Mapped[list[RoleAssignment]] = relationship(

@@ -108,6 +108,9 @@ class Report(Base):
     root_cause_whys: Mapped[list[str] | None] = mapped_column(JSON)
     root_cause: Mapped[str | None] = mapped_column(Text)
     escalated_at: Mapped[datetime | None]
+    # Effectiveness checked again at a later date, by someone, who is asked when it is due.
+    effectiveness_check_on: Mapped[date | None]
+    effectiveness_checker_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     rejection: Mapped[str | None] = mapped_column(String(20))  # not_an_issue | duplicate
     duplicate_of: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime]
@@ -170,14 +173,25 @@ class CorrectiveAction(Base):
     due_on: Mapped[date]
     evidence_note: Mapped[str | None] = mapped_column(Text)
     evidence_files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    reminded_on: Mapped[date | None]  # the due date the owner was reminded of (once per due date)
-    escalated_on: Mapped[date | None]  # the due date the supervisor was told about
+    # "Need more time" on a high or critical risk waits for the supervisor's approval.
+    requested_due_on: Mapped[date | None]
+    requested_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
     verified_at: Mapped[datetime | None]
 
     # An action is always shown with its report's reference (HZ-2026-0042/2): load them together.
     report: Mapped[Report] = relationship(back_populates="actions", lazy="joined", innerjoin=True)
+
+
+class FollowUp(Base):
+    """How far a chain of reminders and escalations has got (bot/followups.py), by the chain's key."""
+
+    __tablename__ = "follow_up"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    stage: Mapped[int]  # the last stage sent (0 = the first)
+    sent_at: Mapped[datetime]  # when it was due: the next stage's time counts from here
 
 
 class ReferenceCounter(Base):

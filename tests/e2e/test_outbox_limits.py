@@ -219,6 +219,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.real_clock  # a second Triad process runs on the real clock
 def test_kill_9_while_a_card_is_in_flight_then_a_restart_posts_it_once(harness, tmp_path):
     h = harness
     pause_worker(h)

@@ -144,7 +144,7 @@ def test_worker_reports_supervisor_triages_owner_fixes_verifier_closes_and_repor
 
     h.driver.press_button(SUPERVISOR, dm_with(h, SUPERVISOR, "action_verify"), action_id="action_verify")
     closed = card(h)
-    assert "Closed" in dumped(closed) and buttons(closed) == ["report_timeline"]
+    assert "Closed" in dumped(closed) and buttons(closed) == ["report_schedule_check", "report_timeline"]
     assert "报告已关闭" in dm_text(h, WORKER)
     assert "采取的措施" in dm_text(h, WORKER)  # the outcome: what was done about it
     assert report_row(h).status == ReportStatus.CLOSED
@@ -567,3 +567,110 @@ def test_two_people_acknowledging_at_once_record_it_once(harness):
     with h.db.session() as s:
         acknowledged = s.scalar(select(func.count()).select_from(ReportEvent).where(ReportEvent.kind == "acknowledged"))
     assert acknowledged == 1
+
+
+# --- the loop never stalls silently -----------------------------------------------------------------
+
+def nudges(h, user: str, action_id: str | None = None) -> list[dict]:
+    h.deliver()
+    return [m for m in h.emulator.dm_messages(user) if (m.get("blocks") or [{}])[-1].get("block_id", "").startswith(
+        "nudge:") and (action_id is None or action_id in buttons(m))]
+
+
+def test_an_untriaged_report_reminds_the_supervisor_then_the_manager_in_their_language(harness):
+    h = harness
+    h.driver.slash(SUPERVISOR, "/triad", "language zh")
+    file_report(h)  # Monday 09:00 in Shanghai; Stamping works two shifts, 06:00 to 22:00
+    h.advance(timedelta(hours=7))
+    assert nudges(h, SUPERVISOR) == []
+    h.advance(timedelta(hours=1, minutes=30))  # a working day of the department
+    [reminder] = nudges(h, SUPERVISOR)
+    assert "一直在等待分析处理" in reminder["text"] and "请确认接收并评估风险" in reminder["text"]
+    assert nudges(h, MANAGER) == []
+    h.advance(timedelta(days=1))  # Tuesday 18:30: escalated, but the manager works office hours
+    thread = thread_text(h, card(h))
+    assert ("escalated to" in thread or "已升级至" in thread) and nudges(h, MANAGER) == []
+    h.advance(timedelta(hours=15))  # Wednesday 08:30
+    [escalation] = nudges(h, MANAGER)
+    assert "has been waiting for triage" in escalation["text"] and "<@U0LI> reminded" in escalation["text"]
+    assert nudges(h, SAFETY)
+
+
+def test_an_injury_alerts_the_manager_and_the_safety_owner_at_once(harness):
+    h = harness
+    file_report(h, WORKER, "incident cut my hand on press 3", injury_class="medical_treatment")
+    for who in (MANAGER, SAFETY):
+        assert ":rotating_light: *Urgent:" in dm_text(h, who) and "Medical treatment" in dm_text(h, who)
+    assert "alerted at once" in thread_text(h, card(h))
+
+
+def test_each_owner_is_asked_to_sign_off_by_dm_and_on_home_once_everything_else_is_done(harness):
+    h = harness
+    file_report(h, WORKER, "environment oil leaking onto the walkway at press 3", standards=["iso14001", "iso45001"])
+    triage_form(h, ENVIRONMENT, card(h), "report_assign", {"type": "containment", "description": "Absorb the oil",
+                                                           "owner": SUPERVISOR})
+    assert nudges(h, ENVIRONMENT) == [] and "report_sign_off" not in buttons(card(h))
+    h.driver.press_button(SUPERVISOR, dm_with(h, SUPERVISOR, "action_done"), action_id="action_done")
+    modal(h, SUPERVISOR)
+    h.driver.submit(SUPERVISOR, {"note": "Absorbed, seal replaced"})
+    h.driver.press_button(ENVIRONMENT, dm_with(h, ENVIRONMENT, "action_verify"), action_id="action_verify")
+    [ask] = nudges(h, SAFETY, "report_sign_off")
+    assert "needs only the system owners' sign-off" in ask["text"]
+    h.driver.press_button(ENVIRONMENT, nudges(h, ENVIRONMENT, "report_sign_off")[0], action_id="report_sign_off")
+    assert report_row(h).status == ReportStatus.CLOSING
+    h.driver.home_opened(SAFETY)
+    home = h.emulator.wait_for(lambda: (v := h.emulator.home(SAFETY)) and "report_sign_off" in buttons(v) and v)
+    assert "needs only your sign-off" in dumped(home)
+    h.driver.press_button(SAFETY, home, action_id="report_sign_off")
+    assert report_row(h).status == ReportStatus.CLOSED
+
+
+def test_cant_do_tells_the_supervisor_at_once_who_assigns_a_new_action_from_the_dm(harness):
+    h = harness
+    file_report(h)
+    triage_form(h, SAFETY, card(h), "report_assign", {"type": "correction", "description": "Refit the guard",
+                                                      "owner": WORKER})
+    h.driver.press_button(WORKER, dm_with(h, WORKER, "action_cant_do"), action_id="action_cant_do")
+    modal(h, WORKER)
+    h.driver.submit(WORKER, {"text": "我没有接受过防护罩培训"})
+    assert "a new one is needed" in dumped(card(h)) and "0 of 0" not in dumped(card(h))
+    [told] = nudges(h, SUPERVISOR, "report_assign")
+    assert "can't do action" in told["text"] and "我没有接受过防护罩培训" in told["text"]
+    triage_form(h, SUPERVISOR, told, "report_assign", {"type": "correction", "description": "Refit the guard",
+                                                       "owner": SUPERVISOR, "verifier": SAFETY})
+    status = [b for b in card(h)["blocks"] if b.get("block_id") == "status"][0]
+    assert "Actions under way" in dumped(status) and "0 of 1 verified" in dumped(status), dumped(status)
+
+
+def test_more_time_on_a_high_risk_waits_for_the_supervisor_who_approves_with_a_button(harness):
+    h = harness
+    file_report(h)
+    triage_form(h, SUPERVISOR, card(h), "report_assess", {"likelihood": "4", "severity": "4"})  # high
+    triage_form(h, SUPERVISOR, card(h), "report_assign", {"type": "corrective", "description": "Fit an interlock",
+                                                          "owner": WORKER})
+    h.driver.press_button(WORKER, dm_with(h, WORKER, "action_more_time"), action_id="action_more_time")
+    modal(h, WORKER)
+    h.driver.submit(WORKER, {"due_on": "2026-12-31", "text": "联锁装置要下个月才到货"})
+    assert "Waiting for the supervisor's approval" in thread_text(h, card(h))
+    [request] = nudges(h, SUPERVISOR, "action_more_time_approve")
+    h.driver.press_button(SUPERVISOR, request, action_id="action_more_time_approve")
+    h.advance(timedelta(minutes=1))  # a delivery that timed out on a busy machine is retried meanwhile
+    assert "已批准措施" in dm_text(h, WORKER)
+    with h.db.session() as s:
+        from storage.models import CorrectiveAction
+        assert s.scalars(select(CorrectiveAction)).one().due_on.isoformat() == "2026-12-31"
+
+
+def test_rejecting_a_hazard_needs_a_reason_the_reporter_reads_and_it_can_be_reopened(harness):
+    h = harness
+    file_report(h)
+    h.driver.press_button(SUPERVISOR, card(h), action_id="report_reject")
+    form = modal(h, SUPERVISOR)
+    note = [b for b in form["blocks"] if b.get("block_id") == "note"][0]
+    assert note["optional"] is False and "they read it" in note["label"]["text"]  # the server checks it too
+    h.driver.submit(SUPERVISOR, {"reason": "not_an_issue", "note": "The guard was off for cleaning only"})
+    assert report_row(h).status == ReportStatus.REJECTED
+    assert "The guard was off for cleaning only" in dm_text(h, WORKER)
+    h.driver.press_button(SUPERVISOR, card(h), action_id="report_reopen")
+    assert report_row(h).status == ReportStatus.TRIAGE
+    assert "重新打开了此报告" in dm_text(h, WORKER)

@@ -280,11 +280,13 @@ def test_the_reports_demo_plays_the_closed_loop_and_the_anonymous_near_miss(sett
     assert "Reporter (anonymous) answered: 2号叉车，倒车时报警器没有响" in thread
     assert "NM-" in thread and "EN-" not in thread and "Zhang" not in thread
 
-    # Left open for ten days: the owner is reminded and the supervisor told.
-    waited = output_of(out, "li@#stamping> wait 10d")
+    # Left open for nine days: the owner is reminded, the supervisor told, then the manager (never Liu Yang,
+    # who owns the action and also the safety system).
+    waited = output_of(out, "li@#stamping> wait 9d")
     assert "its owner was reminded" in waited and "escalated to @Li Na" in waited and "✉ Triad, in your DMs" in waited
+    assert "escalated to @Zhao Min" in waited and "escalated to @Liu Yang" not in waited
     assert "⏰ Action NM-" in output_of(out, "liu@#stamping> dms")
-    assert "7 days overdue" in output_of(out, "liu@dm> /actions")
+    assert "6 days overdue" in output_of(out, "liu@dm> /actions")
 
 
 def test_the_readme_tour_replays_to_a_closed_report(settings, db):

@@ -1,28 +1,46 @@
-"""Overdue actions: a reminder to the owner, then the supervisor is told; each once per due date."""
+"""Overdue actions climb a chain (owner, supervisor, manager, system owner), each stage after its own
+working time, never to the action's owner, each DM held for its reader's working hours."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot import clock
 from bot.reports import corrective, overdue, service
-from storage.models import OutboxMessage
-from tests.unit.reports_world import SUPERVISOR, WORKER, actor, assign, department_id, file, load_plant
+from storage.models import OutboxMessage, ReportEvent
+from tests.unit.reports_world import (
+    MANAGER,
+    SAFETY,
+    SUPERVISOR,
+    WORKER,
+    actor,
+    assign,
+    department_id,
+    file,
+    load_plant,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def sent_to(db, user: str, prefix: str) -> list[str]:
+def to(text: str) -> None:
+    """Move the clock to a moment of the test week (Monday 30 November 2026 is its first day)."""
+    clock.advance(datetime.fromisoformat(text).replace(tzinfo=SHANGHAI) - clock.now())
+
+
+def dms(db, user: str, kind: str) -> list[OutboxMessage]:
     with db.session() as s:
-        return list(s.scalars(select(OutboxMessage.key).where(OutboxMessage.channel == user,
-                                                              OutboxMessage.key.like(prefix))))
+        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.channel == user,
+                                                          OutboxMessage.key.like(f"action:%:{kind}:%"))))
 
 
-@pytest.fixture
-def action(db):
-    load_plant(db)
-    rid = file(db, department_id=department_id(db, "stamping")).report.id
-    return assign(db, rid, owner=WORKER, verifier=SUPERVISOR, days=2)
+def escalated_to(db) -> list[list[str]]:
+    with db.session() as s:
+        return [e.detail["people"] for e in s.scalars(select(ReportEvent).where(
+            ReportEvent.kind == "action_overdue_escalated").order_by(ReportEvent.id))]
 
 
 def sweep(db) -> int:
@@ -30,39 +48,91 @@ def sweep(db) -> int:
         return overdue.sweep(s)
 
 
-def test_nothing_happens_before_the_due_date_has_passed(db, action):
-    clock.advance(timedelta(days=2))
-    assert sweep(db) == 0
+@pytest.fixture
+def plant(db):
+    load_plant(db)  # Stamping works two shifts, mon-fri 06:00-22:00; Zhang Wei the early one, 06:00-14:00
+    return db
 
 
-def test_a_reminder_then_an_escalation_each_sent_once(db, action):
-    clock.advance(timedelta(days=3, hours=1))
-    assert sweep(db) == 1
-    assert sweep(db) == 0
-    assert len(sent_to(db, WORKER, f"action:{action}:reminder:%")) == 1
-    clock.advance(timedelta(days=2))
-    assert sweep(db) == 1
-    assert sent_to(db, SUPERVISOR, f"action:{action}:escalation:%")
-    clock.advance(timedelta(days=5))
-    assert sweep(db) == 0
+def hazard_action(db, owner: str = WORKER) -> int:
+    """A safety hazard in Stamping, its action due on Wednesday 2 December."""
+    rid = file(db, department_id=department_id(db, "stamping")).report.id
+    return assign(db, rid, owner=owner, verifier=MANAGER if owner == SUPERVISOR else SUPERVISOR, days=2)
 
 
-def test_more_time_starts_the_stages_again(db, action):
-    clock.advance(timedelta(days=6))
-    assert sweep(db) == 2
-    with db.session() as s:
+def test_nothing_happens_on_the_due_day(plant):
+    hazard_action(plant)
+    to("2026-12-02 21:00")
+    assert sweep(plant) == 0
+
+
+def test_the_owner_is_reminded_once_the_due_day_is_over_in_their_working_hours(plant):
+    action = hazard_action(plant)
+    to("2026-12-03 01:00")  # Thursday night: the due day is over
+    assert sweep(plant) == 1 and sweep(plant) == 0
+    [reminder] = dms(plant, WORKER, "reminder")
+    assert reminder.next_attempt_at.astimezone(SHANGHAI) == datetime(2026, 12, 3, 6, 0, tzinfo=SHANGHAI)
+    assert f"action:{action}:reminder" in reminder.key and escalated_to(plant) == []
+
+
+def test_the_chain_climbs_supervisor_manager_system_owner_each_after_its_own_time(plant):
+    hazard_action(plant)
+    to("2026-12-03 21:00")  # 15 working hours of Stamping after the due day
+    sweep(plant)
+    assert escalated_to(plant) == []
+    to("2026-12-03 22:30")  # 16: the supervisor
+    assert sweep(plant) == 1 and escalated_to(plant) == [[SUPERVISOR]]
+    to("2026-12-07 13:00")  # 16 + 24 working hours are Monday 14:00
+    assert sweep(plant) == 0
+    to("2026-12-07 14:30")
+    assert sweep(plant) == 1 and escalated_to(plant)[-1] == [MANAGER]
+    to("2026-12-09 21:00")  # 40 more: Wednesday 22:00
+    sweep(plant)
+    assert len(escalated_to(plant)) == 2
+    to("2026-12-09 22:30")
+    sweep(plant)
+    assert escalated_to(plant)[-1] == [SAFETY]  # the owner of the report's system
+    assert all(WORKER not in told for told in escalated_to(plant))  # never to the action's owner
+    assert len(dms(plant, SUPERVISOR, "escalation")) == 1 and len(dms(plant, MANAGER, "escalation")) == 1
+
+
+def test_after_the_last_stage_it_repeats_every_working_week_never_silent(plant):
+    hazard_action(plant)
+    clock.advance(timedelta(days=400))  # the scheduler was away: each stage once, then one repeat
+    sweep(plant)
+    assert [p for p in escalated_to(plant)] == [[SUPERVISOR], [MANAGER], [SAFETY], [SAFETY]]
+    assert sweep(plant) == 0
+    clock.advance(timedelta(days=7))
+    assert sweep(plant) == 1 and len(dms(plant, WORKER, "reminder")) == 3
+
+
+def test_a_supervisors_own_overdue_action_goes_to_the_manager(plant):
+    hazard_action(plant, owner=SUPERVISOR)
+    to("2026-12-03 22:30")
+    sweep(plant)
+    assert escalated_to(plant) == [[MANAGER]]
+    assert dms(plant, SUPERVISOR, "reminder") and not dms(plant, SUPERVISOR, "escalation")
+
+
+def test_more_time_starts_the_chain_again(plant):
+    action = hazard_action(plant)
+    to("2026-12-03 23:00")
+    assert sweep(plant) == 2  # the owner reminded, the supervisor told
+    with plant.session() as s:
         new_due = service.today(s) + timedelta(days=3)
-    with db.session() as s:
-        corrective.extend_action(s, actor(db, WORKER), action, new_due, "Parts arrive Friday")
-    assert sweep(db) == 0
-    clock.advance(timedelta(days=4, hours=1))
-    assert sweep(db) == 1
-    assert len(sent_to(db, WORKER, f"action:{action}:reminder:%")) == 2
+    with plant.session() as s:
+        corrective.extend_action(s, actor(plant, WORKER), action, new_due, "Parts arrive Friday")
+    assert sweep(plant) == 0
+    clock.advance(timedelta(days=3, hours=2))  # Monday 01:00: the new due day (Sunday) is over
+    assert sweep(plant) == 1
+    assert len(dms(plant, WORKER, "reminder")) == 2
 
 
-def test_the_scheduler_and_the_sandbox_both_run_the_sweep():
+def test_the_scheduler_and_the_sandbox_both_run_the_sweeps():
     from bot import jobs, scheduler
+    from bot.reports import effectiveness, followup
 
-    assert overdue.sweep_job in jobs.TIME_SWEEPS
-    assert ("action-reminders", "bot.reports.overdue:sweep_job",
-            {"trigger": "interval", "minutes": 15}) in scheduler.JOBS
+    for module, name in ((overdue, "action-reminders"), (followup, "report-follow-ups"),
+                         (effectiveness, "effectiveness-checks")):
+        assert module.sweep_job in jobs.TIME_SWEEPS
+        assert (name, f"{module.__name__}:sweep_job", {"trigger": "interval", "minutes": 15}) in scheduler.JOBS

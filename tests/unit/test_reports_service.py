@@ -155,7 +155,7 @@ def test_a_wrong_follow_code_finds_nothing(plant):
 TRIAGE_STEPS = {
     "acknowledge": lambda s, a, rid: service.acknowledge(s, a, rid),
     "assess": lambda s, a, rid: service.assess_risk(s, a, rid, 3, 3),
-    "reject": lambda s, a, rid: service.reject(s, a, rid, "not_an_issue", None, None),
+    "reject": lambda s, a, rid: service.reject(s, a, rid, "not_an_issue", None, "The guard is in place"),
     "escalate": lambda s, a, rid: service.escalate(s, a, rid),
     "root_cause": lambda s, a, rid: service.record_root_cause(s, a, rid, ["worn"], "no inspection"),
     "ask": lambda s, a, rid: service.ask_reporter(s, a, rid, "Where exactly?"),

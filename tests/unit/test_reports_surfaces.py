@@ -181,3 +181,55 @@ def test_app_home_shows_what_waits_for_each_person(world, lang):
             view = home_view(s, person)
         assert_literal(view, "home", shows_user_text=who != "U0ZHANG")
         assert any(e.get("action_id") == "home_report" for b in view["blocks"] for e in b.get("elements", []))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_reminders_requests_and_the_effectiveness_form(world, lang):
+    """Every DM the loop sends when something waits (reminder, escalation, sign-off ask, Can't do, more time,
+    effectiveness due) and the effectiveness form fit Block Kit and show user text literally."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from bot import clock
+    from bot.reports import corrective, effectiveness, followup
+    from storage.models import ActionType, OutboxMessage, Person, RiskLevel
+
+    with world.session() as s:
+        for person in s.scalars(select(Person)):
+            person.language_override = lang  # every reader in the language under test
+    for who in (SUPERVISOR, ENVIRONMENT, "U0ZHANG"):
+        actor(world, who)
+    rid = hostile_report(world)
+    with world.session() as s:
+        service.assess_risk(s, actor(world, SUPERVISOR), rid, 5, 4)  # critical: the urgent alert too
+    aid = assign(world, rid, owner=ENVIRONMENT, type=ActionType.CORRECTIVE)
+    with world.session() as s:
+        due = service.get_action(s, aid).due_on
+        corrective.extend_action(s, actor(world, ENVIRONMENT), aid, due + timedelta(days=5), HOSTILE)
+    second = assign(world, rid, owner="U0ZHANG")
+    with world.session() as s:
+        corrective.decline_action(s, actor(world, "U0ZHANG"), second, HOSTILE)
+    complete_and_verify(world, aid, owner=ENVIRONMENT)
+    with world.session() as s:
+        service.record_root_cause(s, actor(world, SUPERVISOR), rid, [HOSTILE], HOSTILE)
+        s.get(Report, rid).severity_estimate = RiskLevel.HIGH
+    clock.advance(timedelta(days=3))
+    with world.session() as s:
+        followup.sweep(s)
+    seen: set[str] = set()
+    with world.session() as s:
+        for message in s.scalars(select(OutboxMessage).where(OutboxMessage.key.like("report:%:nudge:%")
+                                                             | OutboxMessage.key.like("%:urgent:%")
+                                                             | OutboxMessage.key.like("%:declined:%")
+                                                             | OutboxMessage.key.like("action:%:more_time:%"))):
+            assert_literal(message.payload, "message")
+            seen.add(message.key.split(":")[2])
+        assert seen >= {"nudge", "urgent", "declined", "more_time"}, seen
+        report = s.get(Report, rid)
+        report.status = report.status.CLOSED
+        view = effectiveness.check_form(s, actor(world, SUPERVISOR), rid)
+        assert_literal(view, "modal", shows_user_text=False)
+        assert len(view["title"]["text"]) <= 24
+        nudge = followup.nudge_message(Reader(lang=lang), rid, ESCAPED, effectiveness.CHECK_BUTTONS)
+        assert_literal(nudge, "message")

@@ -1,0 +1,139 @@
+"""Effectiveness checked again later (ISO 9001/14001/45001 10.2: "review the effectiveness of any
+corrective action taken"): a closed report gets a date and a checker; on that day the checker is asked,
+in their working hours, then reminded and the supervisor told; "not effective" reopens the report.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import clock, followups, jobs, scheduler
+from bot.followups import Stage
+from bot.i18n import Reader, render, text, zone
+from bot.org import people, working_hours
+from bot.org.people import Actor
+from bot.reports import followup, notify, permissions, service, timeline
+from bot.reports.errors import InvalidInput, ReportError
+from bot.runtime import current
+from storage.models import Person, Report, ReportEvent, ReportStatus
+
+CHECK_FORM = "report_check_submit"
+DEFAULT_AFTER = timedelta(days=90)
+STAGES = (Stage("ask", 0), Stage("remind", 8), Stage("escalate", 16))
+REPEAT_EVERY = 40
+CHECK_BUTTONS = [{"action_id": "report_still_effective", "label": "reports.button.still_effective", "style": "primary"},
+                 {"action_id": "report_not_effective", "label": "reports.button.not_effective", "style": "danger"}]
+
+
+def check_form(session: Session, actor: Actor, report_id: int) -> dict[str, Any]:
+    report = _closed_for_triage(session, actor, report_id, "schedule_check")
+    due = report.effectiveness_check_on or service.today(session) + DEFAULT_AFTER
+    checker = session.get(Person, report.effectiveness_checker_id) if report.effectiveness_checker_id else None
+    return render("check_form", actor.reader, callback_id=CHECK_FORM, metadata=json.dumps({"r": report.id}),
+                  reference=report.reference, due=due.isoformat(), checker=checker.slack_user_id if checker else None)
+
+
+def read_check_form(values: dict[str, Any]) -> tuple[date | None, str | None]:
+    def value(block: str, key: str) -> Any:
+        element = next(iter((values.get(block) or {}).values()), None) or {}
+        return element.get(key)
+    raw = value("due_on", "selected_date")
+    try:
+        due = date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        due = None
+    checker = value("owner", "selected_user")
+    return due, checker if isinstance(checker, str) and checker else None
+
+
+def _closed_for_triage(session: Session, actor: Actor, report_id: int, step: str) -> Report:
+    report = service.get(session, report_id)
+    permissions.require(session, actor, f"report.{step}", report.reference, permissions.may_triage(actor, report),
+                        permissions.TRIAGERS)
+    if report.status != ReportStatus.CLOSED:
+        raise ReportError("reports.error.stale", reference=report.reference, status=report.status.value)
+    return report
+
+
+def schedule(session: Session, actor: Actor, report_id: int, check_on: date | None,
+             checker_slack_id: str | None) -> Report:
+    report = _closed_for_triage(session, actor, report_id, "schedule_check")
+    problems: dict[str, str] = {}
+    if check_on is None or check_on <= service.today(session):
+        problems["due_on"] = "reports.invalid.check_date"
+    if not checker_slack_id:
+        problems["owner"] = "reports.invalid.checker"
+    if problems:
+        raise InvalidInput(problems)
+    assert check_on is not None and checker_slack_id
+    checker = people.find(session, checker_slack_id) or people.register_or_refresh(session, checker_slack_id, None)
+    report.effectiveness_check_on, report.effectiveness_checker_id = check_on, checker.id
+    notify.step(session, report, timeline.record(session, report, actor, "effectiveness_scheduled",
+                                                owner=checker.slack_user_id, due=check_on.isoformat()))
+    return report
+
+
+def record(session: Session, actor: Actor, report_id: int, effective: bool) -> Report:
+    """The checker's answer (or a triager's): still effective, or not, which sends the report back to triage."""
+    report = service.get(session, report_id)
+    permissions.require(session, actor, "report.effectiveness", report.reference,
+                        actor.id == report.effectiveness_checker_id or permissions.may_triage(actor, report),
+                        "reports.who.checker")
+    if report.status != ReportStatus.CLOSED or report.effectiveness_check_on is None:
+        raise ReportError("reports.error.no_check", reference=report.reference)
+    report.effectiveness_check_on = report.effectiveness_checker_id = None
+    if not effective:
+        report.status, report.closed_at = ReportStatus.TRIAGE, None
+    notify.step(session, report, timeline.record(session, report, actor, "effectiveness_confirmed" if effective
+                                                else "effectiveness_failed"))
+    return report
+
+
+def sweep(session: Session) -> int:
+    today, sent = service.today(session), 0
+    tz = zone(people.organisation(session).timezone)
+    for report in session.scalars(select(Report).where(Report.status == ReportStatus.CLOSED,
+                                                       Report.effectiveness_check_on <= today).order_by(Report.id)):
+        checker = session.get(Person, report.effectiveness_checker_id)
+        if checker is None or report.effectiveness_check_on is None:
+            continue
+        start = datetime.combine(report.effectiveness_check_on, time(0), tz)
+        owed = followups.due(session, f"report:{report.id}:effectiveness:{report.effectiveness_check_on.isoformat()}",
+                             start, STAGES, working_hours.of_department(session, report.department_id), clock.now(),
+                             repeat_every=REPEAT_EVERY)
+        for stage, repeat in owed:
+            recipients = [checker]
+            if stage.name == "escalate":  # the supervisor (else the managers) hears; a repeat asks the checker too
+                above = [p for p in followup.supervisors(session, report) or followup.managers(session)
+                         if p.id != checker.id]
+                recipients = ([checker] if repeat or not above else []) + above
+            entry = timeline.record(session, report, None, "effectiveness_due",
+                                    people=[p.slack_user_id for p in recipients])
+            notify.step(session, report, entry)
+            for person in recipients:
+                _ask(session, report, person, entry)
+            sent += 1
+    return sent
+
+
+def _ask(session: Session, report: Report, person: Person, entry: ReportEvent) -> None:
+    assert report.effectiveness_check_on is not None
+    their: Reader = notify.reader_of(session, person)
+    words = text(their, "reports.dm.effectiveness_due", reference=report.reference,
+                 due=timeline.due_datetime(report.effectiveness_check_on), description=report.description[:300],
+                 cause=report.root_cause)
+    followup.dm_in_hours(session, f"report:{report.id}:effectiveness:{entry.id}:{person.id}", person,
+                         followup.nudge_message(their, report.id, words, CHECK_BUTTONS))
+
+
+def sweep_job() -> None:
+    with current().db.session() as s:
+        sweep(s)
+
+
+jobs.TIME_SWEEPS.append(sweep_job)
+scheduler.add_job("effectiveness-checks", "bot.reports.effectiveness:sweep_job", trigger="interval", minutes=15)

@@ -1,0 +1,313 @@
+"""Nothing waits silently: a report whose next step belongs to someone is asked of them, reminded and
+escalated up a chain, in their working hours; an injury or a critical risk alerts at once.
+
+What a report waits for (``waiting_for``), and who is asked first:
+
+- triage (a new report): the department's supervisor (else the owners of its systems, else the managers);
+- action (no action, or every action declined with Can't do): the same;
+- cause (all actions verified, a root cause or a cause-removing action missing): the same;
+- verify (actions done, none open): their verifiers;
+- sign_off (only sign-offs missing): each owner still to sign, asked at once with the Sign off button.
+
+Then the managers (and the systems' owners) are told, then both are reminded every working week.
+The clock of a chain is the department's working time; each DM waits for its reader's
+(``dm_in_hours``). A new step on the report starts a new chain. Overdue actions: ``overdue``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import clock, followups, jobs, mrkdwn, outbox, scheduler
+from bot.followups import Stage
+from bot.i18n import Reader, plain, render, safe, text
+from bot.org import people, working_hours
+from bot.reports import cards, closure, notify, timeline
+from bot.runtime import current
+from storage.models import (
+    ActionStatus,
+    CorrectiveAction,
+    Person,
+    Report,
+    ReportEvent,
+    ReportStatus,
+    RiskLevel,
+    Role,
+    Standard,
+)
+
+# Entries Triad writes about waiting itself: they do not count as a step that restarts the chain.
+FOLLOW_UP_KINDS = ("waiting_reminded", "waiting_escalated", "urgent_alert", "action_reminded",
+                   "action_overdue_escalated", "sign_off_asked", "effectiveness_due", "effectiveness_scheduled")
+URGENT_STAGES = (Stage("remind", 1), Stage("escalate", 4))  # an hour, then half a working day
+NORMAL_STAGES = (Stage("remind", 8), Stage("escalate", 16))  # a working day, then two more
+SIGN_OFF_STAGES = (Stage("ask", 0), Stage("remind", 8), Stage("escalate", 16))
+REPEAT_URGENT, REPEAT_NORMAL = 8, 40  # then every working day / week until someone acts
+TRIAGE_REASONS = ("triage", "action", "cause")
+
+
+SIGN_OFF_BUTTONS = [{"action_id": "report_sign_off", "label": "reports.button.sign_off", "style": "primary",
+                     "confirm": "reports.confirm.sign_off"},
+                    {"action_id": "report_timeline", "label": "reports.button.timeline"}]
+TIMELINE_BUTTON = [{"action_id": "report_timeline", "label": "reports.button.timeline"}]
+
+
+def nudge_message(reader: Reader, value: int, words: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
+    """A DM whose buttons carry ``value`` (a report's or an action's id), pressed from the DM itself."""
+    return render("report_nudge", reader, value=value, text=words, buttons=buttons)
+
+
+def dm_in_hours(session: Session, key: str, person: Person, message: dict[str, Any], *, urgent: bool = False) -> None:
+    """A DM held until its reader's next working moment, unless urgent (an injury, a critical risk)."""
+    not_before = None if urgent else working_hours.next_working_moment(session, person, clock.now())
+    outbox.post(session, key, person.slack_user_id, message, not_before=not_before)
+
+
+def is_urgent(report: Report) -> bool:
+    """Reminded within the hour: an injury, or a high or critical risk (assessed, else the reporter's estimate)."""
+    level = report.risk_level or report.severity_estimate
+    return report.injury_class is not None or level in (RiskLevel.HIGH, RiskLevel.CRITICAL)
+
+
+def waiting_for(report: Report) -> str | None:
+    live = [a for a in report.actions if a.status != ActionStatus.DECLINED]
+    if report.status == ReportStatus.NEW:
+        return "triage"
+    if report.status in (ReportStatus.TRIAGE, ReportStatus.ACTION) and not live:
+        return "action"
+    if report.status == ReportStatus.ACTION and any(a.status == ActionStatus.DONE for a in live) \
+            and not any(a.status == ActionStatus.OPEN for a in live):
+        return "verify"
+    if report.status == ReportStatus.CLOSING:
+        return "sign_off" if closure.only_sign_offs(report) else "cause"
+    return None
+
+
+# --- who -------------------------------------------------------------------------------------------
+
+def _unique(persons: list[Person], *excluded: list[Person]) -> list[Person]:
+    skip = {p.id for group in excluded for p in group}
+    seen: dict[int, Person] = {}
+    for p in persons:
+        if p.id not in skip:
+            seen.setdefault(p.id, p)
+    return list(seen.values())
+
+
+def supervisors(session: Session, report: Report) -> list[Person]:
+    if report.department_id is None:
+        return []
+    return people.people_with_role(session, Role.SUPERVISOR, department_id=report.department_id)
+
+
+def system_owners(session: Session, report: Report, standards: list[Standard] | None = None) -> list[Person]:
+    found: list[Person] = []
+    for standard in standards if standards is not None else [t.standard for t in report.standards]:
+        found += people.people_with_role(session, Role.OWNER, standard=standard)
+    return _unique(found)
+
+
+def managers(session: Session) -> list[Person]:
+    return people.people_with_role(session, Role.MANAGER)
+
+
+def first_asked(session: Session, report: Report, reason: str) -> list[Person]:
+    if reason == "verify":
+        return _unique([p for a in report.actions if a.status == ActionStatus.DONE
+                        and (p := session.get(Person, a.verifier_id)) is not None])
+    if reason == "sign_off":
+        return system_owners(session, report, [t.standard for t in report.standards if t.signed_off_at is None])
+    return supervisors(session, report) or system_owners(session, report) or managers(session)
+
+
+def escalated_to(session: Session, report: Report, reason: str, asked: list[Person]) -> list[Person]:
+    if reason == "sign_off":
+        group = managers(session)
+    elif reason == "verify":
+        group = supervisors(session, report) + managers(session)
+    else:
+        group = managers(session) + system_owners(session, report)
+    return _unique(group, asked)
+
+
+# --- the sweep -------------------------------------------------------------------------------------
+
+# What changes the state an owner signs off: only these start a new round of sign-off asks.
+SIGN_OFF_STATE_KINDS = ("closing", "action_verified", "root_cause", "sign_offs_cleared", "action_declined")
+
+
+def _since(session: Session, reports: list[Report], *, sign_off: bool = False) -> dict[int, ReportEvent]:
+    """Each report's latest step (not Triad's own follow-ups): a chain runs from there."""
+    ids = [r.id for r in reports]
+    if not ids:
+        return {}
+    steps = (ReportEvent.kind.in_(SIGN_OFF_STATE_KINDS) if sign_off
+             else ReportEvent.kind.not_in(FOLLOW_UP_KINDS))
+    latest = select(ReportEvent.report_id, func.max(ReportEvent.id).label("id")).where(
+        ReportEvent.report_id.in_(ids), steps).group_by(ReportEvent.report_id).subquery()
+    return {e.report_id: e for e in session.scalars(select(ReportEvent).join(latest, ReportEvent.id == latest.c.id))}
+
+
+def follow_up(session: Session, report: Report, since: ReportEvent | None = None) -> int:
+    """Send what this report's chain owes now; returns how many stages were sent."""
+    reason = waiting_for(report)
+    if reason is None:
+        return 0
+    if reason == "sign_off" or since is None:
+        since = _since(session, [report], sign_off=reason == "sign_off").get(report.id)
+    if since is None:
+        return 0
+    urgent = is_urgent(report)
+    stages = SIGN_OFF_STAGES if reason == "sign_off" else URGENT_STAGES if urgent else NORMAL_STAGES
+    owed = followups.due(session, f"report:{report.id}:waiting:{reason}:{since.id}", since.at, stages,
+                         working_hours.of_department(session, report.department_id), clock.now(),
+                         repeat_every=REPEAT_URGENT if urgent else REPEAT_NORMAL)
+    for stage, repeat in owed:
+        asked = first_asked(session, report, reason)
+        if stage.name == "escalate":
+            told = escalated_to(session, report, reason, asked)
+            recipients = _unique(asked + told) if repeat else told or asked
+        else:
+            recipients = asked
+        if not recipients:
+            continue
+        kind = {"ask": "sign_off_asked", "remind": "waiting_reminded", "escalate": "waiting_escalated"}[stage.name]
+        entry = timeline.record(session, report, None, kind, waiting=reason,
+                                people=[p.slack_user_id for p in recipients], since=since.at.isoformat())
+        notify.step(session, report, entry)
+        for person in recipients:
+            reminded = asked if stage.name == "escalate" else []
+            _nudge(session, report, person, reason, stage.name, since.at, entry, reminded)
+    return len(owed)
+
+
+def _nudge(session: Session, report: Report, person: Person, reason: str, stage: str, since: datetime,
+           entry: ReportEvent, reminded: list[Person]) -> None:
+    their = notify.reader_of(session, person)
+    missing = timeline.missing_text(their, [(g, s.value if s else None) for g, s in closure.gaps(report)
+                                            if g != "sign_off"])
+    sign = reason == "sign_off" and stage != "escalate"
+    message = nudge_message(their, report.id, text(
+        their, f"reports.nudge.{stage}", reference=report.reference,
+        kind=plain(their, f"reports.kind.{report.kind.value}"), description=report.description[:300],
+        waiting=text(their, f"reports.nudge.reason.{reason}", missing=missing), since=since,
+        ask=text(their, f"reports.nudge.todo.{reason}"),
+        reminded=safe(", ".join(mrkdwn.mention(p.slack_user_id) for p in reminded)) if reminded else None,
+        channel=cards.channel_of(report, their)), SIGN_OFF_BUTTONS if sign else TIMELINE_BUTTON)
+    dm_in_hours(session, f"report:{report.id}:nudge:{entry.id}:{person.id}", person, message)
+
+
+def sweep(session: Session) -> int:
+    reports = list(session.scalars(select(Report).where(Report.status.in_(
+        (ReportStatus.NEW, ReportStatus.TRIAGE, ReportStatus.ACTION, ReportStatus.CLOSING)),
+        Report.channel_id.is_not(None)).order_by(Report.id)))  # a report waiting for a channel: the admins are asked
+    since = _since(session, reports)
+    return sum(follow_up(session, report, since.get(report.id)) for report in reports)
+
+
+def sweep_job() -> None:
+    with current().db.session() as s:
+        sweep(s)
+
+
+# --- urgent alerts ---------------------------------------------------------------------------------
+
+def alert_if_urgent(session: Session, report: Report, why: str) -> None:
+    """An injury (``why`` "injury") or a critical risk ("critical"): the managers and the safety owner,
+    at once and whatever the hour. Once per report and reason."""
+    recipients = _unique(managers(session) + people.people_with_role(session, Role.OWNER, standard=Standard.SAFETY))
+    if not recipients or not followups.once(session, f"report:{report.id}:urgent:{why}", clock.now()):
+        return
+    entry = timeline.record(session, report, None, "urgent_alert", why=why,
+                            people=[p.slack_user_id for p in recipients])
+    notify.step(session, report, entry)
+    for person in recipients:
+        their = notify.reader_of(session, person)
+        injury = plain(their, f"reports.injury.{report.injury_class.value}") if report.injury_class else ""
+        why_text = text(their, f"reports.urgent.{why}", injury=injury)
+        dm_in_hours(session, f"report:{report.id}:urgent:{why}:{person.id}", person, {"text": text(
+            their, "reports.dm.urgent", reference=report.reference,
+            kind=plain(their, f"reports.kind.{report.kind.value}"),
+            why=why_text, description=report.description[:300], channel=cards.channel_of(report, their))},
+                    urgent=True)
+
+
+jobs.TIME_SWEEPS.append(sweep_job)
+scheduler.add_job("report-follow-ups", "bot.reports.followup:sweep_job", trigger="interval", minutes=15)
+
+
+# --- asked at once of the supervisor -----------------------------------------------------------------
+
+def _triagers_first(session: Session, report: Report, *, besides: int | None = None) -> list[Person]:
+    """The department's supervisor, else the systems' owners, else the managers; never ``besides``."""
+    for group in (supervisors(session, report), system_owners(session, report), managers(session)):
+        found = [p for p in group if p.id != besides]
+        if found:
+            return found
+    return []
+
+
+def tell_declined(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
+    """Can't do: the supervisor hears now, with the button to assign a new action."""
+    report = action.report
+    for person in _triagers_first(session, report, besides=action.owner_id):
+        their = notify.reader_of(session, person)
+        words = text(their, "reports.dm.declined", subject=f"{report.reference}/{action.number}",
+                     owner=cards.mention_of(session, action.owner_id), reason=entry.detail.get("reason", ""),
+                     description=action.description[:300], reference=report.reference,
+                     channel=cards.channel_of(report, their))
+        dm_in_hours(session, f"report:{report.id}:declined:{entry.id}:{person.id}", person,
+                    nudge_message(their, report.id, words, ASSIGN_BUTTONS))
+
+
+def ask_more_time(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
+    """More time on a high or critical risk: the supervisor (a manager for a supervisor's own) approves or refuses."""
+    report = action.report
+    assert action.requested_due_on is not None and report.risk_level is not None
+    approvers = [p for p in supervisors(session, report) if p.id != action.owner_id] or \
+        [p for p in managers(session) if p.id != action.owner_id]
+    for person in approvers:
+        their = notify.reader_of(session, person)
+        words = text(their, "reports.dm.more_time_request", subject=f"{report.reference}/{action.number}",
+                     owner=cards.mention_of(session, action.owner_id), reason=action.requested_reason or "",
+                     due=timeline.due_datetime(action.requested_due_on), previous=timeline.due_datetime(action.due_on),
+                     level=plain(their, f"reports.risk.{report.risk_level.value}"),
+                     description=action.description[:300])
+        dm_in_hours(session, f"action:{action.id}:more_time:{entry.id}:{person.id}", person,
+                    nudge_message(their, action.id, words, MORE_TIME_BUTTONS))
+
+
+def tell_owner_decision(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
+    owner = session.get(Person, action.owner_id)
+    assert owner is not None
+    their = notify.reader_of(session, owner)
+    outbox.post(session, f"action:{action.id}:more_time_decision:{entry.id}", owner.slack_user_id, {"text": text(
+        their, f"reports.dm.{entry.kind}", subject=f"{action.report.reference}/{action.number}",
+        due=timeline.due_datetime(action.due_on), who=timeline.who(entry, their, timeline.actors(
+            session, {entry.actor_id} if entry.actor_id else set())))})
+
+
+def tell_managers_rejected(session: Session, report: Report, entry: ReportEvent) -> None:
+    """An escalated report rejected: the managers it was escalated to hear why."""
+    escalation = session.scalar(select(ReportEvent).where(ReportEvent.report_id == report.id,
+                                                          ReportEvent.kind == "escalated")
+                                .order_by(ReportEvent.id.desc()))
+    told = set(escalation.detail.get("people") or []) if escalation else set()
+    for person in [p for p in managers(session) if p.slack_user_id in told or not told]:
+        if person.id == entry.actor_id:
+            continue
+        their = notify.reader_of(session, person)
+        outbox.post(session, f"report:{report.id}:rejected:{entry.id}:{person.id}", person.slack_user_id, {"text": text(
+            their, "reports.dm.escalated_rejected", reference=report.reference,
+            entry=timeline.describe(entry, their, timeline.actors(session, {entry.actor_id} if entry.actor_id
+                                                                  else set())),
+            channel=cards.channel_of(report, their))})
+
+
+ASSIGN_BUTTONS = [{"action_id": "report_assign", "label": "reports.button.assign", "style": "primary"},
+                  {"action_id": "report_timeline", "label": "reports.button.timeline"}]
+MORE_TIME_BUTTONS = [{"action_id": "action_more_time_approve", "label": "reports.button.approve", "style": "primary"},
+                     {"action_id": "action_more_time_refuse", "label": "reports.button.refuse", "style": "danger"}]

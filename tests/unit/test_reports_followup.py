@@ -1,0 +1,361 @@
+"""Nothing waits silently: untriaged reports, sign-offs, Can't do, more time on a high risk, rejections,
+root causes without a fix and later effectiveness checks each reach the person who must act."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot import clock
+from bot.reports import corrective, effectiveness, followup, service
+from bot.reports.errors import InvalidInput, NotAllowed, ReportError
+from storage.models import (
+    ActionType,
+    InjuryClass,
+    OutboxMessage,
+    ReportEvent,
+    ReportKind,
+    ReportStatus,
+    RiskLevel,
+    Standard,
+)
+from tests.unit.reports_world import (
+    ENVIRONMENT,
+    MANAGER,
+    QUALITY,
+    SAFETY,
+    SUPERVISOR,
+    WORKER,
+    actor,
+    assign,
+    complete_and_verify,
+    department_id,
+    file,
+    load_plant,
+    status,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def plant(db):
+    load_plant(db)
+    return db
+
+
+def to(text: str) -> None:
+    clock.advance(datetime.fromisoformat(text).replace(tzinfo=SHANGHAI) - clock.now())
+
+
+def sweep(db) -> int:
+    with db.session() as s:
+        return followup.sweep(s)
+
+
+def dms(db, user: str, like: str = "%") -> list[OutboxMessage]:
+    with db.session() as s:
+        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.channel == user, OutboxMessage.key.like(like))
+                              .order_by(OutboxMessage.id)))
+
+
+def events(db, rid: int, kind: str) -> list[dict]:
+    with db.session() as s:
+        return [e.detail for e in s.scalars(select(ReportEvent).where(ReportEvent.report_id == rid,
+                                                                      ReportEvent.kind == kind))]
+
+
+def stamping(db, **fields) -> int:
+    return file(db, department_id=department_id(db, "stamping"), **fields).report.id
+
+
+def warehouse(db, **fields) -> int:
+    return file(db, department_id=department_id(db, "warehouse"), **fields).report.id
+
+
+# --- untriaged reports ------------------------------------------------------------------------------
+
+def test_an_untriaged_report_reminds_the_supervisor_after_a_working_day_then_escalates(plant):
+    rid = stamping(plant)  # Monday 09:00; Stamping works 06:00-22:00
+    to("2026-11-30 16:30")
+    assert sweep(plant) == 0
+    to("2026-11-30 17:30")  # a working day: 8 working hours
+    assert sweep(plant) == 1
+    assert [e["people"] for e in events(plant, rid, "waiting_reminded")] == [[SUPERVISOR]]
+    assert dms(plant, SUPERVISOR, f"report:{rid}:nudge:%")
+    to("2026-12-01 16:30")
+    assert sweep(plant) == 0
+    to("2026-12-01 17:30")  # two working days more: 16 hours of a two-shift department
+    assert sweep(plant) == 1
+    [escalation] = events(plant, rid, "waiting_escalated")
+    assert set(escalation["people"]) == {MANAGER, SAFETY}  # the manager and the system's owner
+    clock.advance(timedelta(days=400))
+    assert sweep(plant) == 1  # and then every working week: never silent
+    with plant.session() as s:
+        service.acknowledge(s, actor(plant, SUPERVISOR), rid)
+    assert sweep(plant) == 0  # a step starts a new chain
+
+
+def test_a_high_estimate_is_reminded_within_the_hour(plant):
+    rid = stamping(plant, severity_estimate=RiskLevel.HIGH)
+    clock.advance(timedelta(minutes=50))
+    assert sweep(plant) == 0
+    clock.advance(timedelta(minutes=15))
+    assert sweep(plant) == 1 and events(plant, rid, "waiting_reminded")
+
+
+def test_without_a_supervisor_the_systems_owners_are_reminded(plant):
+    rid = warehouse(plant, kind=ReportKind.ENVIRONMENTAL)  # the warehouse has no supervisor
+    clock.advance(timedelta(days=2))
+    sweep(plant)
+    assert events(plant, rid, "waiting_reminded")[0]["people"] == [ENVIRONMENT]
+
+
+def test_reminders_wait_for_the_readers_working_hours(plant):
+    stamping(plant)
+    to("2026-12-05 12:00")  # Saturday: the reminder is owed, the DM is held until Monday 06:00
+    sweep(plant)
+    reminder = dms(plant, SUPERVISOR, "report:%:nudge:%")[0]
+    assert reminder.next_attempt_at.astimezone(SHANGHAI) == datetime(2026, 12, 7, 6, 0, tzinfo=SHANGHAI)
+    assert "waits for triage" not in str(reminder.payload) and "waiting for triage" in str(reminder.payload)
+
+
+def test_an_injury_alerts_the_manager_and_the_safety_owner_at_once_whatever_the_hour(plant):
+    to("2026-12-05 03:00")  # Saturday night
+    rid = stamping(plant, kind=ReportKind.INCIDENT, injury_class=InjuryClass.MEDICAL_TREATMENT,
+                   description="Cut his hand on the press")
+    for who in (MANAGER, SAFETY):
+        [alert] = dms(plant, who, f"report:{rid}:urgent:%")
+        assert alert.next_attempt_at <= clock.now() and "Medical treatment" in alert.payload["text"]
+    assert events(plant, rid, "urgent_alert")[0]["why"] == "injury"
+
+
+def test_a_critical_risk_alerts_once(plant):
+    rid = stamping(plant)
+    for _ in range(2):
+        with plant.session() as s:
+            service.assess_risk(s, actor(plant, SUPERVISOR), rid, 5, 4)
+    assert len(dms(plant, MANAGER, f"report:{rid}:urgent:%")) == 1
+    assert "critical" in dms(plant, SAFETY, f"report:{rid}:urgent:%")[0].payload["text"]
+
+
+# --- sign-offs -----------------------------------------------------------------------------------------
+
+def two_systems(db) -> tuple[int, int]:
+    rid = stamping(db, kind=ReportKind.ENVIRONMENTAL, standards=[Standard.ENVIRONMENT, Standard.SAFETY])
+    return rid, assign(db, rid, type=ActionType.CONTAINMENT)
+
+
+def test_each_owner_is_asked_by_dm_the_moment_only_their_sign_off_remains_and_reminded(plant):
+    rid, aid = two_systems(plant)
+    assert not dms(plant, ENVIRONMENT, f"report:{rid}:nudge:%")
+    complete_and_verify(plant, aid)
+    for owner in (ENVIRONMENT, SAFETY):
+        [ask] = dms(plant, owner, f"report:{rid}:nudge:%")
+        assert "report_sign_off" in str(ask.payload["blocks"])
+    with plant.session() as s:
+        service.sign_off(s, actor(plant, ENVIRONMENT), rid)
+    assert len(dms(plant, SAFETY, f"report:{rid}:nudge:%")) == 1  # not asked again for someone else's sign-off
+    clock.advance(timedelta(days=1))
+    sweep(plant)
+    assert len(dms(plant, SAFETY, f"report:{rid}:nudge:%")) == 2
+    assert len(dms(plant, ENVIRONMENT, f"report:{rid}:nudge:%")) == 1
+    clock.advance(timedelta(days=3))
+    sweep(plant)
+    assert events(plant, rid, "waiting_escalated")[0]["people"] == [MANAGER]
+
+
+def test_a_sign_off_counts_only_for_the_state_its_owner_saw(plant):
+    rid, aid = two_systems(plant)
+    complete_and_verify(plant, aid)
+    with plant.session() as s:
+        service.sign_off(s, actor(plant, ENVIRONMENT), rid)
+    second = assign(plant, rid, type=ActionType.PREVENTIVE)  # a new action after the sign-off
+    with plant.session() as s:
+        report = service.get(s, rid)
+        assert all(t.signed_off_at is None for t in report.standards)
+    assert events(plant, rid, "sign_offs_cleared")[0]["people"] == [ENVIRONMENT]
+    complete_and_verify(plant, second)
+    assert len(dms(plant, ENVIRONMENT, f"report:{rid}:nudge:%")) == 2  # asked again
+
+
+def test_sign_off_is_offered_and_accepted_only_when_everything_else_is_done(plant):
+    from bot.i18n import Reader
+    from bot.reports import cards
+
+    actor(plant, QUALITY)
+    rid = stamping(plant, kind=ReportKind.DEFECT, standards=[Standard.QUALITY, Standard.SAFETY])
+    aid = assign(plant, rid, type=ActionType.CORRECTION)
+    complete_and_verify(plant, aid)  # a defect needs its root cause and a corrective action first
+    with plant.session() as s:
+        report = service.get(s, rid)
+        assert report.status == ReportStatus.CLOSING
+        assert "report_sign_off" not in [b["action_id"] for b in cards.card_buttons(report)]
+        with pytest.raises(ReportError) as caught:
+            service.sign_off(s, actor(plant, QUALITY), rid)
+        assert caught.value.key == "reports.error.sign_off_early"
+        assert "root cause" in str(cards.status_line(s, report, Reader()))
+    assert not dms(plant, QUALITY, f"report:{rid}:nudge:%")
+
+
+# --- Can't do -----------------------------------------------------------------------------------------
+
+def test_cant_do_tells_the_supervisor_at_once_and_the_card_says_a_new_action_is_needed(plant):
+    from bot.i18n import Reader
+    from bot.reports import cards
+
+    rid = stamping(plant)
+    aid = assign(plant, rid, by=SAFETY)
+    with plant.session() as s:
+        corrective.decline_action(s, actor(plant, WORKER), aid, "I am not trained on the press guard")
+    [told] = dms(plant, SUPERVISOR, f"report:{rid}:declined:%")
+    assert "not trained" in told.payload["text"] and "report_assign" in str(told.payload["blocks"])
+    with plant.session() as s:
+        line = str(cards.status_line(s, service.get(s, rid), Reader()))
+    assert "a new one is needed" in line and "0 of 0" not in line
+    with plant.session() as s:
+        assert "需要分派新措施" in str(cards.status_line(s, service.get(s, rid), Reader(lang="zh")))
+
+
+def test_a_supervisors_own_cant_do_goes_to_the_systems_owner(plant):
+    rid = stamping(plant)
+    aid = assign(plant, rid, by=SAFETY, owner=SUPERVISOR, verifier=SAFETY)
+    with plant.session() as s:
+        corrective.decline_action(s, actor(plant, SUPERVISOR), aid, "Away next month")
+    assert dms(plant, SAFETY, f"report:{rid}:declined:%") and not dms(plant, SUPERVISOR, f"report:{rid}:declined:%")
+
+
+# --- more time on a high risk ---------------------------------------------------------------------------
+
+def high_risk_action(db) -> tuple[int, int]:
+    rid = stamping(db)
+    with db.session() as s:
+        service.assess_risk(s, actor(db, SUPERVISOR), rid, 4, 4)
+    return rid, assign(db, rid, days=3)
+
+
+def test_more_time_on_a_high_risk_waits_for_the_supervisors_approval(plant):
+    rid, aid = high_risk_action(plant)
+    with plant.session() as s:
+        due = service.get_action(s, aid).due_on
+        corrective.extend_action(s, actor(plant, WORKER), aid, due + timedelta(days=7), "The guard is on back order")
+    with plant.session() as s:
+        assert service.get_action(s, aid).due_on == due  # not yet
+        with pytest.raises(ReportError):
+            corrective.extend_action(s, actor(plant, WORKER), aid, due + timedelta(days=9), "Again")
+    [request] = dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")
+    assert "back order" in request.payload["text"] and "action_more_time_approve" in str(request.payload["blocks"])
+    with plant.session() as s, pytest.raises(NotAllowed):
+        corrective.decide_more_time(s, actor(plant, WORKER), aid, True)  # never the owner for themselves
+    with plant.session() as s:
+        corrective.decide_more_time(s, actor(plant, SUPERVISOR), aid, True)
+    with plant.session() as s:
+        assert service.get_action(s, aid).due_on == due + timedelta(days=7)
+    assert "approved" in dms(plant, WORKER, f"action:{aid}:more_time_decision:%")[0].payload["text"]
+    assert events(plant, rid, "more_time_approved")
+
+
+def test_refused_more_time_keeps_the_due_date_and_tells_the_owner(plant):
+    rid, aid = high_risk_action(plant)
+    with plant.session() as s:
+        due = service.get_action(s, aid).due_on
+        corrective.extend_action(s, actor(plant, WORKER), aid, due + timedelta(days=7), "Busy")
+    with plant.session() as s:
+        corrective.decide_more_time(s, actor(plant, MANAGER), aid, False)
+    with plant.session() as s:
+        action = service.get_action(s, aid)
+        assert action.due_on == due and action.requested_due_on is None
+    assert "did not approve" in dms(plant, WORKER, f"action:{aid}:more_time_decision:%")[0].payload["text"]
+
+
+def test_more_time_on_a_medium_risk_needs_nobody(plant):
+    rid = stamping(plant)
+    aid = assign(plant, rid)
+    with plant.session() as s:
+        due = service.get_action(s, aid).due_on
+        corrective.extend_action(s, actor(plant, WORKER), aid, due + timedelta(days=7), "Parts")
+    with plant.session() as s:
+        assert service.get_action(s, aid).due_on == due + timedelta(days=7)
+
+
+# --- rejecting and reopening -----------------------------------------------------------------------------
+
+def test_rejecting_a_hazard_needs_a_reason_the_reporter_reads(plant):
+    rid = stamping(plant)
+    with plant.session() as s, pytest.raises(InvalidInput) as caught:
+        service.reject(s, actor(plant, SUPERVISOR), rid, "not_an_issue", None, "  ")
+    assert caught.value.problems == {"note": "reports.invalid.rejection_note"}
+    with plant.session() as s:
+        service.reject(s, actor(plant, SUPERVISOR), rid, "not_an_issue", None, "The guard was only moved for cleaning")
+    assert any("moved for cleaning" in str(m.payload) for m in dms(plant, WORKER, f"report:{rid}:event:%"))
+    defect = stamping(plant, kind=ReportKind.DEFECT)
+    with plant.session() as s:
+        service.reject(s, actor(plant, SUPERVISOR), defect, "not_an_issue", None, None)  # a defect may go without
+
+
+def test_an_escalated_reports_manager_hears_of_its_rejection_and_it_can_be_reopened(plant):
+    rid = stamping(plant)
+    with plant.session() as s:
+        service.escalate(s, actor(plant, SUPERVISOR), rid)
+    with plant.session() as s:
+        service.reject(s, actor(plant, SAFETY), rid, "not_an_issue", None, "Checked: the guard is fine")
+    assert "Checked: the guard is fine" in dms(plant, MANAGER, f"report:{rid}:rejected:%")[0].payload["text"]
+    with plant.session() as s, pytest.raises(NotAllowed):
+        service.reopen(s, actor(plant, QUALITY), rid)  # not a system of this report
+    with plant.session() as s:
+        service.reopen(s, actor(plant, SUPERVISOR), rid)
+    assert status(plant, rid) == ReportStatus.TRIAGE
+    assert dms(plant, WORKER, f"report:{rid}:event:%:reporter")[-1].payload["text"].count("reopened the report") == 1
+    with plant.session() as s, pytest.raises(ReportError):
+        service.reopen(s, actor(plant, SUPERVISOR), rid)
+
+
+# --- root cause, and effectiveness later -----------------------------------------------------------------
+
+def test_a_root_cause_without_an_action_that_removes_it_does_not_close(plant):
+    rid = stamping(plant)
+    aid = assign(plant, rid, type=ActionType.CONTAINMENT)
+    with plant.session() as s:
+        service.record_root_cause(s, actor(plant, SUPERVISOR), rid, ["The guard's bolts were loose"],
+                                  "Guards are not on the inspection round")
+    complete_and_verify(plant, aid)
+    assert status(plant, rid) == ReportStatus.CLOSING
+    fix = assign(plant, rid, type=ActionType.PREVENTIVE)
+    complete_and_verify(plant, fix)
+    assert status(plant, rid) == ReportStatus.CLOSED
+
+
+def closed_report(db) -> int:
+    rid = stamping(db)
+    complete_and_verify(db, assign(db, rid))
+    assert status(db, rid) == ReportStatus.CLOSED
+    return rid
+
+
+def test_effectiveness_is_checked_later_by_the_person_asked_when_it_is_due(plant):
+    rid = closed_report(plant)
+    with plant.session() as s, pytest.raises(InvalidInput) as caught:
+        effectiveness.schedule(s, actor(plant, SUPERVISOR), rid, service.today(s), None)
+    assert set(caught.value.problems) == {"due_on", "owner"}
+    with plant.session() as s:
+        effectiveness.schedule(s, actor(plant, SUPERVISOR), rid, service.today(s) + timedelta(days=30), SAFETY)
+    check = lambda: effectiveness.sweep(s)  # noqa: E731
+    clock.advance(timedelta(days=29))
+    with plant.session() as s:
+        assert check() == 0
+    clock.advance(timedelta(days=1))
+    with plant.session() as s:
+        assert check() == 1
+    [ask] = dms(plant, SAFETY, f"report:{rid}:effectiveness:%")
+    assert "report_not_effective" in str(ask.payload["blocks"])
+    clock.advance(timedelta(days=3))
+    with plant.session() as s:
+        check()
+    assert dms(plant, SUPERVISOR, f"report:{rid}:effectiveness:%")  # not answered: the supervisor hears
+    with plant.session() as s:
+        effectiveness.record(s, actor(plant, SAFETY), rid, False)
+    assert status(plant, rid) == ReportStatus.TRIAGE  # back to triage for a new action
+    with plant.session() as s, pytest.raises(ReportError):
+        effectiveness.record(s, actor(plant, SAFETY), rid, True)
