@@ -43,6 +43,11 @@ class ListenerPool(ThreadPoolExecutor):
 
         return super().submit(counted)
 
+    def busy(self) -> bool:
+        """Whether some listener is still at work after its ack."""
+        with self._changed:
+            return self._running > 0
+
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until no listener is running; False if some still run after ``timeout`` seconds."""
         with self._changed:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot import clock, jobs, scheduler
 from bot.org import people, settings
 from bot.reports import notify, service
-from bot.runtime import current
+from bot.runtime import Runtime, current
 
 REMIND_EVERY = timedelta(days=1)
 
@@ -29,15 +29,23 @@ def remind(session: Session) -> int:
     return reminded
 
 
+def learn_workspace_admins(runtime: Runtime) -> bool:
+    """When reports wait and Triad knows no administrator yet, ask Slack who administers the workspace
+    (outside any transaction) and ask them; False when nobody could be found."""
+    with runtime.db.read() as s:
+        if not service.waiting(s) or people.administrators(s):
+            return True
+    profiles = runtime.gateway.workspace_admins()
+    if not profiles:
+        return False
+    with runtime.db.session() as s:
+        settings.register_workspace_admins(s, profiles)
+    return True
+
+
 def sweep_job() -> None:
     runtime = current()
-    with runtime.db.session() as s:
-        unknown = bool(service.waiting(s)) and not people.administrators(s)
-    if unknown:
-        profiles = runtime.gateway.workspace_admins()
-        if profiles:
-            with runtime.db.session() as s:
-                settings.register_workspace_admins(s, profiles)
+    learn_workspace_admins(runtime)
     with runtime.db.session() as s:
         remind(s)
 

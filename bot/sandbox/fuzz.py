@@ -27,7 +27,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.sandbox import live
 from bot.sandbox.driver import FORM, JSON, SentRequest
 from bot.sandbox.harness import Harness
 from handlers import payload
@@ -346,7 +345,7 @@ def run(h: Harness, count: int, seed: int, corpus: list[Sample] | None = None,
     routes = routes_of(corpus)
     rng = random.Random(seed)
     outcome = Outcome()
-    working = live.listeners_at_work(h)
+    working = h.runtime.listeners.busy
     logs = _LogCount()
     root = logging.getLogger()
     root.addHandler(logs)

@@ -6,7 +6,6 @@ the terminal is exactly what the tests prove.
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -57,9 +56,6 @@ class Harness:
             with self.db.session() as s:
                 load_file(s, self.org_file)
         self.app = create_app(self.runtime, signing_secret=self.settings.signing_secret)
-        from bot.sandbox.live import listeners_at_work  # imports this module
-
-        self._listeners_at_work = listeners_at_work(self)
         self.server = LoopbackServer(wsgi_app(self.runtime, self.app)).start()
         self.driver = SlackDriver(f"{self.server.url}/slack/events", cast(str, self.settings.signing_secret),
                                   self.emulator, settle=self.settle)
@@ -79,9 +75,7 @@ class Harness:
     def deliver(self, rounds: int = 20) -> int:
         """Deliver everything that is due now (tests call it instead of waiting for the worker), once the
         listeners Bolt runs after its ack (events, lazy work) have written what they owe."""
-        deadline = time.monotonic() + 3
-        while self._listeners_at_work() and time.monotonic() < deadline:
-            time.sleep(0.005)
+        self.runtime.listeners.wait_idle(timeout=3)
         total = 0
         for _ in range(rounds):
             sent = self.runtime.deliverer.deliver_due(wait=True)

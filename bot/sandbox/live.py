@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot import clock, outbox
 from bot.sandbox.emulator import EmulatorEvent, SlackEmulator
@@ -76,7 +73,7 @@ def settle(harness: Harness, inbox: Inbox) -> None:
     woke the outbox worker, which found the outbox busy and went back to sleep.
     """
     harness.deliver()
-    working = listeners_at_work(harness)
+    working = harness.runtime.listeners.busy
     started = last_change = time.monotonic()
     seen = (len(harness.emulator.calls), len(inbox))
     while time.monotonic() - started < PATIENCE:
@@ -86,29 +83,6 @@ def settle(harness: Harness, inbox: Inbox) -> None:
             seen, last_change = now, time.monotonic()
         elif time.monotonic() - last_change >= QUIET and not harness.deliver():
             return
-
-
-def listeners_at_work(harness: Harness) -> Callable[[], bool]:
-    """Whether Bolt still runs listeners it started after acking (events, lazy work): Slack has its answer
-    long before the app is done, so quiet alone is not enough. Called once first, when the console starts,
-    so that every listener is seen."""
-    executor = getattr(getattr(getattr(harness, "app", None), "listener_runner", None), "listener_executor", None)
-    if executor is None:
-        return lambda: False
-    running: set[Future] | None = getattr(executor, "_sandbox_running", None)
-    if running is None:
-        running = set()
-        submit = executor.submit
-
-        def tracked(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-            future = submit(fn, *args, **kwargs)
-            running.add(future)
-            future.add_done_callback(running.discard)
-            return future
-
-        executor.submit = tracked
-        executor._sandbox_running = running
-    return lambda: any(not future.done() for future in list(running))
 
 
 def deliver_soon(harness: Harness) -> None:

@@ -46,7 +46,6 @@ class Session:
         self.channel = START_CHANNEL
         self.locales = {u.slack_id: u.locale for u in demo.USERS}
         self.inbox = live.Inbox(self.emulator)
-        live.listeners_at_work(harness)  # from now on, the console knows when the app is still at work
         self.controls: dict[int, render.Control] = {}  # what `press <n>` means now
         self.surface: dict[int, render.Control] = {}  # the numbers of the last messages shown, under any form
         self.listed: dict[int, dict[str, Any]] = {}  # what `thread <n>` and `shortcut … on <n>` mean

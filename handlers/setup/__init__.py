@@ -12,11 +12,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
 
-import bot.org.waiting  # noqa: F401  the daily reminder about reports waiting for a channel
 from bot import home, outbox
 from bot.help import CommandGroup, add_group
 from bot.i18n import plain, text
-from bot.org import people, settings
+from bot.org import people, settings, waiting  # waiting: also the daily reminder it schedules
 from bot.org.people import Actor
 from bot.org.rules import Invalid
 from bot.reports import service as reports
@@ -132,15 +131,8 @@ def open_page(runtime: Runtime, actor: Actor, trigger_id: str, tell: Callable[[s
 def reach_admins(runtime: Runtime, report_id: int) -> None:
     """After a report that waits for a channel is filed: when Triad knows no administrator yet (nobody who
     administers the workspace has used it), ask Slack who they are, outside any transaction, and ask them."""
-    with runtime.db.session() as s:
-        if not reports.waiting(s) or people.administrators(s):
-            return
-    profiles = runtime.gateway.workspace_admins()
-    if not profiles:
+    if not waiting.learn_workspace_admins(runtime):
         log.warning("report %s waits for a triage channel and no workspace admin could be found", report_id)
-        return
-    with runtime.db.session() as s:
-        settings.register_workspace_admins(s, profiles)
 
 
 def _push(runtime: Runtime, actor: Actor, body: dict, part: str, build: Callable[[Session, Any], dict | None]) -> None:
