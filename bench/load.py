@@ -2,13 +2,14 @@
 
 Both run as their own gunicorn process groups (same stack, WEB_CONCURRENCY x WEB_THREADS) against
 one local Slack emulator (trigger_ids expire 3 s after the request was signed, as on Slack), Triad
-with its outbox worker and scheduler on, as in production. Virtual users, each in a thread, go
+deployed as the README advises under load: web processes that only answer Slack (TRIAD_SCHEDULER=off,
+TRIAD_OUTBOX=off) and a `clock` process that runs the jobs and delivers the outbox. Virtual users, each in a thread, go
 through the journey a plant lives: /triad help, /report (the modal opens), submit, and Acknowledge
 on a card in their channel (of a report filed just before the phase, so the rate measures the
 server and not how soon the outbox posts; that delay is shown as "card posted"). Each round
 measures both apps at 8 and then 50 users, alternating which goes first; the ratios of each round
 are summarised as min/median/max, because the machine is shared and noisy. Idle memory is the
-resident memory of each process group (gunicorn master and workers) once started.
+resident memory of each web process group (gunicorn master and workers) once started.
 
     python bench/load.py [--database sqlite|postgresql|both] [--rounds 3] [--iterations 2]
 
@@ -320,7 +321,10 @@ def measure(database: str, url: str, rounds: int, iterations: int) -> dict[str, 
            "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "1"),
            "WEB_THREADS": os.environ.get("WEB_THREADS", "8")}
     env.pop("SLACK_APP_TOKEN", None)
-    triad = WebApp("triad", [sys.executable, "-m", "bot"], env)
+    web_only = {**env, "TRIAD_SCHEDULER": "off", "TRIAD_OUTBOX": "off"}
+    triad = WebApp("triad", [sys.executable, "-m", "bot"], web_only)
+    triad_clock = subprocess.Popen([sys.executable, "-m", "bot", "clock"], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     bare = WebApp("bare", [sys.executable, str(ROOT / "bench" / "bare_app.py")], env)
     ratios: dict[str, list[float]] = {}
     try:
@@ -365,6 +369,8 @@ def measure(database: str, url: str, rounds: int, iterations: int) -> dict[str, 
               f"(ratio {triad_after / bare_after:.2f}; not a target)", flush=True)
     finally:
         triad.stop()
+        triad_clock.terminate()
+        triad_clock.wait(timeout=30)
         bare.stop()
         emulator.stop()
     return ratios

@@ -13,6 +13,7 @@ from bot import config
 from bot.config import ConfigError, Settings
 
 log = logging.getLogger("triad")
+CLOCK_WATCH = 0.2  # seconds: how soon the clock process sees a message a web process with TRIAD_OUTBOX=off wrote
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,9 +61,10 @@ def _parser() -> argparse.ArgumentParser:
                               "file (set it up in Slack with /triad setup)")
     sandbox.set_defaults(func=_sandbox)
 
-    clock = sub.add_parser("clock", help="run the scheduler alone (the Procfile's clock: process)",
-                           description="Run only the scheduler: reminders, escalations, digests and the outbox sweep. "
-                                       "Use it with TRIAD_SCHEDULER=off on the web processes.")
+    clock = sub.add_parser("clock", help="run the scheduler and the outbox alone (the Procfile's clock: process)",
+                           description="Run the scheduler (reminders, escalations, digests) and deliver the outbox. "
+                                       "Use it with TRIAD_SCHEDULER=off and TRIAD_OUTBOX=off on the web processes, "
+                                       "which then only answer Slack.")
     clock.set_defaults(func=_clock)
 
     db = sub.add_parser("db", help="database schema: upgrade or status",
@@ -155,7 +157,8 @@ def _serve_process(settings: Settings):
 
     runtime = rt.build(settings)
     app = create_app(runtime)
-    runtime.start_worker()
+    if settings.outbox == "embedded":
+        runtime.start_worker()
     if settings.scheduler == "embedded":
         from bot.scheduler import Scheduler
 
@@ -191,7 +194,8 @@ def _socket_mode(settings: Settings) -> int:
     _exit_on_sigterm()
     runtime = rt.build(settings)
     app = create_app(runtime)
-    runtime.start_worker()
+    if settings.outbox == "embedded":
+        runtime.start_worker()
     if settings.scheduler == "embedded":
         from bot.scheduler import Scheduler
 
@@ -225,7 +229,9 @@ def _clock(settings: Settings, args) -> int:
     _database(settings).dispose()
     _exit_on_sigterm()
     runtime = rt.build(settings)
-    runtime.start_worker()  # what the jobs owe goes out at once, not at the next sweep
+    # What the jobs owe goes out at once; so does what web processes with TRIAD_OUTBOX=off commit, which
+    # cannot wake this process: it watches for new messages instead.
+    runtime.start_worker(watch=CLOCK_WATCH)
     runtime.scheduler = Scheduler(runtime)
     log.info("Triad clock: running scheduled jobs")
     try:

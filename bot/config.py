@@ -27,6 +27,7 @@ class Settings:
     web_concurrency: int = 1
     web_threads: int = 8
     scheduler: str = "embedded"  # "embedded" runs jobs in this process; "off" leaves them to `python -m bot clock`
+    outbox: str = "embedded"  # "embedded" delivers from this process; "off" leaves it to `python -m bot clock`
     log_level: str = "INFO"
 
     @property
@@ -84,6 +85,7 @@ def load(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         web_concurrency=_int(get("WEB_CONCURRENCY"), "WEB_CONCURRENCY", 1, 1, 64),
         web_threads=_int(get("WEB_THREADS"), "WEB_THREADS", 8, 1, 256),
         scheduler=_choice(get("TRIAD_SCHEDULER"), "TRIAD_SCHEDULER", "embedded", ("embedded", "off")),
+        outbox=_choice(get("TRIAD_OUTBOX"), "TRIAD_OUTBOX", "embedded", ("embedded", "off")),
         log_level=_choice((get("LOG_LEVEL") or "INFO").upper(), "LOG_LEVEL", "INFO",
                           ("DEBUG", "INFO", "WARNING", "ERROR")),
     )

@@ -433,7 +433,7 @@ class Deliverer:
         """How long a worker whose claim at ``since`` found nothing may sleep: until the next retry, lane opening
         or lapsed claim after that moment (at most ``longest``). Later than ``since`` it may already be time."""
         now = since
-        with self.db.session() as s:
+        with self.db.read() as s:
             moments = [
                 s.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(
                     OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > now)),
@@ -443,6 +443,11 @@ class Deliverer:
             ]
         waits = [(moment - clock.now()).total_seconds() for moment in moments if moment is not None]
         return max(0.005, min([longest, *waits]))
+
+    def newest_message(self) -> int:
+        """The id of the newest message: a process that no commit wakes watches it (an index lookup)."""
+        with self.db.read() as s:
+            return s.scalar(select(func.max(OutboxMessage.id))) or 0
 
 
 def _with_note(payload: dict[str, Any], note: str) -> dict[str, Any]:
@@ -481,13 +486,16 @@ class OutboxWorker:
     """Delivery threads that send as soon as a unit of work that enqueued something commits.
 
     A dispatcher claims as many messages as there are idle threads, and loops until nothing is due;
-    then it sleeps until the next retry or lane opening, a commit, or a delivery finishing.
+    then it sleeps until the next retry or lane opening, a commit, or a delivery finishing. With ``watch``
+    (seconds) it also looks that often for messages other processes wrote, as their commits cannot wake it.
     """
 
-    def __init__(self, deliverer: Deliverer, *, threads: int = DELIVERY_THREADS, idle_poll: float = 5.0) -> None:
+    def __init__(self, deliverer: Deliverer, *, threads: int = DELIVERY_THREADS, idle_poll: float = 5.0,
+                 watch: float | None = None) -> None:
         self.deliverer = deliverer
         self.threads = threads
         self.idle_poll = idle_poll
+        self.watch = watch
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._work: queue.Queue[Attempt | None] = queue.Queue()
@@ -562,8 +570,23 @@ class OutboxWorker:
             except Exception:
                 log.exception("outbox delivery failed")
                 delay = self.idle_poll
-            self._wake.wait(timeout=delay)
+            self._sleep(delay)
             self._wake.clear()
+
+    def _sleep(self, delay: float) -> None:
+        """Until ``delay`` has passed, a wake, or (when watching) a message written by another process."""
+        if self.watch is None:
+            self._wake.wait(timeout=delay)
+            return
+        deadline = time.monotonic() + delay
+        try:
+            seen = self.deliverer.newest_message()
+            while not self._wake.wait(timeout=max(0.0, min(self.watch, deadline - time.monotonic()))):
+                if time.monotonic() >= deadline or self.deliverer.newest_message() != seen:
+                    return
+        except Exception:
+            log.exception("outbox: looking for new messages failed")
+            self._wake.wait(timeout=max(0.0, deadline - time.monotonic()))
 
     def _deliver_forever(self) -> None:
         while True:

@@ -25,9 +25,9 @@ class Runtime:
     listeners: Any = None  # bot.app.ListenerPool once the Bolt app is built
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def start_worker(self) -> None:
+    def start_worker(self, *, watch: float | None = None) -> None:
         if self.worker is None:
-            self.worker = OutboxWorker(self.deliverer)
+            self.worker = OutboxWorker(self.deliverer, watch=watch)
             self.worker.start()
 
     def close(self, grace: float = 15.0) -> None:

@@ -258,3 +258,33 @@ def test_sigterm_lets_the_delivery_in_flight_finish(harness, tmp_path, process):
     assert row(h, "card").status == "sent", log.read_text()
     assert texts(h, "C0STAMP") == ["report card"]
     assert len(h.emulator.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.real_clock  # a second Triad process runs on the real clock
+def test_a_clock_process_delivers_what_a_web_process_without_an_outbox_commits_within_a_second(harness, tmp_path):
+    """Under load the web processes run with TRIAD_OUTBOX=off; their commits cannot wake another process."""
+    h = harness
+    pause_worker(h)  # this process is the web process: it writes and never sends
+    log = tmp_path / "clock.log"
+    process = _triad(h, "clock", log=log)
+    try:
+        owe(h, "before the clock looked", text="first card")
+        h.emulator.wait_for(lambda: h.emulator.messages("C0STAMP"), timeout=20)  # the clock is up and delivering
+        time.sleep(1)  # the clock is idle now, sleeping until its next job
+        started = time.monotonic()
+        owe(h, "while the clock slept", text="second card")
+        h.emulator.wait_for(lambda: len(h.emulator.messages("C0STAMP")) == 2, timeout=5)
+        assert time.monotonic() - started < 1.0, log.read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=25)
+    assert texts(h, "C0STAMP") == ["first card", "second card"]
+
+
+def test_the_outbox_setting_is_checked():
+    from bot.config import ConfigError, load
+
+    assert load({}).outbox == "embedded"
+    assert load({"TRIAD_OUTBOX": "off"}).outbox == "off"
+    with pytest.raises(ConfigError, match="TRIAD_OUTBOX"):
+        load({"TRIAD_OUTBOX": "later"})
