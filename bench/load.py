@@ -323,13 +323,16 @@ def measure(database: str, url: str, rounds: int, iterations: int) -> dict[str, 
     env.pop("SLACK_APP_TOKEN", None)
     web_only = {**env, "TRIAD_SCHEDULER": "off", "TRIAD_OUTBOX": "off"}
     triad = WebApp("triad", [sys.executable, "-m", "bot"], web_only)
-    triad_clock = subprocess.Popen([sys.executable, "-m", "bot", "clock"], cwd=ROOT, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    triad_clock = subprocess.Popen([sys.executable, "-m", "bot", "clock"], cwd=ROOT,
+                                   env={**env, "SLACK_SIGNING_SECRET": triad.secret},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     bare = WebApp("bare", [sys.executable, str(ROOT / "bench" / "bare_app.py")], env)
     ratios: dict[str, list[float]] = {}
     try:
         triad.wait_ready()
         bare.wait_ready()
+        if triad_clock.poll() is not None:
+            raise SystemExit(f"Triad's clock did not start:\n{triad_clock.stderr.read()}")
         time.sleep(2)  # idle: workers booted, nothing asked yet
         triad_mb, bare_mb = triad.memory_mb(), bare.memory_mb()
         ratios["idle memory ratio"] = [triad_mb / bare_mb]

@@ -12,16 +12,17 @@ import socket
 import threading
 import uuid
 from datetime import timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock
 from bot.runtime import Runtime
 from storage.models import SchedulerLease
+
+if TYPE_CHECKING:  # domains import this module to add their jobs; a web-only process never loads APScheduler
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
 LEASE = "scheduler"
@@ -104,6 +105,9 @@ class Scheduler:
             self._stop.wait(LEASE_FOR.total_seconds() / 3)
 
     def _start_scheduler(self) -> None:
+        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=self.runtime.db.engine, tablename="apscheduler_jobs")},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},

@@ -8,12 +8,16 @@ databases it refuses to write.
 """
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+
+T = TypeVar("T")
 
 # Hooks run after a successful commit of a session that set the matching flag in
 # session.info (e.g. the outbox wakes its worker). Registered by the owning module.
@@ -31,6 +35,7 @@ class Database:
         self.engine: Engine = make_engine(url, echo=echo)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         self._read_factory = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        self.memo = Memo()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -46,11 +51,13 @@ class Database:
 
     @contextmanager
     def _unit(self, factory: sessionmaker[Session]) -> Iterator[Session]:
-        session = factory()
+        session = factory(info={MEMO: self.memo})
         try:
             yield session
             session.commit()
             info = dict(session.info)
+            if info.get(_MEMO_STALE):
+                self.memo.clear()
         except BaseException:
             session.rollback()
             raise
@@ -69,6 +76,63 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class Memo:
+    """Answers that change rarely and cost a query every time (a channel's reading languages), kept between
+    units of work in this process.
+
+    Keyed by the caller; cleared when a unit of work here commits a write to a table it ``watch``es, and kept
+    at most ``ttl`` seconds, the longest another process's change may take to show here.
+    """
+
+    def __init__(self, ttl: float = 10.0) -> None:
+        self.ttl = ttl
+        self._entries: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, key: Any, compute: Callable[[], T]) -> T:
+        hit = self._entries.get(key)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]  # type: ignore[no-any-return]
+        value = compute()
+        if not session.info.get(_MEMO_STALE) and not _touches_watched(session):
+            with self._lock:  # an answer from this unit's own uncommitted writes is not kept
+                self._entries[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+MEMO = "triad.memo"  # session.info: the Database's Memo
+_MEMO_STALE = "triad.memo_stale"  # session.info: this unit wrote a watched table
+_watched: set[str] = set()  # table names
+
+
+def watch(*tables: str) -> None:
+    """Memo answers depend on these tables: a committed write to one of them clears the memo."""
+    _watched.update(tables)
+
+
+def _touches_watched(session: Session) -> bool:
+    return any(getattr(obj, "__tablename__", None) in _watched
+               for obj in (*session.new, *session.dirty, *session.deleted))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_watched_writes(session: Session, _context: Any) -> None:
+    if _touches_watched(session):
+        session.info[_MEMO_STALE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_watched_statements(state: ORMExecuteState) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) and state.bind_mapper is not None \
+            and getattr(state.bind_mapper.class_, "__tablename__", None) in _watched:
+        state.session.info[_MEMO_STALE] = True
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from bot import clock
 from bot.i18n import LANGUAGES, Reader, language_for_locale
@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the domain knows Slack's profile only as a shape
     from bot.gateway import Profile
 
 PROFILE_TTL = timedelta(days=7)
+_ORGANISATION = "triad.organisation"  # session.info key: the organisation row, once per unit of work
 
 
 @dataclass(frozen=True)
@@ -70,15 +71,27 @@ def organisation(session: Session) -> Organisation:
 
 
 def settings_of(session: Session) -> Organisation:
-    """The organisation, or its defaults (unsaved) on a fresh install: for reads that must not write."""
-    org = session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
-    return org if org is not None else Organisation(name="Triad", language="en", timezone="UTC")
+    """The organisation, or its defaults (unsaved) on a fresh install: for reads that must not write.
+
+    Looked up once per unit of work: a card alone asks for it several times, and it is the same row."""
+    org = session.info.get(_ORGANISATION)
+    if org is None:
+        org = session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+        if org is None:
+            return Organisation(name="Triad", language="en", timezone="UTC")
+        session.info[_ORGANISATION] = org
+    return cast(Organisation, org)
 
 
 def language_of(person: Person, org: Organisation) -> str:
-    if person.language_override in LANGUAGES:
-        return person.language_override
-    return language_for_locale(person.slack_locale, default=org.language)
+    return language_from(person.language_override, person.slack_locale, org)
+
+
+def language_from(override: str | None, slack_locale: str | None, org: Organisation) -> str:
+    """A person's language: what they chose with /triad language, else their Slack locale's, else the organisation's."""
+    if override in LANGUAGES:
+        return override
+    return language_for_locale(slack_locale, default=org.language)
 
 
 def admins_named(session: Session) -> bool:
@@ -116,8 +129,9 @@ def stranger(slack_user_id: str, org: Organisation) -> Actor:
 
 
 def find(session: Session, slack_user_id: str) -> Person | None:
-    return session.scalar(select(Person).options(selectinload(Person.roles))
-                          .where(Person.slack_user_id == slack_user_id))
+    # One round trip with the roles (every request asks this): a join, not a second SELECT.
+    return session.scalars(select(Person).options(joinedload(Person.roles))
+                           .where(Person.slack_user_id == slack_user_id)).unique().one_or_none()
 
 
 def needs_profile(person: Person | None) -> bool:
