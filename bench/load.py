@@ -54,6 +54,10 @@ def channel_of(user: str) -> str:
 
 LEVELS = (8, 50)
 ACK_LIMIT = 3.0  # seconds: Slack shows the person an error after this
+# Seconds a card may take to appear. Triad paces itself to Slack's real limits (about 300 posts a minute
+# in a workspace, 50 chat.update calls a minute), so fifty people filing at once take minutes to post;
+# the emulator here limits no one, and the bare app does not pace itself.
+DRAIN = 300
 TARGETS = {"p99 ack ratio": 1.5, "throughput ratio": 0.7, "idle memory ratio": 1.5}
 
 
@@ -190,7 +194,7 @@ def file_reports(app: WebApp, emulator: SlackEmulator, cards: Cards, users: list
             except TimeoutError:
                 continue  # its press will be missing from the phase, counted as lost
             driver.submit(user_id, _values(tokens[-1], triad))
-        found[user_id] = [card for token in tokens if (card := cards.wait(token, timeout=120)) is not None]
+        found[user_id] = [card for token in tokens if (card := cards.wait(token, timeout=DRAIN)) is not None]
 
     threads = [threading.Thread(target=user, args=(u,), daemon=True) for u in users]
     for thread in threads:
@@ -249,7 +253,7 @@ def run_phase(app: WebApp, emulator: SlackEmulator, cards: Cards, users: list[st
                 with lock:
                     phase.lost += 1  # a card filed before the phase never arrived
         submitted = time.perf_counter()
-        card = cards.wait(token, timeout=60)  # the phase's last report: how soon its card is posted
+        card = cards.wait(token, timeout=DRAIN)  # the phase's last report: how soon its card is posted
         if card is None:
             with lock:
                 phase.lost += 1
@@ -268,7 +272,7 @@ def run_phase(app: WebApp, emulator: SlackEmulator, cards: Cards, users: list[st
     return phase
 
 
-def quiesce(emulator: SlackEmulator, quiet: float = 1.5, limit: float = 60) -> None:
+def quiesce(emulator: SlackEmulator, quiet: float = 1.5, limit: float = 300) -> None:
     """Wait until the apps have stopped calling Slack (Triad's outbox drains after the acks)."""
     deadline, count, since = time.monotonic() + limit, -1, time.monotonic()
     while time.monotonic() < deadline:

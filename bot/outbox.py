@@ -31,7 +31,7 @@ from typing import Any, cast
 
 from sqlalchemy import and_, func, not_, or_, select, text
 from sqlalchemy import update as sql_update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from bot import clock
 from bot.gateway import DELIVERY_METHODS, DeliveryError, SlackGateway
@@ -177,6 +177,11 @@ class Deliverer:
                 if m.operation == "post":
                     m.ambiguous = True  # from now on it may be in Slack: whoever tries next looks first
                 claimed.append(attempt)
+            if claimed:  # only now the payloads: most heads a claim reads are not taken
+                taken = select(OutboxMessage.id, OutboxMessage.payload).where(
+                    OutboxMessage.id.in_([a.id for a in claimed]))
+                payloads: dict[int, dict[str, Any]] = {id_: payload for id_, payload in s.execute(taken)}
+                claimed = [replace(a, payload=payloads[a.id]) for a in claimed]
             for name, open_at in opened.items():
                 when = datetime.fromtimestamp(open_at, UTC)
                 if name in lanes:
@@ -214,7 +219,8 @@ class Deliverer:
         first, second = (oldest, fullest) if self._turn else (fullest, oldest)
         order = list(dict.fromkeys(id_ for pair in zip(first, second, strict=False) for id_ in pair))
         order += [id_ for id_ in (*oldest, *fullest) if id_ not in order]
-        rows = {m.id: m for m in s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(order)))}
+        rows = {m.id: m for m in s.scalars(select(OutboxMessage).options(defer(OutboxMessage.payload))
+                                             .where(OutboxMessage.id.in_(order)))}
         return [rows[id_] for id_ in order if id_ in rows]
 
     @staticmethod
@@ -223,13 +229,14 @@ class Deliverer:
         keys = {r.thread_key for r in rows if r.thread_key} | {r.target_key for r in rows if r.target_key}
         if not keys:
             return {}
-        return {r.key: r for r in s.scalars(select(OutboxMessage).where(OutboxMessage.key.in_(keys)))}
+        return {r.key: r for r in s.scalars(select(OutboxMessage).options(defer(OutboxMessage.payload))
+                                            .where(OutboxMessage.key.in_(keys)))}
 
     def _prepare(self, m: OutboxMessage, related: dict[str, OutboxMessage],
                  newest_update: dict[str | None, int]) -> Attempt | None:
         """What to send for this message, or None if it cannot go now (settled here when it never will)."""
         attempt = Attempt(id=m.id, key=m.key, operation=m.operation, lane=m.lane, channel=m.channel, user=m.user,
-                          payload=m.payload, look_first=m.ambiguous and m.operation == "post")
+                          payload={}, look_first=m.ambiguous and m.operation == "post")  # claim() adds the payload
         if m.operation == "update":
             target = related.get(m.target_key or "")
             if target is None or target.status in ("dead", "deleted", "superseded"):
