@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.org.people import Actor
-from bot.reports import followup, notify, permissions, service, timeline
+from bot.reports import followup, more_time, notify, permissions, service, timeline
 from bot.reports.cards import action_subject
 from bot.reports.errors import InvalidInput, ReportError
 from storage.models import ActionStatus, CorrectiveAction, RiskLevel
@@ -79,7 +79,7 @@ def extend_action(session: Session, actor: Actor, action_id: int, new_due: date 
         entry = timeline.record(session, action.report, actor, "more_time_requested", action=action,
                                 due=new_due.isoformat(), previous_due=action.due_on.isoformat(), reason=reason.strip())
         notify.step(session, action.report, entry)
-        followup.ask_more_time(session, action, entry)
+        more_time.requested(session, action, entry)
         return action
     previous, action.due_on = action.due_on, new_due
     entry = timeline.record(session, action.report, actor, "action_extended", action=action, due=new_due.isoformat(),
@@ -105,7 +105,7 @@ def decide_more_time(session: Session, actor: Actor, action_id: int, approve: bo
                             action=action, due=requested.isoformat(), previous_due=previous.isoformat())
     notify.step(session, action.report, entry)
     notify.action_changed(session, action)
-    followup.tell_owner_decision(session, action, entry)
+    more_time.decided(session, action, entry)
     return action
 
 

@@ -11,7 +11,8 @@ What a report waits for (``waiting_for``), and who is asked first:
 
 Then the managers (and the systems' owners) are told, then both are reminded every working week.
 The clock of a chain is the department's working time; each DM waits for its reader's
-(``dm_in_hours``). A new step on the report starts a new chain. Overdue actions: ``overdue``.
+(``dm_in_hours``). A new step on the report starts a new chain. Overdue actions: ``overdue``; more time
+waiting for approval: ``more_time``.
 """
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ def waiting_for(report: Report) -> str | None:
 
 # --- who -------------------------------------------------------------------------------------------
 
-def _unique(persons: list[Person], *excluded: list[Person]) -> list[Person]:
+def unique(persons: list[Person], *excluded: list[Person]) -> list[Person]:
     skip = {p.id for group in excluded for p in group}
     seen: dict[int, Person] = {}
     for p in persons:
@@ -107,7 +108,7 @@ def system_owners(session: Session, report: Report, standards: list[Standard] | 
     found: list[Person] = []
     for standard in standards if standards is not None else [t.standard for t in report.standards]:
         found += people.people_with_role(session, Role.OWNER, standard=standard)
-    return _unique(found)
+    return unique(found)
 
 
 def managers(session: Session) -> list[Person]:
@@ -116,7 +117,7 @@ def managers(session: Session) -> list[Person]:
 
 def first_asked(session: Session, report: Report, reason: str) -> list[Person]:
     if reason == "verify":
-        return _unique([p for a in report.actions if a.status == ActionStatus.DONE
+        return unique([p for a in report.actions if a.status == ActionStatus.DONE
                         and (p := session.get(Person, a.verifier_id)) is not None])
     if reason == "sign_off":
         return system_owners(session, report, [t.standard for t in report.standards if t.signed_off_at is None])
@@ -130,7 +131,7 @@ def escalated_to(session: Session, report: Report, reason: str, asked: list[Pers
         group = supervisors(session, report) + managers(session)
     else:
         group = managers(session) + system_owners(session, report)
-    return _unique(group, asked)
+    return unique(group, asked)
 
 
 # --- the sweep -------------------------------------------------------------------------------------
@@ -169,7 +170,7 @@ def follow_up(session: Session, report: Report, since: ReportEvent | None = None
         asked = first_asked(session, report, reason)
         if stage.name == "escalate":
             told = escalated_to(session, report, reason, asked)
-            recipients = _unique(asked + told) if repeat else told or asked
+            recipients = unique(asked + told) if repeat else told or asked
         else:
             recipients = asked
         if not recipients:
@@ -218,7 +219,7 @@ def sweep_job() -> None:
 def alert_if_urgent(session: Session, report: Report, why: str) -> None:
     """An injury (``why`` "injury") or a critical risk ("critical"): the managers and the safety owner,
     at once and whatever the hour. Once per report and reason."""
-    recipients = _unique(managers(session) + people.people_with_role(session, Role.OWNER, standard=Standard.SAFETY))
+    recipients = unique(managers(session) + people.people_with_role(session, Role.OWNER, standard=Standard.SAFETY))
     if not recipients or not followups.once(session, f"report:{report.id}:urgent:{why}", clock.now()):
         return
     entry = timeline.record(session, report, None, "urgent_alert", why=why,
@@ -263,33 +264,6 @@ def tell_declined(session: Session, action: CorrectiveAction, entry: ReportEvent
                     nudge_message(their, report.id, words, ASSIGN_BUTTONS))
 
 
-def ask_more_time(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
-    """More time on a high or critical risk: the supervisor (a manager for a supervisor's own) approves or refuses."""
-    report = action.report
-    assert action.requested_due_on is not None and report.risk_level is not None
-    approvers = [p for p in supervisors(session, report) if p.id != action.owner_id] or \
-        [p for p in managers(session) if p.id != action.owner_id]
-    for person in approvers:
-        their = notify.reader_of(session, person)
-        words = text(their, "reports.dm.more_time_request", subject=f"{report.reference}/{action.number}",
-                     owner=cards.mention_of(session, action.owner_id), reason=action.requested_reason or "",
-                     due=timeline.due_datetime(action.requested_due_on), previous=timeline.due_datetime(action.due_on),
-                     level=plain(their, f"reports.risk.{report.risk_level.value}"),
-                     description=action.description[:300])
-        dm_in_hours(session, f"action:{action.id}:more_time:{entry.id}:{person.id}", person,
-                    nudge_message(their, action.id, words, MORE_TIME_BUTTONS))
-
-
-def tell_owner_decision(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
-    owner = session.get(Person, action.owner_id)
-    assert owner is not None
-    their = notify.reader_of(session, owner)
-    outbox.post(session, f"action:{action.id}:more_time_decision:{entry.id}", owner.slack_user_id, {"text": text(
-        their, f"reports.dm.{entry.kind}", subject=f"{action.report.reference}/{action.number}",
-        due=timeline.due_datetime(action.due_on), who=timeline.who(entry, their, timeline.actors(
-            session, {entry.actor_id} if entry.actor_id else set())))})
-
-
 def tell_managers_rejected(session: Session, report: Report, entry: ReportEvent) -> None:
     """An escalated report rejected: the managers it was escalated to hear why."""
     escalation = session.scalar(select(ReportEvent).where(ReportEvent.report_id == report.id,
@@ -309,5 +283,3 @@ def tell_managers_rejected(session: Session, report: Report, entry: ReportEvent)
 
 ASSIGN_BUTTONS = [{"action_id": "report_assign", "label": "reports.button.assign", "style": "primary"},
                   {"action_id": "report_timeline", "label": "reports.button.timeline"}]
-MORE_TIME_BUTTONS = [{"action_id": "action_more_time_approve", "label": "reports.button.approve", "style": "primary"},
-                     {"action_id": "action_more_time_refuse", "label": "reports.button.refuse", "style": "danger"}]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import clock
-from bot.reports import corrective, effectiveness, followup, service
+from bot.reports import corrective, effectiveness, followup, more_time, service
 from bot.reports.errors import InvalidInput, NotAllowed, ReportError
 from storage.models import (
     ActionType,
@@ -255,6 +255,73 @@ def test_more_time_on_a_high_risk_waits_for_the_supervisors_approval(plant):
         assert service.get_action(s, aid).due_on == due + timedelta(days=7)
     assert "approved" in dms(plant, WORKER, f"action:{aid}:more_time_decision:%")[0].payload["text"]
     assert events(plant, rid, "more_time_approved")
+
+
+def more_time_sweep(db) -> int:
+    with db.session() as s:
+        return more_time.sweep(s)
+
+
+def request_more_time(db, aid: int, reason: str = "The guard is on back order") -> None:
+    with db.session() as s:
+        due = service.get_action(s, aid).due_on
+        corrective.extend_action(s, actor(db, WORKER), aid, due + timedelta(days=7), reason)
+
+
+def test_a_pending_more_time_request_is_reminded_then_escalated_to_the_manager_then_the_safety_owner(plant):
+    rid, aid = high_risk_action(plant)  # Monday 09:00; Stamping works 06:00-22:00, the manager 08:00-17:00
+    request_more_time(plant, aid)
+    assert len(dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")) == 1  # asked at once, with the buttons
+    to("2026-11-30 12:50")
+    assert more_time_sweep(plant) == 0
+    to("2026-11-30 13:10")  # half a working day: the supervisor is reminded, with the buttons again
+    assert more_time_sweep(plant) == 1 and more_time_sweep(plant) == 0
+    reminder = dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")[-1]
+    assert "A reminder" in reminder.payload["text"] and "action_more_time_approve" in str(reminder.payload["blocks"])
+    assert events(plant, rid, "waiting_reminded")[-1]["people"] == [SUPERVISOR]
+    assert not dms(plant, MANAGER, f"action:{aid}:more_time:%")
+    to("2026-11-30 17:10")  # a working day: the manager, who may decide, held for their working hours
+    more_time_sweep(plant)
+    [told] = dms(plant, MANAGER, f"action:{aid}:more_time:%")
+    assert "action_more_time_approve" in str(told.payload["blocks"]) and "<@U0LI>" in told.payload["text"]
+    assert told.next_attempt_at.astimezone(SHANGHAI) == datetime(2026, 12, 1, 8, 0, tzinfo=SHANGHAI)
+    assert not dms(plant, SAFETY, f"action:{aid}:more_time:%")
+    to("2026-12-01 09:10")  # two working days: the system's owner, who cannot decide, sees that it is
+    more_time_sweep(plant)
+    [owner] = dms(plant, SAFETY, f"action:{aid}:more_time:%")
+    assert "see that it is decided" in owner.payload["text"] and "action_more_time" not in str(owner.payload)
+    assert events(plant, rid, "waiting_escalated")[-1]["people"] == [SAFETY]
+    clock.advance(timedelta(days=400))
+    assert more_time_sweep(plant) == 1  # then every working day: never silent
+    with plant.session() as s:
+        corrective.decide_more_time(s, actor(plant, MANAGER), aid, True)
+    clock.advance(timedelta(days=30))
+    assert more_time_sweep(plant) == 0  # decided: the chain stops
+
+
+def test_a_more_time_request_stops_being_chased_when_the_action_moves_on(plant):
+    rid, aid = high_risk_action(plant)
+    request_more_time(plant, aid)
+    with plant.session() as s:
+        corrective.complete_action(s, actor(plant, WORKER), aid, "Fitted a spare guard", [])
+    clock.advance(timedelta(days=10))
+    assert more_time_sweep(plant) == 0
+    assert not events(plant, rid, "waiting_reminded")
+
+
+def test_a_supervisors_own_request_is_asked_of_the_manager_and_escalated_to_the_safety_owner(plant):
+    rid = stamping(plant)
+    with plant.session() as s:
+        service.assess_risk(s, actor(plant, SUPERVISOR), rid, 4, 4)
+    aid = assign(plant, rid, owner=SUPERVISOR, verifier=SAFETY, days=3)
+    with plant.session() as s:
+        due = service.get_action(s, aid).due_on
+        corrective.extend_action(s, actor(plant, SUPERVISOR), aid, due + timedelta(days=7), "On leave")
+    assert dms(plant, MANAGER, f"action:{aid}:more_time:%") and not dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")
+    clock.advance(timedelta(days=3))
+    more_time_sweep(plant)
+    assert dms(plant, SAFETY, f"action:{aid}:more_time:%")
+    assert not dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")  # never asked about their own action
 
 
 def test_refused_more_time_keeps_the_due_date_and_tells_the_owner(plant):
