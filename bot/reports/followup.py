@@ -16,10 +16,10 @@ waiting for approval: ``more_time``.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot import clock, followups, jobs, mrkdwn, outbox, scheduler
@@ -31,6 +31,7 @@ from bot.runtime import current
 from storage.models import (
     ActionStatus,
     CorrectiveAction,
+    FollowUp,
     Person,
     Report,
     ReportEvent,
@@ -165,7 +166,8 @@ def follow_up(session: Session, report: Report, since: ReportEvent | None = None
     stages = SIGN_OFF_STAGES if reason == "sign_off" else URGENT_STAGES if urgent else NORMAL_STAGES
     owed = followups.due(session, f"report:{report.id}:waiting:{reason}:{since.id}", since.at, stages,
                          working_hours.of_department(session, report.department_id), clock.now(),
-                         repeat_every=REPEAT_URGENT if urgent else REPEAT_NORMAL)
+                         report_id=report.id, repeat_every=REPEAT_URGENT if urgent else REPEAT_NORMAL,
+                         replaces=f"report:{report.id}:waiting:")
     for stage, repeat in owed:
         asked = first_asked(session, report, reason)
         if stage.name == "escalate":
@@ -220,7 +222,8 @@ def alert_if_urgent(session: Session, report: Report, why: str) -> None:
     """An injury (``why`` "injury") or a critical risk ("critical"): the managers and the safety owner,
     at once and whatever the hour. Once per report and reason."""
     recipients = unique(managers(session) + people.people_with_role(session, Role.OWNER, standard=Standard.SAFETY))
-    if not recipients or not followups.once(session, f"report:{report.id}:urgent:{why}", clock.now()):
+    if not recipients or not followups.once(session, f"report:{report.id}:urgent:{why}", clock.now(),
+                                                  report_id=report.id):
         return
     entry = timeline.record(session, report, None, "urgent_alert", why=why,
                             people=[p.slack_user_id for p in recipients])
@@ -238,6 +241,30 @@ def alert_if_urgent(session: Session, report: Report, why: str) -> None:
 
 jobs.TIME_SWEEPS.append(sweep_job)
 scheduler.add_job("report-follow-ups", "bot.reports.followup:sweep_job", trigger="interval", minutes=15)
+
+
+# --- leftovers -------------------------------------------------------------------------------------
+
+PURGE_AFTER = timedelta(days=30)
+
+
+def purge(session: Session) -> int:
+    """Chains of reports settled a while ago (closed with no check to come, or rejected), and rows that name
+    no report, untouched as long: what ``followups.forget`` did not catch. Returns how many rows went."""
+    cutoff = clock.now() - PURGE_AFTER
+    settled = select(Report.id).where(Report.status.in_((ReportStatus.CLOSED, ReportStatus.REJECTED)),
+                                      Report.closed_at < cutoff, Report.effectiveness_check_on.is_(None))
+    gone = session.execute(delete(FollowUp).where(
+        FollowUp.report_id.in_(settled) | (FollowUp.report_id.is_(None) & (FollowUp.sent_at < cutoff))))
+    return int(getattr(gone, "rowcount", 0) or 0)
+
+
+def purge_job() -> None:
+    with current().db.session() as s:
+        purge(s)
+
+
+scheduler.add_job("follow-up-purge", "bot.reports.followup:purge_job", trigger="interval", hours=6)
 
 
 # --- asked at once of the supervisor -----------------------------------------------------------------

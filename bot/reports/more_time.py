@@ -68,7 +68,8 @@ def follow_up(session: Session, action: CorrectiveAction, request: ReportEvent) 
     stages = STAGES[:2 + len(groups)]
     owed = followups.due(session, chain_key(action, request), request.at, stages,
                          working_hours.of_department(session, action.report.department_id), clock.now(),
-                         repeat_every=REPEAT_EVERY)
+                         report_id=action.report_id, repeat_every=REPEAT_EVERY,
+                         replaces=f"action:{action.id}:more_time:")
     for stage, repeat in owed:
         index = stages.index(stage)
         if index == 0:

@@ -61,7 +61,8 @@ def sweep(session: Session) -> int:
         owed = followups.due(session, f"action:{action.id}:overdue:{action.due_on.isoformat()}",
                              overdue_from(session, action), stages,
                              working_hours.of_department(session, action.report.department_id), now,
-                             repeat_every=REPEAT_EVERY)
+                             report_id=action.report_id, repeat_every=REPEAT_EVERY,
+                             replaces=f"action:{action.id}:overdue:")
         for stage, repeat in owed:
             index = stages.index(stage)
             if index == 0 or repeat:

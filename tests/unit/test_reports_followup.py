@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import clock
-from bot.reports import corrective, effectiveness, followup, more_time, service
+from bot.reports import corrective, effectiveness, followup, more_time, overdue, service
 from bot.reports.errors import InvalidInput, NotAllowed, ReportError
 from storage.models import (
     ActionType,
@@ -426,3 +426,89 @@ def test_effectiveness_is_checked_later_by_the_person_asked_when_it_is_due(plant
     assert status(plant, rid) == ReportStatus.TRIAGE  # back to triage for a new action
     with plant.session() as s, pytest.raises(ReportError):
         effectiveness.record(s, actor(plant, SAFETY), rid, True)
+
+
+# --- the chains' bookkeeping goes once what they chase is settled ------------------------------------------
+
+def chains(db, rid: int) -> list[str]:
+    from storage.models import FollowUp
+
+    with db.session() as s:
+        return sorted(s.scalars(select(FollowUp.key).where(FollowUp.report_id == rid)))
+
+
+def test_a_closed_report_leaves_no_chain_behind(plant):
+    rid = stamping(plant)
+    clock.advance(timedelta(days=2))
+    sweep(plant)  # the untriaged report's reminder
+    with plant.session() as s:
+        service.assess_risk(s, actor(plant, SUPERVISOR), rid, 5, 4)  # critical: an urgent alert, once
+    with plant.session() as s:
+        service.record_root_cause(s, actor(plant, SUPERVISOR), rid, ["The bolts were loose"], "No inspection round")
+    aid = assign(plant, rid, days=1)
+    clock.advance(timedelta(days=3))
+    with plant.session() as s:
+        overdue.sweep(s)  # the overdue action's chain
+    assert {k.split(":")[2] for k in chains(plant, rid)} == {"urgent", "waiting", "overdue"}
+    with plant.session() as s:
+        corrective.complete_action(s, actor(plant, WORKER), aid, "Guard refitted", [])
+    assert not [k for k in chains(plant, rid) if k.startswith(f"action:{aid}:")]  # done: nothing chases its owner
+    with plant.session() as s:
+        corrective.verify_action(s, actor(plant, SUPERVISOR), aid)
+    assert status(plant, rid) == ReportStatus.CLOSED and chains(plant, rid) == []
+
+
+def test_a_rejected_report_and_a_decided_request_leave_no_chain_behind(plant):
+    rid, aid = high_risk_action(plant)
+    request_more_time(plant, aid)
+    assert chains(plant, rid) == [k for k in chains(plant, rid) if k.startswith(f"action:{aid}:more_time:")] != []
+    with plant.session() as s:
+        corrective.decide_more_time(s, actor(plant, SUPERVISOR), aid, False)
+    assert chains(plant, rid) == []
+    other = stamping(plant)
+    clock.advance(timedelta(days=2))
+    sweep(plant)
+    assert chains(plant, other)
+    with plant.session() as s:
+        service.reject(s, actor(plant, SUPERVISOR), other, "not_an_issue", None, "Only moved for cleaning")
+    assert chains(plant, other) == []
+
+
+def test_a_new_step_replaces_the_chain_of_the_step_before(plant):
+    rid = stamping(plant)
+    clock.advance(timedelta(days=2))
+    sweep(plant)
+    [triage] = chains(plant, rid)
+    with plant.session() as s:
+        service.acknowledge(s, actor(plant, SUPERVISOR), rid)
+    clock.advance(timedelta(days=2))
+    sweep(plant)  # it now needs an action: a new chain, and the old one's row is gone
+    [action] = chains(plant, rid)
+    assert ":waiting:triage:" in triage and ":waiting:action:" in action
+
+
+def test_leftover_chains_of_reports_settled_long_ago_are_purged(plant):
+    from storage.models import FollowUp
+
+    rid = closed_report(plant)
+    checked = closed_report(plant)
+    with plant.session() as s:
+        effectiveness.schedule(s, actor(plant, SUPERVISOR), checked, service.today(s) + timedelta(days=60), SAFETY)
+    live = stamping(plant)
+    with plant.session() as s:  # rows forget missed: written before they named their report, or by an old version
+        for key, report_id in ((f"report:{rid}:waiting:triage:1", rid), (f"report:{checked}:urgent:injury", checked),
+                               (f"report:{live}:waiting:triage:9", live), ("report:999:old", None)):
+            s.add(FollowUp(key=key, stage=0, sent_at=clock.now(), report_id=report_id))
+    with plant.session() as s:
+        assert followup.purge(s) == 0  # closed today: kept a while
+    clock.advance(timedelta(days=31))
+    with plant.session() as s:
+        assert followup.purge(s) == 2
+    with plant.session() as s:
+        assert sorted(s.scalars(select(FollowUp.report_id))) == [checked, live]  # a check still to come; open
+
+
+def test_the_purge_is_a_scheduled_job():
+    from bot import scheduler
+
+    assert ("follow-up-purge", "bot.reports.followup:purge_job", {"trigger": "interval", "hours": 6}) in scheduler.JOBS
