@@ -8,18 +8,29 @@ never addressed here: they follow with their code.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import mrkdwn, outbox
+from bot import clock, mrkdwn, outbox
 from bot.i18n import Reader, listed, merged, plain, render, safe, shortened, text
-from bot.org import channels, people
+from bot.org import channels, people, working_hours
 from bot.reports import cards, timeline
 from bot.reports.cards import action_subject
-from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, Role, Standard
+from storage.models import (
+    ActionStatus,
+    CorrectiveAction,
+    OutboxMessage,
+    Person,
+    Report,
+    ReportEvent,
+    RiskLevel,
+    Role,
+    Standard,
+)
 
 # Timeline entries the reporter hears about (the filing itself is answered with the receipt).
 REPORTER_HEARS = frozenset({
@@ -81,14 +92,26 @@ def posted_after_waiting(session: Session, report: Report) -> None:
             their, "setup.released", reference=report.reference, channel=cards.channel_of(report, their))})
 
 
-def ask_admins(session: Session, report: Report, *, days_waited: int = 0) -> None:
-    """A DM to each administrator, with the button to the set-up page: once per report and person, and
-    again for each day it has waited."""
+def ask_admins(session: Session, report: Report) -> None:
+    """A DM to each administrator, with the button to the set-up page: once per report and person, in their
+    working hours unless the report is urgent (an injury, a critical risk). Reminders: bot/org/waiting.py."""
+    urgent = report.injury_class is not None or RiskLevel.CRITICAL in (report.risk_level, report.severity_estimate)
     for admin in people.administrators(session):
-        their = reader_of(session, admin)
-        again = f":{days_waited}" if days_waited else ""
-        outbox.post(session, f"report:{report.id}:ask_admin:{admin.id}{again}", admin.slack_user_id,
-                    render("setup_ask", their, reference=report.reference, days=days_waited))
+        outbox.post(session, f"report:{report.id}:ask_admin:{admin.id}", admin.slack_user_id,
+                    render("setup_ask", reader_of(session, admin), reference=report.reference, days=0, count=1),
+                    not_before=None if urgent else working_hours.next_working_moment(session, admin, clock.now()))
+
+
+def remind_admin(session: Session, admin: Person, reports: list[Report], days: int, day: date) -> bool:
+    """The day's one reminder to an administrator of the reports still waiting (the oldest named); False when
+    that day's was already owed."""
+    key = f"setup:waiting:{admin.id}:{day.isoformat()}"
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+        return False
+    outbox.post(session, key, admin.slack_user_id, render("setup_ask", reader_of(session, admin),
+                                                          reference=reports[0].reference, days=days,
+                                                          count=len(reports)))
+    return True
 
 
 def _post_card(session: Session, report: Report) -> None:
