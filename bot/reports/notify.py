@@ -46,11 +46,6 @@ def card_key(report: Report) -> str:
     return f"report:{report.id}:card"
 
 
-def org_reader(session: Session) -> Reader:
-    org = people.organisation(session)
-    return Reader(lang=org.language, tz=org.timezone)
-
-
 def for_channel(session: Session, channel_id: str | None, build: Callable[[Reader], dict[str, Any]]) -> dict[str, Any]:
     """A channel post in each language its readers read, as one message."""
     org = people.organisation(session)
@@ -121,27 +116,36 @@ def _post_card(session: Session, report: Report) -> None:
     assert channel_id is not None
     outbox.post(session, card_key(report), channel_id,
                 for_channel(session, channel_id, lambda reader: cards.report_card(session, report, reader)))
-    owners = [(tag.standard, people.people_with_role(session, Role.OWNER, standard=tag.standard))
-              for tag in report.standards]
-
-    def owners_call(reader: Reader) -> dict[str, Any]:
-        lines = [text(reader, "reports.thread.owner_line", standard=plain(reader, f"common.standard.{standard.value}"),
-                      owners=safe(listed(reader, (mrkdwn.mention(p.slack_user_id) for p in persons))) if persons
-                      else text(reader, "reports.nobody")) for standard, persons in owners]
-        return {"text": "\n".join([text(reader, "reports.thread.owners_heading"), *lines])}
-
     outbox.post(session, f"report:{report.id}:owners", channel_id,
-                for_channel(session, channel_id, owners_call), thread_key=card_key(report))
-    where = safe(mrkdwn.channel(channel_id))  # the card, with the whole report
+                for_channel(session, channel_id, _owners_call(session, [tag.standard for tag in report.standards])),
+                thread_key=card_key(report))
     for tag in report.standards:
         channel = org.channel_for(tag.standard)
         if channel and channel != report.channel_id:
             outbox.post(session, f"report:{report.id}:standard:{tag.standard.value}", channel,
-                        for_channel(session, channel, lambda reader: {"text": text(
-                            reader, "reports.standard_line", reference=report.reference,
-                            kind=plain(reader, f"reports.kind.{report.kind.value}"),
-                            description=shortened(reader, report.description, 150, where),
-                            channel=where)}))
+                        for_channel(session, channel, _standard_line(report, "reports.standard_line")))
+
+
+def _owners_call(session: Session, standards: list[Standard]) -> Callable[[Reader], dict[str, Any]]:
+    """The owners of these standards called into a report's thread, in a reader's language."""
+    owners = [(standard, people.people_with_role(session, Role.OWNER, standard=standard)) for standard in standards]
+
+    def build(reader: Reader) -> dict[str, Any]:
+        lines = [text(reader, "reports.thread.owner_line", standard=plain(reader, f"common.standard.{standard.value}"),
+                      owners=safe(listed(reader, (mrkdwn.mention(p.slack_user_id) for p in persons))) if persons
+                      else text(reader, "reports.nobody")) for standard, persons in owners]
+        return {"text": "\n".join([text(reader, "reports.thread.owners_heading"), *lines])}
+    return build
+
+
+def _standard_line(report: Report, key: str) -> Callable[[Reader], dict[str, Any]]:
+    """A system's channel told of a report it concerns, with the way to its card."""
+    assert report.channel_id is not None
+    where = safe(mrkdwn.channel(report.channel_id))
+    return lambda reader: {"text": text(reader, key, reference=report.reference,
+                                        kind=plain(reader, f"reports.kind.{report.kind.value}"),
+                                        description=shortened(reader, report.description, 150, where),
+                                        channel=where)}
 
 
 def step(session: Session, report: Report, entry: ReportEvent) -> None:
@@ -241,15 +245,19 @@ def verify_card(session: Session, action: CorrectiveAction, entry: ReportEvent) 
 def transferred(session: Session, report: Report, entry: ReportEvent, old_channel: str) -> None:
     """The card moves to the report's new channel; the old card says where it went and keeps no buttons.
     All its standards' owners are called into the new thread (the people there are new to it)."""
-    reader = org_reader(session)
-    assert report.channel_id is not None  # a report waiting for a channel has no card to move
+    new_channel = report.channel_id
+    assert new_channel is not None  # a report waiting for a channel has no card to move
     old = card_key(report)
     report.card_entry_id = entry.id
-    moved = str(text(reader, "reports.card.moved", reference=report.reference,
-                     channel=safe(mrkdwn.channel(report.channel_id))))
-    outbox.update(session, f"{old}:moved:{entry.id}", old,  # blocks given: Slack would keep the old buttons
-                  {"text": moved, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": moved}}]})
-    outbox.post(session, card_key(report), report.channel_id, cards.report_card(session, report, reader))
+
+    def moved(reader: Reader) -> dict[str, Any]:  # blocks given: Slack would keep the old buttons
+        words = str(text(reader, "reports.card.moved", reference=report.reference,
+                         channel=safe(mrkdwn.channel(new_channel))))
+        return {"text": words, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": words}}]}
+
+    outbox.update(session, f"{old}:moved:{entry.id}", old, for_channel(session, old_channel, moved))
+    outbox.post(session, card_key(report), new_channel,
+                for_channel(session, new_channel, lambda reader: cards.report_card(session, report, reader)))
     owners_called(session, report, entry, [tag.standard for tag in report.standards],
                   new=[s for s in entry.detail.get("added") or []])
 
@@ -259,23 +267,12 @@ def owners_called(session: Session, report: Report, entry: ReportEvent, standard
     """Owners of these standards called into the report's thread; each newly tagged system's channel told."""
     if report.channel_id is None:  # waiting for a channel: everyone is called in when it is posted
         return
-    reader = org_reader(session)
     org = people.organisation(session)
-    lines = []
-    for standard in standards:
-        persons = people.people_with_role(session, Role.OWNER, standard=standard)
-        lines.append(text(reader, "reports.thread.owner_line",
-                          standard=plain(reader, f"common.standard.{standard.value}"),
-                          owners=safe(", ".join(mrkdwn.mention(p.slack_user_id) for p in persons)) if persons
-                          else text(reader, "reports.nobody")))
     outbox.post(session, f"report:{report.id}:owners:{entry.id}", report.channel_id,
-                {"text": "\n".join([text(reader, "reports.thread.owners_heading"), *lines])},
-                thread_key=card_key(report))
+                for_channel(session, report.channel_id, _owners_call(session, standards)), thread_key=card_key(report))
     added = new if new is not None else [s.value for s in standards]
     for tag in report.standards:
         channel = org.channel_for(tag.standard)
         if tag.standard.value in added and channel and channel != report.channel_id:
-            outbox.post(session, f"report:{report.id}:standard:{tag.standard.value}:{entry.id}", channel, {"text": text(
-                reader, "reports.standard_line_reclassified", reference=report.reference,
-                kind=plain(reader, f"reports.kind.{report.kind.value}"),
-                description=report.description[:150], channel=safe(mrkdwn.channel(report.channel_id)))})
+            outbox.post(session, f"report:{report.id}:standard:{tag.standard.value}:{entry.id}", channel,
+                        for_channel(session, channel, _standard_line(report, "reports.standard_line_reclassified")))
