@@ -128,7 +128,7 @@ def _ask(session: Session, report: Report, person: Person, entry: ReportEvent) -
     words = text(their, "reports.dm.effectiveness_due", reference=report.reference,
                  due=timeline.due_datetime(report.effectiveness_check_on), description=report.description[:300],
                  cause=report.root_cause)
-    followup.dm_in_hours(session, f"report:{report.id}:effectiveness:{entry.id}:{person.id}", person,
+    notify.dm_in_hours(session, f"report:{report.id}:effectiveness:{entry.id}:{person.id}", person,
                          followup.nudge_message(their, report.id, words, CHECK_BUTTONS))
 
 

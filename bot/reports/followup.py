@@ -11,7 +11,7 @@ What a report waits for (``waiting_for``), and who is asked first:
 
 Then the managers (and the systems' owners) are told, then both are reminded every working week.
 The clock of a chain is the department's working time; each DM waits for its reader's
-(``dm_in_hours``). A new step on the report starts a new chain. Overdue actions: ``overdue``; more time
+(``notify.dm_in_hours``). A new step on the report starts a new chain. Overdue actions: ``overdue``; more time
 waiting for approval: ``more_time``.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot import clock, followups, jobs, mrkdwn, outbox, scheduler
+from bot import clock, followups, jobs, mrkdwn, scheduler
 from bot.followups import Stage
 from bot.i18n import Reader, plain, render, safe, text
 from bot.org import people, working_hours
@@ -60,12 +60,6 @@ TIMELINE_BUTTON = [{"action_id": "report_timeline", "label": "reports.button.tim
 def nudge_message(reader: Reader, value: int, words: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
     """A DM whose buttons carry ``value`` (a report's or an action's id), pressed from the DM itself."""
     return render("report_nudge", reader, value=value, text=words, buttons=buttons)
-
-
-def dm_in_hours(session: Session, key: str, person: Person, message: dict[str, Any], *, urgent: bool = False) -> None:
-    """A DM held until its reader's next working moment, unless urgent (an injury, a critical risk)."""
-    not_before = None if urgent else working_hours.next_working_moment(session, person, clock.now())
-    outbox.post(session, key, person.slack_user_id, message, not_before=not_before)
 
 
 def is_urgent(report: Report) -> bool:
@@ -200,7 +194,7 @@ def _nudge(session: Session, report: Report, person: Person, reason: str, stage:
         ask=text(their, f"reports.nudge.todo.{reason}"),
         reminded=safe(", ".join(mrkdwn.mention(p.slack_user_id) for p in reminded)) if reminded else None,
         channel=cards.channel_of(report, their)), SIGN_OFF_BUTTONS if sign else TIMELINE_BUTTON)
-    dm_in_hours(session, f"report:{report.id}:nudge:{entry.id}:{person.id}", person, message)
+    notify.dm_in_hours(session, f"report:{report.id}:nudge:{entry.id}:{person.id}", person, message)
 
 
 def sweep(session: Session) -> int:
@@ -232,7 +226,7 @@ def alert_if_urgent(session: Session, report: Report, why: str) -> None:
         their = notify.reader_of(session, person)
         injury = plain(their, f"reports.injury.{report.injury_class.value}") if report.injury_class else ""
         why_text = text(their, f"reports.urgent.{why}", injury=injury)
-        dm_in_hours(session, f"report:{report.id}:urgent:{why}:{person.id}", person, {"text": text(
+        notify.dm_in_hours(session, f"report:{report.id}:urgent:{why}:{person.id}", person, {"text": text(
             their, "reports.dm.urgent", reference=report.reference,
             kind=plain(their, f"reports.kind.{report.kind.value}"),
             why=why_text, description=report.description[:300], channel=cards.channel_of(report, their))},
@@ -287,7 +281,7 @@ def tell_declined(session: Session, action: CorrectiveAction, entry: ReportEvent
                      owner=cards.mention_of(session, action.owner_id), reason=entry.detail.get("reason", ""),
                      description=action.description[:300], reference=report.reference,
                      channel=cards.channel_of(report, their))
-        dm_in_hours(session, f"report:{report.id}:declined:{entry.id}:{person.id}", person,
+        notify.dm_in_hours(session, f"report:{report.id}:declined:{entry.id}:{person.id}", person,
                     nudge_message(their, report.id, words, ASSIGN_BUTTONS))
 
 
@@ -301,7 +295,7 @@ def tell_managers_rejected(session: Session, report: Report, entry: ReportEvent)
         if person.id == entry.actor_id:
             continue
         their = notify.reader_of(session, person)
-        outbox.post(session, f"report:{report.id}:rejected:{entry.id}:{person.id}", person.slack_user_id, {"text": text(
+        notify.dm_in_hours(session, f"report:{report.id}:rejected:{entry.id}:{person.id}", person, {"text": text(
             their, "reports.dm.escalated_rejected", reference=report.reference,
             entry=timeline.describe(entry, their, timeline.actors(session, {entry.actor_id} if entry.actor_id
                                                                   else set())),

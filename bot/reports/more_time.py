@@ -108,7 +108,7 @@ def _ask(session: Session, action: CorrectiveAction, request: ReportEvent, perso
             words = safe(f"{text(their, 'reports.dm.more_time_reminder', since=request.at)}\n{words}")
     key = f"action:{action.id}:more_time:{request.id}:{person.id}" if entry is None else \
         f"action:{action.id}:more_time:{request.id}:{entry.id}:{person.id}"
-    followup.dm_in_hours(session, key, person, followup.nudge_message(their, action.id, words,
+    notify.dm_in_hours(session, key, person, followup.nudge_message(their, action.id, words,
                                                                       BUTTONS if may_decide else []))
 
 

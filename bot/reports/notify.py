@@ -52,6 +52,17 @@ def for_channel(session: Session, channel_id: str | None, build: Callable[[Reade
     return merged([build(Reader(lang=lang, tz=org.timezone)) for lang in channels.languages(session, channel_id)])
 
 
+def urgent_alert(report: Report) -> bool:
+    """An urgent safety alert, sent whatever the hour: an injury, or a critical risk (assessed, else estimated)."""
+    return report.injury_class is not None or RiskLevel.CRITICAL in (report.risk_level, report.severity_estimate)
+
+
+def dm_in_hours(session: Session, key: str, person: Person, message: dict[str, Any], *, urgent: bool = False) -> None:
+    """A DM held until its reader's next working moment, unless urgent (an injury, a critical risk)."""
+    not_before = None if urgent else working_hours.next_working_moment(session, person, clock.now())
+    outbox.post(session, key, person.slack_user_id, message, not_before=not_before)
+
+
 def reader_of(session: Session, person: Person) -> Reader:
     return people.actor_of(person, people.organisation(session)).reader
 
@@ -90,11 +101,10 @@ def posted_after_waiting(session: Session, report: Report) -> None:
 def ask_admins(session: Session, report: Report) -> None:
     """A DM to each administrator, with the button to the set-up page: once per report and person, in their
     working hours unless the report is urgent (an injury, a critical risk). Reminders: bot/org/waiting.py."""
-    urgent = report.injury_class is not None or RiskLevel.CRITICAL in (report.risk_level, report.severity_estimate)
     for admin in people.administrators(session):
-        outbox.post(session, f"report:{report.id}:ask_admin:{admin.id}", admin.slack_user_id,
+        dm_in_hours(session, f"report:{report.id}:ask_admin:{admin.id}", admin,
                     render("setup_ask", reader_of(session, admin), reference=report.reference, days=0, count=1),
-                    not_before=None if urgent else working_hours.next_working_moment(session, admin, clock.now()))
+                    urgent=urgent_alert(report))
 
 
 def remind_admin(session: Session, admin: Person, reports: list[Report], days: int, day: date) -> bool:
@@ -183,11 +193,12 @@ def outcome(report: Report, reader: Reader) -> Markup:
 
 
 def escalated(session: Session, report: Report, entry: ReportEvent, managers: list[Person]) -> None:
+    """Escalated by hand: each manager in their working hours, unless the report is urgent."""
     for manager in managers:
         their = reader_of(session, manager)
-        outbox.post(session, f"report:{report.id}:escalated:{manager.id}", manager.slack_user_id, {"text": text(
+        dm_in_hours(session, f"report:{report.id}:escalated:{manager.id}", manager, {"text": text(
             their, "reports.dm.escalated", reference=report.reference, entry=_event_text(session, entry, their),
-            channel=cards.channel_of(report, their))})
+            channel=cards.channel_of(report, their))}, urgent=urgent_alert(report))
 
 
 # --- corrective actions ----------------------------------------------------------------------------

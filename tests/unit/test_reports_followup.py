@@ -512,3 +512,41 @@ def test_the_purge_is_a_scheduled_job():
     from bot import scheduler
 
     assert ("follow-up-purge", "bot.reports.followup:purge_job", {"trigger": "interval", "hours": 6}) in scheduler.JOBS
+
+
+# --- escalations wait for their reader's working hours; urgent alerts do not ------------------------------
+
+MONDAY_AT_EIGHT = datetime(2026, 12, 7, 8, 0, tzinfo=SHANGHAI)  # the manager's next working moment
+
+
+def held_until(message: OutboxMessage) -> datetime:
+    return message.next_attempt_at.astimezone(SHANGHAI)
+
+
+def test_every_kind_of_escalation_waits_for_the_managers_working_hours(plant):
+    untriaged = stamping(plant)
+    overdue_action = assign(plant, stamping(plant), days=1)
+    by_hand, rejected = stamping(plant), stamping(plant)
+    to("2026-12-05 10:00")  # Saturday: the manager works mon-fri 08:00-17:00
+    sweep(plant)
+    with plant.session() as s:
+        overdue.sweep(s)
+    with plant.session() as s:
+        service.escalate(s, actor(plant, SUPERVISOR), by_hand)
+        service.escalate(s, actor(plant, SUPERVISOR), rejected)
+    with plant.session() as s:
+        service.reject(s, actor(plant, SAFETY), rejected, "not_an_issue", None, "Checked: the guard is fine")
+    kinds = {f"report:{untriaged}:nudge:%": "an untriaged report", f"action:{overdue_action}:escalation:%": "overdue",
+             f"report:{by_hand}:escalated:%": "escalated by hand", f"report:{rejected}:rejected:%": "rejected"}
+    for like, kind in kinds.items():
+        told = dms(plant, MANAGER, like)
+        assert told and all(held_until(m) == MONDAY_AT_EIGHT for m in told), kind
+
+
+def test_an_injury_escalated_at_the_weekend_reaches_the_manager_at_once(plant):
+    to("2026-12-05 10:00")
+    rid = stamping(plant, kind=ReportKind.INCIDENT, injury_class=InjuryClass.FIRST_AID, description="Cut a finger")
+    with plant.session() as s:
+        service.escalate(s, actor(plant, SUPERVISOR), rid)
+    [told] = dms(plant, MANAGER, f"report:{rid}:escalated:%")
+    assert told.next_attempt_at <= clock.now()
