@@ -78,6 +78,8 @@ def follow_up(session: Session, action: CorrectiveAction, request: ReportEvent) 
             continue
         told = groups[index - 2] if index >= 2 else []
         recipients = followup.unique((asked if repeat or index == 1 else []) + told)
+        if not recipients:  # nobody to approve it: the managers and owners are told at their stages
+            continue
         entry = timeline.record(session, action.report, None, "waiting_escalated" if told else "waiting_reminded",
                                 action=action, waiting="more_time", people=[p.slack_user_id for p in recipients])
         notify.step(session, action.report, entry)

@@ -324,6 +324,20 @@ def test_a_supervisors_own_request_is_asked_of_the_manager_and_escalated_to_the_
     assert not dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")  # never asked about their own action
 
 
+def test_a_request_nobody_above_may_approve_goes_to_the_safety_owner_without_empty_reminders(plant):
+    rid = warehouse(plant)  # no supervisor; the action is the only manager's own
+    with plant.session() as s:
+        service.assess_risk(s, actor(plant, MANAGER), rid, 4, 4)
+    aid = assign(plant, rid, by=MANAGER, owner=MANAGER, verifier=SAFETY, days=3)
+    with plant.session() as s:
+        due = service.get_action(s, aid).due_on
+        corrective.extend_action(s, actor(plant, MANAGER), aid, due + timedelta(days=7), "Waiting for parts")
+    clock.advance(timedelta(days=3))
+    more_time_sweep(plant)
+    assert not events(plant, rid, "waiting_reminded")  # nobody to remind: no empty line in the thread
+    assert events(plant, rid, "waiting_escalated")[0]["people"] == [SAFETY] and dms(plant, SAFETY, f"action:{aid}:%")
+
+
 def test_refused_more_time_keeps_the_due_date_and_tells_the_owner(plant):
     rid, aid = high_risk_action(plant)
     with plant.session() as s:
