@@ -6,6 +6,9 @@ owed now; it records them, so each stage is sent once however often the sweep ru
 was away (a deploy, the sandbox's ``wait 10d``) catches up on the stages it missed; after the last
 stage the chain repeats it every ``repeat_every`` working hours, once per sweep at most, so nothing
 waits silently for 400 days.
+
+Each row names the report it is about, so a chain's rows are deleted (``forget``) once what it chases is
+settled, and a new chain of the same family (``replaces``: the key's prefix) deletes the one it follows.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.hours import WorkingTime
@@ -26,8 +30,9 @@ class Stage:
 
 
 def due(session: Session, key: str, start: datetime, stages: Sequence[Stage], working: WorkingTime, now: datetime,
-        *, repeat_every: float | None = None) -> list[tuple[Stage, bool]]:
-    """The stages owed now, in order, as (stage, is_a_repeat); recorded as sent."""
+        *, report_id: int, repeat_every: float | None = None, replaces: str | None = None) -> list[tuple[Stage, bool]]:
+    """The stages owed now, in order, as (stage, is_a_repeat); recorded as sent. ``replaces``: the prefix of
+    the chains this one supersedes (the same wait from an earlier step), deleted when it starts."""
     row = session.get(FollowUp, key)
     last, since = (row.stage, row.sent_at) if row else (-1, start)
     owed: list[tuple[Stage, bool]] = []
@@ -46,7 +51,9 @@ def due(session: Session, key: str, start: datetime, stages: Sequence[Stage], wo
             break
     if owed:
         if row is None:
-            session.add(FollowUp(key=key, stage=last, sent_at=since))
+            if replaces:
+                forget(session, report_id, replaces)
+            session.add(FollowUp(key=key, stage=last, sent_at=since, report_id=report_id))
         else:
             row.stage, row.sent_at = last, since
         session.flush()
@@ -57,10 +64,18 @@ def started(session: Session, key: str) -> bool:
     return session.get(FollowUp, key) is not None
 
 
-def once(session: Session, key: str, now: datetime) -> bool:
+def once(session: Session, key: str, now: datetime, *, report_id: int) -> bool:
     """True the first time it is asked for a key: for what is sent once and never again (an urgent alert)."""
     if started(session, key):
         return False
-    session.add(FollowUp(key=key, stage=0, sent_at=now))
+    session.add(FollowUp(key=key, stage=0, sent_at=now, report_id=report_id))
     session.flush()
     return True
+
+
+def forget(session: Session, report_id: int, prefix: str | None = None) -> None:
+    """Delete a report's chains (only those whose key starts with ``prefix``): what they chase is settled."""
+    rows = delete(FollowUp).where(FollowUp.report_id == report_id)
+    if prefix is not None:
+        rows = rows.where(FollowUp.key.startswith(prefix, autoescape=True))
+    session.execute(rows, execution_options={"synchronize_session": "fetch"})

@@ -187,6 +187,15 @@ class WorkingTime:
         first = next(self.intervals(t), None)
         return first is not None and first[0] <= t
 
+    def working_day(self, t: datetime) -> date | None:
+        """The day the shift running at ``t`` started on, in the person's zone (a night shift's: the evening
+        it began), or None outside working time: what "once per working day" counts by."""
+        local = t.astimezone(self.tz).date()
+        for day in (local, local - timedelta(days=1)):
+            if any(start <= t < end for start, end in self._shifts_on(day)):
+                return day
+        return None
+
     def next_working_moment(self, t: datetime) -> datetime:
         """``t`` itself when it is working time, else the start of the next shift."""
         first = next(self.intervals(t), None)

@@ -1,4 +1,5 @@
-"""Reports waiting for a triage channel never wait silently: the administrators are reminded each day.
+"""Reports waiting for a triage channel never wait silently: each administrator is reminded once per working
+day of theirs, while they work, as long as a report has waited a day or more.
 
 Runs every 30 minutes (and in the sandbox right after its clock moves). When Triad knows no
 administrator yet (Slack could not say who administers the workspace when the report was filed),
@@ -11,20 +12,25 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from bot import clock, jobs, scheduler
-from bot.org import people, settings
+from bot.org import people, settings, working_hours
 from bot.reports import notify, service
 from bot.runtime import Runtime, current
 
-REMIND_EVERY = timedelta(days=1)
+REMIND_AFTER = timedelta(days=1)
 
 
 def remind(session: Session) -> int:
-    """Remind the administrators of each report that has waited another day; returns how many reports."""
+    """Remind each administrator now at work, once per working day, of the reports that have waited a day or
+    more; returns how many were reminded."""
+    now = clock.now()
+    waited = [r for r in service.waiting(session) if now - r.created_at >= REMIND_AFTER]
+    if not waited:
+        return 0
+    days = (now - waited[0].created_at) // timedelta(days=1)
     reminded = 0
-    for report in service.waiting(session):
-        days = (clock.now() - report.created_at) // REMIND_EVERY
-        if days >= 1:
-            notify.ask_admins(session, report, days_waited=days)
+    for admin in people.administrators(session):
+        day = working_hours.of(session, admin).working_day(now)
+        if day is not None and notify.remind_admin(session, admin, waited, days, day):
             reminded += 1
     return reminded
 

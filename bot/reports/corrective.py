@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import clock
+from bot import clock, followups
 from bot.org.people import Actor
-from bot.reports import followup, notify, permissions, service, timeline
+from bot.reports import followup, more_time, notify, permissions, service, timeline
 from bot.reports.cards import action_subject
 from bot.reports.errors import InvalidInput, ReportError
 from storage.models import ActionStatus, CorrectiveAction, RiskLevel
@@ -53,6 +53,7 @@ def complete_action(session: Session, actor: Actor, action_id: int, note: str | 
         raise InvalidInput({"note": "reports.invalid.text_long"})
     action.status, action.evidence_note, action.evidence_files = ActionStatus.DONE, note, files
     action.done_at = clock.now()
+    settled(session, action)
     entry = timeline.record(session, action.report, actor, "action_done", action=action, note=note,
                             files=len(files))
     notify.step(session, action.report, entry)
@@ -79,7 +80,7 @@ def extend_action(session: Session, actor: Actor, action_id: int, new_due: date 
         entry = timeline.record(session, action.report, actor, "more_time_requested", action=action,
                                 due=new_due.isoformat(), previous_due=action.due_on.isoformat(), reason=reason.strip())
         notify.step(session, action.report, entry)
-        followup.ask_more_time(session, action, entry)
+        more_time.requested(session, action, entry)
         return action
     previous, action.due_on = action.due_on, new_due
     entry = timeline.record(session, action.report, actor, "action_extended", action=action, due=new_due.isoformat(),
@@ -101,11 +102,12 @@ def decide_more_time(session: Session, actor: Actor, action_id: int, approve: bo
     if approve:
         action.due_on = requested
     action.requested_due_on = action.requested_reason = None
+    followups.forget(session, action.report_id, f"action:{action.id}:more_time:")
     entry = timeline.record(session, action.report, actor, "more_time_approved" if approve else "more_time_refused",
                             action=action, due=requested.isoformat(), previous_due=previous.isoformat())
     notify.step(session, action.report, entry)
     notify.action_changed(session, action)
-    followup.tell_owner_decision(session, action, entry)
+    more_time.decided(session, action, entry)
     return action
 
 
@@ -113,12 +115,18 @@ def decline_action(session: Session, actor: Actor, action_id: int, reason: str) 
     action = check_may_work_on(session, actor, action_id, "cant_do")
     reason = _reason(reason)
     action.status = ActionStatus.DECLINED
+    settled(session, action)
     entry = timeline.record(session, action.report, actor, "action_declined", action=action, reason=reason)
     notify.step(session, action.report, entry)
     notify.action_changed(session, action)
     followup.tell_declined(session, action, entry)
     service.close_if_complete(session, action.report)
     return action
+
+
+def settled(session: Session, action: CorrectiveAction) -> None:
+    """Done, verified or declined: nothing chases its owner or its approver any more (overdue, more time)."""
+    followups.forget(session, action.report_id, f"action:{action.id}:")
 
 
 def _reason(reason: str) -> str:
@@ -129,6 +137,7 @@ def _reason(reason: str) -> str:
 def verify_action(session: Session, actor: Actor, action_id: int) -> CorrectiveAction:
     action = check_may_verify(session, actor, action_id, "verify")
     action.status, action.verified_at = ActionStatus.VERIFIED, clock.now()
+    settled(session, action)
     entry = timeline.record(session, action.report, actor, "action_verified", action=action)
     notify.step(session, action.report, entry)
     notify.action_changed(session, action)

@@ -86,6 +86,7 @@ def record(session: Session, actor: Actor, report_id: int, effective: bool) -> R
     if report.status != ReportStatus.CLOSED or report.effectiveness_check_on is None:
         raise ReportError("reports.error.no_check", reference=report.reference)
     report.effectiveness_check_on = report.effectiveness_checker_id = None
+    followups.forget(session, report.id, f"report:{report.id}:effectiveness:")
     if not effective:
         report.status, report.closed_at = ReportStatus.TRIAGE, None
     notify.step(session, report, timeline.record(session, report, actor, "effectiveness_confirmed" if effective
@@ -104,7 +105,8 @@ def sweep(session: Session) -> int:
         start = datetime.combine(report.effectiveness_check_on, time(0), tz)
         owed = followups.due(session, f"report:{report.id}:effectiveness:{report.effectiveness_check_on.isoformat()}",
                              start, STAGES, working_hours.of_department(session, report.department_id), clock.now(),
-                             repeat_every=REPEAT_EVERY)
+                             report_id=report.id, repeat_every=REPEAT_EVERY,
+                             replaces=f"report:{report.id}:effectiveness:")
         for stage, repeat in owed:
             recipients = [checker]
             if stage.name == "escalate":  # the supervisor (else the managers) hears; a repeat asks the checker too
@@ -126,7 +128,7 @@ def _ask(session: Session, report: Report, person: Person, entry: ReportEvent) -
     words = text(their, "reports.dm.effectiveness_due", reference=report.reference,
                  due=timeline.due_datetime(report.effectiveness_check_on), description=report.description[:300],
                  cause=report.root_cause)
-    followup.dm_in_hours(session, f"report:{report.id}:effectiveness:{entry.id}:{person.id}", person,
+    notify.dm_in_hours(session, f"report:{report.id}:effectiveness:{entry.id}:{person.id}", person,
                          followup.nudge_message(their, report.id, words, CHECK_BUTTONS))
 
 

@@ -11,17 +11,18 @@ What a report waits for (``waiting_for``), and who is asked first:
 
 Then the managers (and the systems' owners) are told, then both are reminded every working week.
 The clock of a chain is the department's working time; each DM waits for its reader's
-(``dm_in_hours``). A new step on the report starts a new chain. Overdue actions: ``overdue``.
+(``notify.dm_in_hours``). A new step on the report starts a new chain. Overdue actions: ``overdue``; more time
+waiting for approval: ``more_time``.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot import clock, followups, jobs, mrkdwn, outbox, scheduler
+from bot import clock, followups, jobs, mrkdwn, scheduler
 from bot.followups import Stage
 from bot.i18n import Reader, plain, render, safe, text
 from bot.org import people, working_hours
@@ -30,6 +31,7 @@ from bot.runtime import current
 from storage.models import (
     ActionStatus,
     CorrectiveAction,
+    FollowUp,
     Person,
     Report,
     ReportEvent,
@@ -60,12 +62,6 @@ def nudge_message(reader: Reader, value: int, words: str, buttons: list[dict[str
     return render("report_nudge", reader, value=value, text=words, buttons=buttons)
 
 
-def dm_in_hours(session: Session, key: str, person: Person, message: dict[str, Any], *, urgent: bool = False) -> None:
-    """A DM held until its reader's next working moment, unless urgent (an injury, a critical risk)."""
-    not_before = None if urgent else working_hours.next_working_moment(session, person, clock.now())
-    outbox.post(session, key, person.slack_user_id, message, not_before=not_before)
-
-
 def is_urgent(report: Report) -> bool:
     """Reminded within the hour: an injury, or a high or critical risk (assessed, else the reporter's estimate)."""
     level = report.risk_level or report.severity_estimate
@@ -88,7 +84,7 @@ def waiting_for(report: Report) -> str | None:
 
 # --- who -------------------------------------------------------------------------------------------
 
-def _unique(persons: list[Person], *excluded: list[Person]) -> list[Person]:
+def unique(persons: list[Person], *excluded: list[Person]) -> list[Person]:
     skip = {p.id for group in excluded for p in group}
     seen: dict[int, Person] = {}
     for p in persons:
@@ -107,7 +103,7 @@ def system_owners(session: Session, report: Report, standards: list[Standard] | 
     found: list[Person] = []
     for standard in standards if standards is not None else [t.standard for t in report.standards]:
         found += people.people_with_role(session, Role.OWNER, standard=standard)
-    return _unique(found)
+    return unique(found)
 
 
 def managers(session: Session) -> list[Person]:
@@ -116,7 +112,7 @@ def managers(session: Session) -> list[Person]:
 
 def first_asked(session: Session, report: Report, reason: str) -> list[Person]:
     if reason == "verify":
-        return _unique([p for a in report.actions if a.status == ActionStatus.DONE
+        return unique([p for a in report.actions if a.status == ActionStatus.DONE
                         and (p := session.get(Person, a.verifier_id)) is not None])
     if reason == "sign_off":
         return system_owners(session, report, [t.standard for t in report.standards if t.signed_off_at is None])
@@ -130,7 +126,7 @@ def escalated_to(session: Session, report: Report, reason: str, asked: list[Pers
         group = supervisors(session, report) + managers(session)
     else:
         group = managers(session) + system_owners(session, report)
-    return _unique(group, asked)
+    return unique(group, asked)
 
 
 # --- the sweep -------------------------------------------------------------------------------------
@@ -164,12 +160,13 @@ def follow_up(session: Session, report: Report, since: ReportEvent | None = None
     stages = SIGN_OFF_STAGES if reason == "sign_off" else URGENT_STAGES if urgent else NORMAL_STAGES
     owed = followups.due(session, f"report:{report.id}:waiting:{reason}:{since.id}", since.at, stages,
                          working_hours.of_department(session, report.department_id), clock.now(),
-                         repeat_every=REPEAT_URGENT if urgent else REPEAT_NORMAL)
+                         report_id=report.id, repeat_every=REPEAT_URGENT if urgent else REPEAT_NORMAL,
+                         replaces=f"report:{report.id}:waiting:")
     for stage, repeat in owed:
         asked = first_asked(session, report, reason)
         if stage.name == "escalate":
             told = escalated_to(session, report, reason, asked)
-            recipients = _unique(asked + told) if repeat else told or asked
+            recipients = unique(asked + told) if repeat else told or asked
         else:
             recipients = asked
         if not recipients:
@@ -197,7 +194,7 @@ def _nudge(session: Session, report: Report, person: Person, reason: str, stage:
         ask=text(their, f"reports.nudge.todo.{reason}"),
         reminded=safe(", ".join(mrkdwn.mention(p.slack_user_id) for p in reminded)) if reminded else None,
         channel=cards.channel_of(report, their)), SIGN_OFF_BUTTONS if sign else TIMELINE_BUTTON)
-    dm_in_hours(session, f"report:{report.id}:nudge:{entry.id}:{person.id}", person, message)
+    notify.dm_in_hours(session, f"report:{report.id}:nudge:{entry.id}:{person.id}", person, message)
 
 
 def sweep(session: Session) -> int:
@@ -218,8 +215,9 @@ def sweep_job() -> None:
 def alert_if_urgent(session: Session, report: Report, why: str) -> None:
     """An injury (``why`` "injury") or a critical risk ("critical"): the managers and the safety owner,
     at once and whatever the hour. Once per report and reason."""
-    recipients = _unique(managers(session) + people.people_with_role(session, Role.OWNER, standard=Standard.SAFETY))
-    if not recipients or not followups.once(session, f"report:{report.id}:urgent:{why}", clock.now()):
+    recipients = unique(managers(session) + people.people_with_role(session, Role.OWNER, standard=Standard.SAFETY))
+    if not recipients or not followups.once(session, f"report:{report.id}:urgent:{why}", clock.now(),
+                                                  report_id=report.id):
         return
     entry = timeline.record(session, report, None, "urgent_alert", why=why,
                             people=[p.slack_user_id for p in recipients])
@@ -228,7 +226,7 @@ def alert_if_urgent(session: Session, report: Report, why: str) -> None:
         their = notify.reader_of(session, person)
         injury = plain(their, f"reports.injury.{report.injury_class.value}") if report.injury_class else ""
         why_text = text(their, f"reports.urgent.{why}", injury=injury)
-        dm_in_hours(session, f"report:{report.id}:urgent:{why}:{person.id}", person, {"text": text(
+        notify.dm_in_hours(session, f"report:{report.id}:urgent:{why}:{person.id}", person, {"text": text(
             their, "reports.dm.urgent", reference=report.reference,
             kind=plain(their, f"reports.kind.{report.kind.value}"),
             why=why_text, description=report.description[:300], channel=cards.channel_of(report, their))},
@@ -237,6 +235,30 @@ def alert_if_urgent(session: Session, report: Report, why: str) -> None:
 
 jobs.TIME_SWEEPS.append(sweep_job)
 scheduler.add_job("report-follow-ups", "bot.reports.followup:sweep_job", trigger="interval", minutes=15)
+
+
+# --- leftovers -------------------------------------------------------------------------------------
+
+PURGE_AFTER = timedelta(days=30)
+
+
+def purge(session: Session) -> int:
+    """Chains of reports settled a while ago (closed with no check to come, or rejected), and rows that name
+    no report, untouched as long: what ``followups.forget`` did not catch. Returns how many rows went."""
+    cutoff = clock.now() - PURGE_AFTER
+    settled = select(Report.id).where(Report.status.in_((ReportStatus.CLOSED, ReportStatus.REJECTED)),
+                                      Report.closed_at < cutoff, Report.effectiveness_check_on.is_(None))
+    gone = session.execute(delete(FollowUp).where(
+        FollowUp.report_id.in_(settled) | (FollowUp.report_id.is_(None) & (FollowUp.sent_at < cutoff))))
+    return int(getattr(gone, "rowcount", 0) or 0)
+
+
+def purge_job() -> None:
+    with current().db.session() as s:
+        purge(s)
+
+
+scheduler.add_job("follow-up-purge", "bot.reports.followup:purge_job", trigger="interval", hours=6)
 
 
 # --- asked at once of the supervisor -----------------------------------------------------------------
@@ -259,35 +281,8 @@ def tell_declined(session: Session, action: CorrectiveAction, entry: ReportEvent
                      owner=cards.mention_of(session, action.owner_id), reason=entry.detail.get("reason", ""),
                      description=action.description[:300], reference=report.reference,
                      channel=cards.channel_of(report, their))
-        dm_in_hours(session, f"report:{report.id}:declined:{entry.id}:{person.id}", person,
+        notify.dm_in_hours(session, f"report:{report.id}:declined:{entry.id}:{person.id}", person,
                     nudge_message(their, report.id, words, ASSIGN_BUTTONS))
-
-
-def ask_more_time(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
-    """More time on a high or critical risk: the supervisor (a manager for a supervisor's own) approves or refuses."""
-    report = action.report
-    assert action.requested_due_on is not None and report.risk_level is not None
-    approvers = [p for p in supervisors(session, report) if p.id != action.owner_id] or \
-        [p for p in managers(session) if p.id != action.owner_id]
-    for person in approvers:
-        their = notify.reader_of(session, person)
-        words = text(their, "reports.dm.more_time_request", subject=f"{report.reference}/{action.number}",
-                     owner=cards.mention_of(session, action.owner_id), reason=action.requested_reason or "",
-                     due=timeline.due_datetime(action.requested_due_on), previous=timeline.due_datetime(action.due_on),
-                     level=plain(their, f"reports.risk.{report.risk_level.value}"),
-                     description=action.description[:300])
-        dm_in_hours(session, f"action:{action.id}:more_time:{entry.id}:{person.id}", person,
-                    nudge_message(their, action.id, words, MORE_TIME_BUTTONS))
-
-
-def tell_owner_decision(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
-    owner = session.get(Person, action.owner_id)
-    assert owner is not None
-    their = notify.reader_of(session, owner)
-    outbox.post(session, f"action:{action.id}:more_time_decision:{entry.id}", owner.slack_user_id, {"text": text(
-        their, f"reports.dm.{entry.kind}", subject=f"{action.report.reference}/{action.number}",
-        due=timeline.due_datetime(action.due_on), who=timeline.who(entry, their, timeline.actors(
-            session, {entry.actor_id} if entry.actor_id else set())))})
 
 
 def tell_managers_rejected(session: Session, report: Report, entry: ReportEvent) -> None:
@@ -300,7 +295,7 @@ def tell_managers_rejected(session: Session, report: Report, entry: ReportEvent)
         if person.id == entry.actor_id:
             continue
         their = notify.reader_of(session, person)
-        outbox.post(session, f"report:{report.id}:rejected:{entry.id}:{person.id}", person.slack_user_id, {"text": text(
+        notify.dm_in_hours(session, f"report:{report.id}:rejected:{entry.id}:{person.id}", person, {"text": text(
             their, "reports.dm.escalated_rejected", reference=report.reference,
             entry=timeline.describe(entry, their, timeline.actors(session, {entry.actor_id} if entry.actor_id
                                                                   else set())),
@@ -309,5 +304,3 @@ def tell_managers_rejected(session: Session, report: Report, entry: ReportEvent)
 
 ASSIGN_BUTTONS = [{"action_id": "report_assign", "label": "reports.button.assign", "style": "primary"},
                   {"action_id": "report_timeline", "label": "reports.button.timeline"}]
-MORE_TIME_BUTTONS = [{"action_id": "action_more_time_approve", "label": "reports.button.approve", "style": "primary"},
-                     {"action_id": "action_more_time_refuse", "label": "reports.button.refuse", "style": "danger"}]

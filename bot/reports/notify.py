@@ -8,18 +8,29 @@ never addressed here: they follow with their code.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import mrkdwn, outbox
+from bot import clock, mrkdwn, outbox
 from bot.i18n import Reader, listed, merged, plain, render, safe, shortened, text
-from bot.org import channels, people
+from bot.org import channels, people, working_hours
 from bot.reports import cards, timeline
 from bot.reports.cards import action_subject
-from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, Role, Standard
+from storage.models import (
+    ActionStatus,
+    CorrectiveAction,
+    OutboxMessage,
+    Person,
+    Report,
+    ReportEvent,
+    RiskLevel,
+    Role,
+    Standard,
+)
 
 # Timeline entries the reporter hears about (the filing itself is answered with the receipt).
 REPORTER_HEARS = frozenset({
@@ -35,15 +46,21 @@ def card_key(report: Report) -> str:
     return f"report:{report.id}:card"
 
 
-def org_reader(session: Session) -> Reader:
-    org = people.organisation(session)
-    return Reader(lang=org.language, tz=org.timezone)
-
-
 def for_channel(session: Session, channel_id: str | None, build: Callable[[Reader], dict[str, Any]]) -> dict[str, Any]:
     """A channel post in each language its readers read, as one message."""
     org = people.organisation(session)
     return merged([build(Reader(lang=lang, tz=org.timezone)) for lang in channels.languages(session, channel_id)])
+
+
+def urgent_alert(report: Report) -> bool:
+    """An urgent safety alert, sent whatever the hour: an injury, or a critical risk (assessed, else estimated)."""
+    return report.injury_class is not None or RiskLevel.CRITICAL in (report.risk_level, report.severity_estimate)
+
+
+def dm_in_hours(session: Session, key: str, person: Person, message: dict[str, Any], *, urgent: bool = False) -> None:
+    """A DM held until its reader's next working moment, unless urgent (an injury, a critical risk)."""
+    not_before = None if urgent else working_hours.next_working_moment(session, person, clock.now())
+    outbox.post(session, key, person.slack_user_id, message, not_before=not_before)
 
 
 def reader_of(session: Session, person: Person) -> Reader:
@@ -81,14 +98,25 @@ def posted_after_waiting(session: Session, report: Report) -> None:
             their, "setup.released", reference=report.reference, channel=cards.channel_of(report, their))})
 
 
-def ask_admins(session: Session, report: Report, *, days_waited: int = 0) -> None:
-    """A DM to each administrator, with the button to the set-up page: once per report and person, and
-    again for each day it has waited."""
+def ask_admins(session: Session, report: Report) -> None:
+    """A DM to each administrator, with the button to the set-up page: once per report and person, in their
+    working hours unless the report is urgent (an injury, a critical risk). Reminders: bot/org/waiting.py."""
     for admin in people.administrators(session):
-        their = reader_of(session, admin)
-        again = f":{days_waited}" if days_waited else ""
-        outbox.post(session, f"report:{report.id}:ask_admin:{admin.id}{again}", admin.slack_user_id,
-                    render("setup_ask", their, reference=report.reference, days=days_waited))
+        dm_in_hours(session, f"report:{report.id}:ask_admin:{admin.id}", admin,
+                    render("setup_ask", reader_of(session, admin), reference=report.reference, days=0, count=1),
+                    urgent=urgent_alert(report))
+
+
+def remind_admin(session: Session, admin: Person, reports: list[Report], days: int, day: date) -> bool:
+    """The day's one reminder to an administrator of the reports still waiting (the oldest named); False when
+    that day's was already owed."""
+    key = f"setup:waiting:{admin.id}:{day.isoformat()}"
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+        return False
+    outbox.post(session, key, admin.slack_user_id, render("setup_ask", reader_of(session, admin),
+                                                          reference=reports[0].reference, days=days,
+                                                          count=len(reports)))
+    return True
 
 
 def _post_card(session: Session, report: Report) -> None:
@@ -98,27 +126,36 @@ def _post_card(session: Session, report: Report) -> None:
     assert channel_id is not None
     outbox.post(session, card_key(report), channel_id,
                 for_channel(session, channel_id, lambda reader: cards.report_card(session, report, reader)))
-    owners = [(tag.standard, people.people_with_role(session, Role.OWNER, standard=tag.standard))
-              for tag in report.standards]
-
-    def owners_call(reader: Reader) -> dict[str, Any]:
-        lines = [text(reader, "reports.thread.owner_line", standard=plain(reader, f"common.standard.{standard.value}"),
-                      owners=safe(listed(reader, (mrkdwn.mention(p.slack_user_id) for p in persons))) if persons
-                      else text(reader, "reports.nobody")) for standard, persons in owners]
-        return {"text": "\n".join([text(reader, "reports.thread.owners_heading"), *lines])}
-
     outbox.post(session, f"report:{report.id}:owners", channel_id,
-                for_channel(session, channel_id, owners_call), thread_key=card_key(report))
-    where = safe(mrkdwn.channel(channel_id))  # the card, with the whole report
+                for_channel(session, channel_id, _owners_call(session, [tag.standard for tag in report.standards])),
+                thread_key=card_key(report))
     for tag in report.standards:
         channel = org.channel_for(tag.standard)
         if channel and channel != report.channel_id:
             outbox.post(session, f"report:{report.id}:standard:{tag.standard.value}", channel,
-                        for_channel(session, channel, lambda reader: {"text": text(
-                            reader, "reports.standard_line", reference=report.reference,
-                            kind=plain(reader, f"reports.kind.{report.kind.value}"),
-                            description=shortened(reader, report.description, 150, where),
-                            channel=where)}))
+                        for_channel(session, channel, _standard_line(report, "reports.standard_line")))
+
+
+def _owners_call(session: Session, standards: list[Standard]) -> Callable[[Reader], dict[str, Any]]:
+    """The owners of these standards called into a report's thread, in a reader's language."""
+    owners = [(standard, people.people_with_role(session, Role.OWNER, standard=standard)) for standard in standards]
+
+    def build(reader: Reader) -> dict[str, Any]:
+        lines = [text(reader, "reports.thread.owner_line", standard=plain(reader, f"common.standard.{standard.value}"),
+                      owners=safe(listed(reader, (mrkdwn.mention(p.slack_user_id) for p in persons))) if persons
+                      else text(reader, "reports.nobody")) for standard, persons in owners]
+        return {"text": "\n".join([text(reader, "reports.thread.owners_heading"), *lines])}
+    return build
+
+
+def _standard_line(report: Report, key: str) -> Callable[[Reader], dict[str, Any]]:
+    """A system's channel told of a report it concerns, with the way to its card."""
+    assert report.channel_id is not None
+    where = safe(mrkdwn.channel(report.channel_id))
+    return lambda reader: {"text": text(reader, key, reference=report.reference,
+                                        kind=plain(reader, f"reports.kind.{report.kind.value}"),
+                                        description=shortened(reader, report.description, 150, where),
+                                        channel=where)}
 
 
 def step(session: Session, report: Report, entry: ReportEvent) -> None:
@@ -156,11 +193,12 @@ def outcome(report: Report, reader: Reader) -> Markup:
 
 
 def escalated(session: Session, report: Report, entry: ReportEvent, managers: list[Person]) -> None:
+    """Escalated by hand: each manager in their working hours, unless the report is urgent."""
     for manager in managers:
         their = reader_of(session, manager)
-        outbox.post(session, f"report:{report.id}:escalated:{manager.id}", manager.slack_user_id, {"text": text(
+        dm_in_hours(session, f"report:{report.id}:escalated:{manager.id}", manager, {"text": text(
             their, "reports.dm.escalated", reference=report.reference, entry=_event_text(session, entry, their),
-            channel=cards.channel_of(report, their))})
+            channel=cards.channel_of(report, their))}, urgent=urgent_alert(report))
 
 
 # --- corrective actions ----------------------------------------------------------------------------
@@ -218,15 +256,19 @@ def verify_card(session: Session, action: CorrectiveAction, entry: ReportEvent) 
 def transferred(session: Session, report: Report, entry: ReportEvent, old_channel: str) -> None:
     """The card moves to the report's new channel; the old card says where it went and keeps no buttons.
     All its standards' owners are called into the new thread (the people there are new to it)."""
-    reader = org_reader(session)
-    assert report.channel_id is not None  # a report waiting for a channel has no card to move
+    new_channel = report.channel_id
+    assert new_channel is not None  # a report waiting for a channel has no card to move
     old = card_key(report)
     report.card_entry_id = entry.id
-    moved = str(text(reader, "reports.card.moved", reference=report.reference,
-                     channel=safe(mrkdwn.channel(report.channel_id))))
-    outbox.update(session, f"{old}:moved:{entry.id}", old,  # blocks given: Slack would keep the old buttons
-                  {"text": moved, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": moved}}]})
-    outbox.post(session, card_key(report), report.channel_id, cards.report_card(session, report, reader))
+
+    def moved(reader: Reader) -> dict[str, Any]:  # blocks given: Slack would keep the old buttons
+        words = str(text(reader, "reports.card.moved", reference=report.reference,
+                         channel=safe(mrkdwn.channel(new_channel))))
+        return {"text": words, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": words}}]}
+
+    outbox.update(session, f"{old}:moved:{entry.id}", old, for_channel(session, old_channel, moved))
+    outbox.post(session, card_key(report), new_channel,
+                for_channel(session, new_channel, lambda reader: cards.report_card(session, report, reader)))
     owners_called(session, report, entry, [tag.standard for tag in report.standards],
                   new=[s for s in entry.detail.get("added") or []])
 
@@ -236,23 +278,12 @@ def owners_called(session: Session, report: Report, entry: ReportEvent, standard
     """Owners of these standards called into the report's thread; each newly tagged system's channel told."""
     if report.channel_id is None:  # waiting for a channel: everyone is called in when it is posted
         return
-    reader = org_reader(session)
     org = people.organisation(session)
-    lines = []
-    for standard in standards:
-        persons = people.people_with_role(session, Role.OWNER, standard=standard)
-        lines.append(text(reader, "reports.thread.owner_line",
-                          standard=plain(reader, f"common.standard.{standard.value}"),
-                          owners=safe(", ".join(mrkdwn.mention(p.slack_user_id) for p in persons)) if persons
-                          else text(reader, "reports.nobody")))
     outbox.post(session, f"report:{report.id}:owners:{entry.id}", report.channel_id,
-                {"text": "\n".join([text(reader, "reports.thread.owners_heading"), *lines])},
-                thread_key=card_key(report))
+                for_channel(session, report.channel_id, _owners_call(session, standards)), thread_key=card_key(report))
     added = new if new is not None else [s.value for s in standards]
     for tag in report.standards:
         channel = org.channel_for(tag.standard)
         if tag.standard.value in added and channel and channel != report.channel_id:
-            outbox.post(session, f"report:{report.id}:standard:{tag.standard.value}:{entry.id}", channel, {"text": text(
-                reader, "reports.standard_line_reclassified", reference=report.reference,
-                kind=plain(reader, f"reports.kind.{report.kind.value}"),
-                description=report.description[:150], channel=safe(mrkdwn.channel(report.channel_id)))})
+            outbox.post(session, f"report:{report.id}:standard:{tag.standard.value}:{entry.id}", channel,
+                        for_channel(session, channel, _standard_line(report, "reports.standard_line_reclassified")))

@@ -61,7 +61,8 @@ def sweep(session: Session) -> int:
         owed = followups.due(session, f"action:{action.id}:overdue:{action.due_on.isoformat()}",
                              overdue_from(session, action), stages,
                              working_hours.of_department(session, action.report.department_id), now,
-                             repeat_every=REPEAT_EVERY)
+                             report_id=action.report_id, repeat_every=REPEAT_EVERY,
+                             replaces=f"action:{action.id}:overdue:")
         for stage, repeat in owed:
             index = stages.index(stage)
             if index == 0 or repeat:
@@ -84,7 +85,7 @@ def _remind_owner(session: Session, action: CorrectiveAction) -> None:
     owner = session.get(Person, action.owner_id)
     assert owner is not None
     their = notify.reader_of(session, owner)
-    followup.dm_in_hours(session, f"action:{action.id}:reminder:{entry.id}", owner, {"text": text(
+    notify.dm_in_hours(session, f"action:{action.id}:reminder:{entry.id}", owner, {"text": text(
         their, "reports.dm.reminder", subject=cards.action_subject(action), due=timeline.due_datetime(action.due_on),
         description=action.description)})
 
@@ -96,7 +97,7 @@ def _escalate(session: Session, action: CorrectiveAction, group: list[Person]) -
     notify.step(session, action.report, entry)
     for person in group:
         their = notify.reader_of(session, person)
-        followup.dm_in_hours(session, f"action:{action.id}:escalation:{entry.id}:{person.id}", person, {"text": text(
+        notify.dm_in_hours(session, f"action:{action.id}:escalation:{entry.id}:{person.id}", person, {"text": text(
             their, "reports.dm.overdue_escalation", subject=cards.action_subject(action),
             owner=cards.mention_of(session, action.owner_id), days=days, due=timeline.due_datetime(action.due_on),
             description=action.description, channel=cards.channel_of(action.report, their))})

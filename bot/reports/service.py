@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import clock
+from bot import clock, followups
 from bot.i18n import zone
 from bot.org import people
 from bot.org.people import Actor
@@ -421,6 +421,7 @@ def reject(session: Session, actor: Actor, report_id: int, reason: str | None, d
     report.status, report.rejection = ReportStatus.REJECTED, reason
     report.duplicate_of = duplicate if reason == "duplicate" else None
     report.closed_at = clock.now()
+    followups.forget(session, report.id)  # nothing waits on a rejected report
     entry = timeline.record(session, report, actor, "rejected", rejection=reason,
                             duplicate_of=report.duplicate_of, note=(note or "").strip() or None)
     notify.step(session, report, entry)
@@ -550,4 +551,5 @@ def close_if_complete(session: Session, report: Report) -> None:
         followup.follow_up(session, report)  # only sign-offs left: each owner is asked now
         return
     report.status, report.closed_at = ReportStatus.CLOSED, clock.now()
+    followups.forget(session, report.id)  # every chain of the report and its actions is settled
     notify.step(session, report, timeline.record(session, report, None, "closed"))

@@ -192,6 +192,8 @@ class FollowUp(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     stage: Mapped[int]  # the last stage sent (0 = the first)
     sent_at: Mapped[datetime]  # when it was due: the next stage's time counts from here
+    # The report the chain is about (an action's: its report), so its rows go when the report settles.
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), index=True)
 
 
 class ReferenceCounter(Base):

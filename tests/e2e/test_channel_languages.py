@@ -25,3 +25,23 @@ def test_a_mixed_department_channel_reads_both_languages_and_a_chinese_one_only_
     h.driver.submit(SUPERVISOR, {"likelihood": "2", "severity": "2"})
     shown = dumped(card(h))
     assert ":large_blue_circle: 低风险（蓝色） · 2 × 2" in shown and "Risk" not in shown
+
+
+def test_a_transfer_is_told_and_the_owners_called_in_both_languages_of_a_mixed_channel(harness):
+    from tests.e2e.test_reports import ENVIRONMENT, department_id, triage_form
+
+    h = harness
+    file_report(h, WORKER, "hazard 油漆桶没盖盖子，味道很大")  # #stamping: Zhang reads Chinese, Li English
+    first = card(h)
+    triage_form(h, SUPERVISOR, first, "report_reclassify", {"kind": "environmental", "standards": ["iso14001"],
+                                                             "department": department_id(h, "painting")})
+    h.deliver()
+    moved = dumped([m for m in h.emulator.messages("C0STAMP") if m["ts"] == first["ts"]][0])
+    assert "was transferred to <#C0PAINT>" in moved and "已转至 <#C0PAINT>" in moved
+    # Painting hands it back: the new card and the owners' call in #stamping read both languages too.
+    triage_form(h, ENVIRONMENT, card(h, "C0PAINT"), "report_reclassify",
+                {"department": department_id(h, "stamping")})
+    back = card(h)
+    assert back["ts"] != first["ts"] and "Environmental issue" in dumped(back) and "环境问题" in dumped(back)
+    replies = thread_text(h, back)
+    assert "This report concerns these systems" in replies and "本报告涉及以下体系" in replies

@@ -661,6 +661,31 @@ def test_more_time_on_a_high_risk_waits_for_the_supervisor_who_approves_with_a_b
         assert s.scalars(select(CorrectiveAction)).one().due_on.isoformat() == "2026-12-31"
 
 
+def test_an_undecided_request_for_more_time_is_reminded_then_the_manager_decides_it_from_the_dm(harness):
+    h = harness
+    file_report(h)  # Monday 09:00 in Shanghai
+    triage_form(h, SUPERVISOR, card(h), "report_assess", {"likelihood": "4", "severity": "4"})  # high
+    triage_form(h, SUPERVISOR, card(h), "report_assign", {"type": "corrective", "description": "Fit an interlock",
+                                                          "owner": WORKER})
+    h.driver.press_button(WORKER, dm_with(h, WORKER, "action_more_time"), action_id="action_more_time")
+    modal(h, WORKER)
+    h.driver.submit(WORKER, {"due_on": "2026-12-31", "text": "联锁装置要下个月才到货"})
+    assert len(nudges(h, SUPERVISOR, "action_more_time_approve")) == 1
+    h.advance(timedelta(hours=4, minutes=15))  # half a working day of Stamping: Li Na is reminded
+    assert len(nudges(h, SUPERVISOR, "action_more_time_approve")) == 2 and nudges(h, MANAGER) == []
+    assert "Waiting for approval of more time: <@U0LI> reminded." in thread_text(h, card(h))
+    h.advance(timedelta(hours=4))  # a working day: the manager, held until their working hours begin
+    assert nudges(h, MANAGER) == []
+    h.advance(timedelta(hours=15))  # Tuesday 08:15
+    [told] = nudges(h, MANAGER, "action_more_time_approve")
+    assert "waited for <@U0LI> to decide" in told["text"]
+    h.driver.press_button(MANAGER, told, action_id="action_more_time_approve")
+    h.advance(timedelta(minutes=1))
+    assert "已批准措施" in dm_text(h, WORKER)
+    h.advance(timedelta(days=5))
+    assert len(nudges(h, SUPERVISOR, "action_more_time_approve")) == 2 and nudges(h, SAFETY) == []  # decided: quiet
+
+
 def test_rejecting_a_hazard_needs_a_reason_the_reporter_reads_and_it_can_be_reopened(harness):
     h = harness
     file_report(h)

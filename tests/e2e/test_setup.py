@@ -286,6 +286,52 @@ def test_administrators_are_reminded_each_day_a_report_waits(plant):
     assert len([m for m in h.emulator.dm_messages(OWNER) if "Still waiting" in m["text"]]) == 1  # once a day
 
 
+def test_the_daily_reminder_comes_in_the_administrators_working_hours_once_a_working_day(plant):
+    from datetime import timedelta
+
+    h, pressed = plant, set()
+    for words in ("3号压机下面漏油", "the floor by press 2 is wet"):  # Monday 09:00 in Shanghai
+        h.driver.dm(WORKER, words)
+        draft = h.emulator.wait_for(lambda: [m for m in h.emulator.dm_messages(WORKER)
+                                             if "draft_file" in dumped(m) and m["ts"] not in pressed] or None)[-1]
+        pressed.add(draft["ts"])
+        h.driver.press_button(WORKER, draft, action_id="draft_file")
+    h.emulator.wait_for(lambda: len([m for m in h.emulator.dm_messages(OWNER) if "setup_open" in dumped(m)]) == 2)
+
+    def reminders() -> list[str]:
+        h.deliver()
+        return [m["text"] for m in h.emulator.dm_messages(OWNER) if "Still waiting" in m["text"]]
+
+    h.advance(timedelta(days=4, hours=10))  # Friday 19:00: Zhao works office hours
+    assert reminders() == []
+    h.advance(timedelta(hours=13))  # Saturday morning
+    assert reminders() == []
+    h.advance(timedelta(days=2))  # Monday 08:00: one reminder for both reports
+    [reminder] = reminders()
+    assert "Still waiting after 6 days: 2 reports (the oldest *" in reminder
+    h.advance(timedelta(hours=8))
+    assert len(reminders()) == 1  # once a working day
+    h.advance(timedelta(days=1))
+    assert len(reminders()) == 2
+
+
+def test_a_report_filed_at_the_weekend_asks_the_administrators_when_they_are_back(plant):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    h = plant
+    h.advance(timedelta(days=5))  # Saturday 09:00 in Shanghai
+    h.driver.dm(WORKER, "3号压机下面漏油")
+    draft = h.emulator.wait_for(lambda: [m for m in h.emulator.dm_messages(WORKER) if "draft_file" in dumped(m)])[-1]
+    h.driver.press_button(WORKER, draft, action_id="draft_file")
+    h.emulator.wait_for(lambda: ":receipt" in dms(h, WORKER, False))  # the reporter hears at once
+    with h.db.session() as s:
+        ask = s.scalar(select(OutboxMessage).where(OutboxMessage.key.like("report:%:ask_admin:%")))
+        assert ask.next_attempt_at.astimezone(ZoneInfo("Asia/Shanghai")) == datetime(
+            2026, 12, 7, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert "setup_open" not in dms(h, OWNER)
+
+
 def test_help_tells_administrators_about_the_set_up_and_nobody_else(plant):
     h = plant
     h.driver.slash(OWNER, "/triad", "help")

@@ -42,6 +42,17 @@ def test_a_night_shift_runs_past_midnight_and_belongs_to_the_day_it_starts():
     assert local(NIGHTS.next_working_moment(at("2026-12-04 07:00"))) == "Sun 22:00"
 
 
+def test_once_per_working_day_counts_a_night_shift_as_the_day_it_began():
+    from datetime import date
+
+    monday_night = date(2026, 11, 30)
+    assert NIGHTS.working_day(at("2026-11-30 23:00")) == NIGHTS.working_day(at("2026-12-01 05:30")) == monday_night
+    assert NIGHTS.working_day(at("2026-12-01 12:00")) is None
+    assert OFFICE.working_day(at("2026-12-05 10:00")) is None  # Saturday
+    always = hours.WorkingTime(hours.ALWAYS, "Asia/Shanghai")
+    assert always.working_day(at("2026-12-05 00:30")) == date(2026, 12, 5)  # round the clock: each calendar day
+
+
 def test_adding_working_hours_skips_the_night_and_the_weekend():
     assert local(OFFICE.add_working_hours(at("2026-12-04 16:00"), 8)) == "Mon 15:00"  # 1 h Friday, 7 h Monday
     assert local(OFFICE.add_working_hours(at("2026-12-05 12:00"), 1)) == "Mon 09:00"

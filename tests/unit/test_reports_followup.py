@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import clock
-from bot.reports import corrective, effectiveness, followup, service
+from bot.reports import corrective, effectiveness, followup, more_time, overdue, service
 from bot.reports.errors import InvalidInput, NotAllowed, ReportError
 from storage.models import (
     ActionType,
@@ -257,6 +257,87 @@ def test_more_time_on_a_high_risk_waits_for_the_supervisors_approval(plant):
     assert events(plant, rid, "more_time_approved")
 
 
+def more_time_sweep(db) -> int:
+    with db.session() as s:
+        return more_time.sweep(s)
+
+
+def request_more_time(db, aid: int, reason: str = "The guard is on back order") -> None:
+    with db.session() as s:
+        due = service.get_action(s, aid).due_on
+        corrective.extend_action(s, actor(db, WORKER), aid, due + timedelta(days=7), reason)
+
+
+def test_a_pending_more_time_request_is_reminded_then_escalated_to_the_manager_then_the_safety_owner(plant):
+    rid, aid = high_risk_action(plant)  # Monday 09:00; Stamping works 06:00-22:00, the manager 08:00-17:00
+    request_more_time(plant, aid)
+    assert len(dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")) == 1  # asked at once, with the buttons
+    to("2026-11-30 12:50")
+    assert more_time_sweep(plant) == 0
+    to("2026-11-30 13:10")  # half a working day: the supervisor is reminded, with the buttons again
+    assert more_time_sweep(plant) == 1 and more_time_sweep(plant) == 0
+    reminder = dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")[-1]
+    assert "A reminder" in reminder.payload["text"] and "action_more_time_approve" in str(reminder.payload["blocks"])
+    assert events(plant, rid, "waiting_reminded")[-1]["people"] == [SUPERVISOR]
+    assert not dms(plant, MANAGER, f"action:{aid}:more_time:%")
+    to("2026-11-30 17:10")  # a working day: the manager, who may decide, held for their working hours
+    more_time_sweep(plant)
+    [told] = dms(plant, MANAGER, f"action:{aid}:more_time:%")
+    assert "action_more_time_approve" in str(told.payload["blocks"]) and "<@U0LI>" in told.payload["text"]
+    assert told.next_attempt_at.astimezone(SHANGHAI) == datetime(2026, 12, 1, 8, 0, tzinfo=SHANGHAI)
+    assert not dms(plant, SAFETY, f"action:{aid}:more_time:%")
+    to("2026-12-01 09:10")  # two working days: the system's owner, who cannot decide, sees that it is
+    more_time_sweep(plant)
+    [owner] = dms(plant, SAFETY, f"action:{aid}:more_time:%")
+    assert "see that it is decided" in owner.payload["text"] and "action_more_time" not in str(owner.payload)
+    assert events(plant, rid, "waiting_escalated")[-1]["people"] == [SAFETY]
+    clock.advance(timedelta(days=400))
+    assert more_time_sweep(plant) == 1  # then every working day: never silent
+    with plant.session() as s:
+        corrective.decide_more_time(s, actor(plant, MANAGER), aid, True)
+    clock.advance(timedelta(days=30))
+    assert more_time_sweep(plant) == 0  # decided: the chain stops
+
+
+def test_a_more_time_request_stops_being_chased_when_the_action_moves_on(plant):
+    rid, aid = high_risk_action(plant)
+    request_more_time(plant, aid)
+    with plant.session() as s:
+        corrective.complete_action(s, actor(plant, WORKER), aid, "Fitted a spare guard", [])
+    clock.advance(timedelta(days=10))
+    assert more_time_sweep(plant) == 0
+    assert not events(plant, rid, "waiting_reminded")
+
+
+def test_a_supervisors_own_request_is_asked_of_the_manager_and_escalated_to_the_safety_owner(plant):
+    rid = stamping(plant)
+    with plant.session() as s:
+        service.assess_risk(s, actor(plant, SUPERVISOR), rid, 4, 4)
+    aid = assign(plant, rid, owner=SUPERVISOR, verifier=SAFETY, days=3)
+    with plant.session() as s:
+        due = service.get_action(s, aid).due_on
+        corrective.extend_action(s, actor(plant, SUPERVISOR), aid, due + timedelta(days=7), "On leave")
+    assert dms(plant, MANAGER, f"action:{aid}:more_time:%") and not dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")
+    clock.advance(timedelta(days=3))
+    more_time_sweep(plant)
+    assert dms(plant, SAFETY, f"action:{aid}:more_time:%")
+    assert not dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")  # never asked about their own action
+
+
+def test_a_request_nobody_above_may_approve_goes_to_the_safety_owner_without_empty_reminders(plant):
+    rid = warehouse(plant)  # no supervisor; the action is the only manager's own
+    with plant.session() as s:
+        service.assess_risk(s, actor(plant, MANAGER), rid, 4, 4)
+    aid = assign(plant, rid, by=MANAGER, owner=MANAGER, verifier=SAFETY, days=3)
+    with plant.session() as s:
+        due = service.get_action(s, aid).due_on
+        corrective.extend_action(s, actor(plant, MANAGER), aid, due + timedelta(days=7), "Waiting for parts")
+    clock.advance(timedelta(days=3))
+    more_time_sweep(plant)
+    assert not events(plant, rid, "waiting_reminded")  # nobody to remind: no empty line in the thread
+    assert events(plant, rid, "waiting_escalated")[0]["people"] == [SAFETY] and dms(plant, SAFETY, f"action:{aid}:%")
+
+
 def test_refused_more_time_keeps_the_due_date_and_tells_the_owner(plant):
     rid, aid = high_risk_action(plant)
     with plant.session() as s:
@@ -359,3 +440,127 @@ def test_effectiveness_is_checked_later_by_the_person_asked_when_it_is_due(plant
     assert status(plant, rid) == ReportStatus.TRIAGE  # back to triage for a new action
     with plant.session() as s, pytest.raises(ReportError):
         effectiveness.record(s, actor(plant, SAFETY), rid, True)
+
+
+# --- the chains' bookkeeping goes once what they chase is settled ------------------------------------------
+
+def chains(db, rid: int) -> list[str]:
+    from storage.models import FollowUp
+
+    with db.session() as s:
+        return sorted(s.scalars(select(FollowUp.key).where(FollowUp.report_id == rid)))
+
+
+def test_a_closed_report_leaves_no_chain_behind(plant):
+    rid = stamping(plant)
+    clock.advance(timedelta(days=2))
+    sweep(plant)  # the untriaged report's reminder
+    with plant.session() as s:
+        service.assess_risk(s, actor(plant, SUPERVISOR), rid, 5, 4)  # critical: an urgent alert, once
+    with plant.session() as s:
+        service.record_root_cause(s, actor(plant, SUPERVISOR), rid, ["The bolts were loose"], "No inspection round")
+    aid = assign(plant, rid, days=1)
+    clock.advance(timedelta(days=3))
+    with plant.session() as s:
+        overdue.sweep(s)  # the overdue action's chain
+    assert {k.split(":")[2] for k in chains(plant, rid)} == {"urgent", "waiting", "overdue"}
+    with plant.session() as s:
+        corrective.complete_action(s, actor(plant, WORKER), aid, "Guard refitted", [])
+    assert not [k for k in chains(plant, rid) if k.startswith(f"action:{aid}:")]  # done: nothing chases its owner
+    with plant.session() as s:
+        corrective.verify_action(s, actor(plant, SUPERVISOR), aid)
+    assert status(plant, rid) == ReportStatus.CLOSED and chains(plant, rid) == []
+
+
+def test_a_rejected_report_and_a_decided_request_leave_no_chain_behind(plant):
+    rid, aid = high_risk_action(plant)
+    request_more_time(plant, aid)
+    assert chains(plant, rid) == [k for k in chains(plant, rid) if k.startswith(f"action:{aid}:more_time:")] != []
+    with plant.session() as s:
+        corrective.decide_more_time(s, actor(plant, SUPERVISOR), aid, False)
+    assert chains(plant, rid) == []
+    other = stamping(plant)
+    clock.advance(timedelta(days=2))
+    sweep(plant)
+    assert chains(plant, other)
+    with plant.session() as s:
+        service.reject(s, actor(plant, SUPERVISOR), other, "not_an_issue", None, "Only moved for cleaning")
+    assert chains(plant, other) == []
+
+
+def test_a_new_step_replaces_the_chain_of_the_step_before(plant):
+    rid = stamping(plant)
+    clock.advance(timedelta(days=2))
+    sweep(plant)
+    [triage] = chains(plant, rid)
+    with plant.session() as s:
+        service.acknowledge(s, actor(plant, SUPERVISOR), rid)
+    clock.advance(timedelta(days=2))
+    sweep(plant)  # it now needs an action: a new chain, and the old one's row is gone
+    [action] = chains(plant, rid)
+    assert ":waiting:triage:" in triage and ":waiting:action:" in action
+
+
+def test_leftover_chains_of_reports_settled_long_ago_are_purged(plant):
+    from storage.models import FollowUp
+
+    rid = closed_report(plant)
+    checked = closed_report(plant)
+    with plant.session() as s:
+        effectiveness.schedule(s, actor(plant, SUPERVISOR), checked, service.today(s) + timedelta(days=60), SAFETY)
+    live = stamping(plant)
+    with plant.session() as s:  # rows forget missed: written before they named their report, or by an old version
+        for key, report_id in ((f"report:{rid}:waiting:triage:1", rid), (f"report:{checked}:urgent:injury", checked),
+                               (f"report:{live}:waiting:triage:9", live), ("report:999:old", None)):
+            s.add(FollowUp(key=key, stage=0, sent_at=clock.now(), report_id=report_id))
+    with plant.session() as s:
+        assert followup.purge(s) == 0  # closed today: kept a while
+    clock.advance(timedelta(days=31))
+    with plant.session() as s:
+        assert followup.purge(s) == 2
+    with plant.session() as s:
+        assert sorted(s.scalars(select(FollowUp.report_id))) == [checked, live]  # a check still to come; open
+
+
+def test_the_purge_is_a_scheduled_job():
+    from bot import scheduler
+
+    assert ("follow-up-purge", "bot.reports.followup:purge_job", {"trigger": "interval", "hours": 6}) in scheduler.JOBS
+
+
+# --- escalations wait for their reader's working hours; urgent alerts do not ------------------------------
+
+MONDAY_AT_EIGHT = datetime(2026, 12, 7, 8, 0, tzinfo=SHANGHAI)  # the manager's next working moment
+
+
+def held_until(message: OutboxMessage) -> datetime:
+    return message.next_attempt_at.astimezone(SHANGHAI)
+
+
+def test_every_kind_of_escalation_waits_for_the_managers_working_hours(plant):
+    untriaged = stamping(plant)
+    overdue_action = assign(plant, stamping(plant), days=1)
+    by_hand, rejected = stamping(plant), stamping(plant)
+    to("2026-12-05 10:00")  # Saturday: the manager works mon-fri 08:00-17:00
+    sweep(plant)
+    with plant.session() as s:
+        overdue.sweep(s)
+    with plant.session() as s:
+        service.escalate(s, actor(plant, SUPERVISOR), by_hand)
+        service.escalate(s, actor(plant, SUPERVISOR), rejected)
+    with plant.session() as s:
+        service.reject(s, actor(plant, SAFETY), rejected, "not_an_issue", None, "Checked: the guard is fine")
+    kinds = {f"report:{untriaged}:nudge:%": "an untriaged report", f"action:{overdue_action}:escalation:%": "overdue",
+             f"report:{by_hand}:escalated:%": "escalated by hand", f"report:{rejected}:rejected:%": "rejected"}
+    for like, kind in kinds.items():
+        told = dms(plant, MANAGER, like)
+        assert told and all(held_until(m) == MONDAY_AT_EIGHT for m in told), kind
+
+
+def test_an_injury_escalated_at_the_weekend_reaches_the_manager_at_once(plant):
+    to("2026-12-05 10:00")
+    rid = stamping(plant, kind=ReportKind.INCIDENT, injury_class=InjuryClass.FIRST_AID, description="Cut a finger")
+    with plant.session() as s:
+        service.escalate(s, actor(plant, SUPERVISOR), rid)
+    [told] = dms(plant, MANAGER, f"report:{rid}:escalated:%")
+    assert told.next_attempt_at <= clock.now()

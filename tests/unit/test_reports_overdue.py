@@ -130,9 +130,9 @@ def test_more_time_starts_the_chain_again(plant):
 
 def test_the_scheduler_and_the_sandbox_both_run_the_sweeps():
     from bot import jobs, scheduler
-    from bot.reports import effectiveness, followup
+    from bot.reports import effectiveness, followup, more_time
 
     for module, name in ((overdue, "action-reminders"), (followup, "report-follow-ups"),
-                         (effectiveness, "effectiveness-checks")):
+                         (effectiveness, "effectiveness-checks"), (more_time, "more-time-approvals")):
         assert module.sweep_job in jobs.TIME_SWEEPS
         assert (name, f"{module.__name__}:sweep_job", {"trigger": "interval", "minutes": 15}) in scheduler.JOBS

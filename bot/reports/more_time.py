@@ -1,0 +1,154 @@
+"""More time on a high or critical risk waits for an approver, never silently.
+
+The supervisor (the managers, for the supervisor's own action) is asked by DM with Approve / Refuse the
+moment it is requested, reminded, then the managers are told, then the report's system owners (the safety
+owner when it has none), each stage after its own working time of the department; after the last, every
+working day. Every DM waits for its reader's working hours. The chain stops the moment the request is
+decided, or the action or the report moves on (Done, Can't do, closed, rejected).
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import clock, followups, jobs, mrkdwn, outbox, scheduler
+from bot.followups import Stage
+from bot.i18n import listed, plain, safe, text
+from bot.org import people, working_hours
+from bot.reports import cards, followup, notify, permissions, timeline
+from bot.runtime import current
+from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, ReportStatus, Role, Standard
+
+# Working hours of the department after the stage before: asked at once, reminded after half a day, the
+# managers told after a day, the system owners after two; then every working day.
+STAGES = (Stage("ask", 0), Stage("remind", 4), Stage("manager", 4), Stage("system_owner", 8))
+REPEAT_EVERY = 8
+BUTTONS = [{"action_id": "action_more_time_approve", "label": "reports.button.approve", "style": "primary"},
+           {"action_id": "action_more_time_refuse", "label": "reports.button.refuse", "style": "danger"}]
+
+
+def chain_key(action: CorrectiveAction, request: ReportEvent) -> str:
+    return f"action:{action.id}:more_time:{request.id}"
+
+
+def approvers(session: Session, action: CorrectiveAction) -> list[Person]:
+    """The department's supervisor; for the supervisor's own action (or none), the managers."""
+    report = action.report
+    return [p for p in followup.supervisors(session, report) if p.id != action.owner_id] or \
+        [p for p in followup.managers(session) if p.id != action.owner_id]
+
+
+def escalation_groups(session: Session, action: CorrectiveAction, asked: list[Person]) -> list[list[Person]]:
+    """The managers, then the report's system owners (the safety owner when it has none): never the action's
+    owner, nobody twice; an empty group passes to the next."""
+    report = action.report
+    owners = followup.system_owners(session, report) or \
+        people.people_with_role(session, Role.OWNER, standard=Standard.SAFETY)
+    groups, told = [], {action.owner_id, *(p.id for p in asked)}
+    for group in (followup.managers(session), owners):
+        fresh = [p for p in group if p.id not in told]
+        told.update(p.id for p in fresh)
+        if fresh:
+            groups.append(fresh)
+    return groups
+
+
+def pending(action: CorrectiveAction) -> bool:
+    """A request still waiting: undecided, on an action still open, of a report still open."""
+    return action.requested_due_on is not None and action.status == ActionStatus.OPEN and \
+        action.report.status in (ReportStatus.TRIAGE, ReportStatus.ACTION, ReportStatus.CLOSING)
+
+
+def follow_up(session: Session, action: CorrectiveAction, request: ReportEvent) -> int:
+    """Send what the request's chain owes now (at the request itself: the ask); returns how many stages."""
+    if not pending(action):
+        return 0
+    asked = approvers(session, action)
+    groups = escalation_groups(session, action, asked)
+    stages = STAGES[:2 + len(groups)]
+    owed = followups.due(session, chain_key(action, request), request.at, stages,
+                         working_hours.of_department(session, action.report.department_id), clock.now(),
+                         report_id=action.report_id, repeat_every=REPEAT_EVERY,
+                         replaces=f"action:{action.id}:more_time:")
+    for stage, repeat in owed:
+        index = stages.index(stage)
+        if index == 0:
+            for person in asked:
+                _ask(session, action, request, person, None)
+            continue
+        told = groups[index - 2] if index >= 2 else []
+        recipients = followup.unique((asked if repeat or index == 1 else []) + told)
+        if not recipients:  # nobody to approve it: the managers and owners are told at their stages
+            continue
+        entry = timeline.record(session, action.report, None, "waiting_escalated" if told else "waiting_reminded",
+                                action=action, waiting="more_time", people=[p.slack_user_id for p in recipients])
+        notify.step(session, action.report, entry)
+        for person in recipients:
+            _ask(session, action, request, person, entry, asked=asked if person not in asked else None)
+    return len(owed)
+
+
+def _ask(session: Session, action: CorrectiveAction, request: ReportEvent, person: Person,
+         entry: ReportEvent | None, *, asked: list[Person] | None = None) -> None:
+    """The request by DM: to an approver with its buttons (again when reminded); to someone it is escalated
+    to with the buttons only if they may decide, else asking them to see that it is decided."""
+    report = action.report
+    assert action.requested_due_on is not None and report.risk_level is not None
+    their = notify.reader_of(session, person)
+    may_decide = permissions.may_approve_more_time(people.actor_of(person, people.organisation(session)), action)
+    values = dict(subject=f"{report.reference}/{action.number}", owner=cards.mention_of(session, action.owner_id),
+                  reason=action.requested_reason or "", due=timeline.due_datetime(action.requested_due_on),
+                  previous=timeline.due_datetime(action.due_on), description=action.description[:300],
+                  level=plain(their, f"reports.risk.{report.risk_level.value}"))
+    if asked is not None:
+        words = text(their, "reports.dm.more_time_escalated", since=request.at, may_decide=may_decide,
+                     approvers=safe(listed(their, (mrkdwn.mention(p.slack_user_id) for p in asked))),
+                     channel=cards.channel_of(report, their), **values)
+    else:
+        words = text(their, "reports.dm.more_time_request", **values)
+        if entry is not None:
+            words = safe(f"{text(their, 'reports.dm.more_time_reminder', since=request.at)}\n{words}")
+    key = f"action:{action.id}:more_time:{request.id}:{person.id}" if entry is None else \
+        f"action:{action.id}:more_time:{request.id}:{entry.id}:{person.id}"
+    notify.dm_in_hours(session, key, person, followup.nudge_message(their, action.id, words,
+                                                                      BUTTONS if may_decide else []))
+
+
+def requested(session: Session, action: CorrectiveAction, request: ReportEvent) -> None:
+    """Just asked for: the approvers hear at once (in their working hours)."""
+    follow_up(session, action, request)
+
+
+def decided(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
+    """The owner hears the decision."""
+    owner = session.get(Person, action.owner_id)
+    assert owner is not None
+    their = notify.reader_of(session, owner)
+    outbox.post(session, f"action:{action.id}:more_time_decision:{entry.id}", owner.slack_user_id, {"text": text(
+        their, f"reports.dm.{entry.kind}", subject=f"{action.report.reference}/{action.number}",
+        due=timeline.due_datetime(action.due_on), who=timeline.who(entry, their, timeline.actors(
+            session, {entry.actor_id} if entry.actor_id else set())))})
+
+
+def sweep(session: Session) -> int:
+    actions = list(session.scalars(select(CorrectiveAction).join(Report).where(
+        CorrectiveAction.requested_due_on.is_not(None), CorrectiveAction.status == ActionStatus.OPEN,
+        Report.status.in_((ReportStatus.TRIAGE, ReportStatus.ACTION, ReportStatus.CLOSING)),
+    ).order_by(CorrectiveAction.id)))
+    if not actions:
+        return 0
+    latest = select(ReportEvent.action_id, func.max(ReportEvent.id).label("id")).where(
+        ReportEvent.action_id.in_([a.id for a in actions]), ReportEvent.kind == "more_time_requested",
+    ).group_by(ReportEvent.action_id).subquery()
+    requests = {e.action_id: e
+                for e in session.scalars(select(ReportEvent).join(latest, ReportEvent.id == latest.c.id))}
+    return sum(follow_up(session, a, requests[a.id]) for a in actions if a.id in requests)
+
+
+def sweep_job() -> None:
+    with current().db.session() as s:
+        sweep(s)
+
+
+jobs.TIME_SWEEPS.append(sweep_job)
+scheduler.add_job("more-time-approvals", "bot.reports.more_time:sweep_job", trigger="interval", minutes=15)
