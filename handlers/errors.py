@@ -115,7 +115,7 @@ def _tell(runtime: Runtime, reader: Reader, kind: str | None, user: str, body: d
                                                         text=text(reader, "common.error.failed", dm=False)))
         return
     if kind == "view_submission":  # the form closed at its ack: give back what was typed into it
-        words = "\n".join(_typed_words(body))
+        words = "\n".join(typed_words(body))
         client.chat_postMessage(channel=user, text=text(reader, "common.error.failed_form_saved_later",
                                                         words=words[:2500]))
         return
@@ -132,7 +132,7 @@ def _tell(runtime: Runtime, reader: Reader, kind: str | None, user: str, body: d
     client.chat_postMessage(channel=event["channel"] if event is not None and is_dm else user, text=message)
 
 
-def _typed_words(body: dict[str, Any]) -> list[str]:
+def typed_words(body: dict[str, Any]) -> list[str]:
     """The texts a person typed into a submitted form, in the form's order."""
     values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
     return [element["value"].strip() for block in values.values() if isinstance(block, dict)
