@@ -261,3 +261,19 @@ def test_a_set_up_form_with_a_problem_stays_open_and_nothing_is_written(new_plan
     answer = h.driver.submit(OWNER, {"channel": "D0ZHAO"}, view=form)
     assert "Choose a channel, not a direct message" in answer.json["errors"]["channel"]
     assert audit_rows(h) == before
+
+
+# --- who is asking: Slack is asked about a newcomer after the ack ---------------------------------------
+
+def test_a_newcomer_is_answered_before_slack_is_asked_who_they_are_and_then_in_their_language(harness):
+    h = harness
+    h.emulator.add_user("U0SUN", "sun", "Sun Li", locale="zh-CN", tz="Asia/Shanghai")
+    h.emulator.fail("slow", count=1, methods=["users.info"], timeout_sleep=0.9)  # Slack takes its time
+    answer = h.driver.slash("U0SUN", "/triad", "help")
+    assert answer.status == 200 and answer.elapsed < 0.6  # the ack did not wait for users.info
+    h.emulator.wait_for(lambda: h.emulator.ephemerals("U0SUN"), description="the help answer")
+    # Slack was asked after the ack and before the answer, which is in Sun's language
+    assert "Triad 能为您做什么" in json.dumps(h.emulator.ephemerals("U0SUN"), ensure_ascii=False)
+    with h.db.read() as s:
+        sun = s.scalar(select(Person).where(Person.slack_user_id == "U0SUN"))
+        assert (sun.name_en, sun.slack_locale, sun.timezone) == ("Sun Li", "zh-CN", "Asia/Shanghai")
