@@ -83,8 +83,9 @@ def register(app: App, runtime: Runtime, callback_id: str, form: Form) -> None:
             return
         if refusal is not None:
             ack(response_action="update", view=notice_view(actor.reader, explain(actor.reader, refusal)))
-            with runtime.db.session() as s:  # the refusal is recorded, after the answer
-                s.add_all(decisions)
+            if decisions:
+                with runtime.db.session() as s:  # the refusal is recorded, after the answer
+                    s.add_all(decisions)
             return
         ack()
         saved, result = save_once(runtime, form.save, actor, body, key)

@@ -107,14 +107,6 @@ def raise_if(problems: dict[str, str]) -> None:
         raise InvalidInput(problems)
 
 
-def required_text(value: str, field: str, missing: str) -> str:
-    """A required text, stripped; InvalidInput on the form field otherwise."""
-    problem = text_problem(value, missing)
-    if problem:
-        raise InvalidInput({field: problem})
-    return value.strip()
-
-
 def check_draft(draft: ReportDraft) -> dict[str, str]:
     """Problems by field name, as text keys; empty when the draft can be filed."""
     problems: dict[str, str] = {}
