@@ -17,28 +17,23 @@ from handlers.setup import open_page
 def register(app: App, runtime: Runtime) -> None:
     @app.command("/triad")
     def triad(ack: Ack, command: dict, context: BoltContext, respond: Respond) -> None:
+        ack()  # every answer follows over the response_url or in a modal
         actor: people.Actor = context["actor"]
         words = (command.get("text") or "").split()
         sub = words[0].lower() if words else "help"
         if sub in ("help", "?", "帮助"):
-            ack()
             respond(help_message(actor), response_type="ephemeral")
         elif sub in ("me", "我"):
-            ack()
             respond(text=_me(runtime, actor), response_type="ephemeral")
         elif sub in ("language", "lang", "语言"):
-            ack()
             respond(text=_set_language(runtime, actor, words[1].lower() if len(words) > 1 else ""),
                     response_type="ephemeral")
         elif sub in ("org", "组织"):
-            ack()
             show_org(runtime, actor, command["trigger_id"], respond)
         elif sub in ("setup", "set-up", "设置"):
-            ack()
             open_page(runtime, actor, command["trigger_id"],
                       lambda message: respond(text=message, response_type="ephemeral"))
         else:
-            ack()
             respond(help_message(actor, unknown_word=words[0][:40]), response_type="ephemeral")
 
     report_commands.register(app, runtime)

@@ -21,6 +21,7 @@ from slack_bolt.kwargs_injection.args import Args
 from bot.i18n import Reader, language_for_locale, render, text
 from bot.runtime import Runtime
 from handlers import payload
+from handlers.middleware import refresh_after_ack
 
 log = logging.getLogger(__name__)
 LISTENER_KINDS = ("action", "command", "view", "view_submission", "view_closed", "shortcut", "global_shortcut",
@@ -55,7 +56,8 @@ def barrier(runtime: Runtime, listener: Callable) -> Callable:
 
     def behind_barrier(args: Args) -> None:
         try:
-            listener(**{name: getattr(args, name) for name in names})
+            ack = _then_refresh(args)
+            listener(**{name: ack if name == "ack" else getattr(args, name) for name in names})
         except Exception as error:
             log.error("listener %s failed for %s: %s", listener.__name__, payload.kind_of(args.body), error,
                       exc_info=error)
@@ -66,6 +68,19 @@ def barrier(runtime: Runtime, listener: Callable) -> Callable:
 
     behind_barrier.__name__ = listener.__name__  # Bolt names listeners in its logs
     return behind_barrier
+
+
+def _then_refresh(args: Args) -> Callable[..., Any]:
+    """The listener's ack, followed by the profile refresh the middleware left for after it (events are
+    acked by Bolt before their listener runs: refreshed at once)."""
+    def ack(*positional: Any, **named: Any) -> Any:
+        answer = args.ack(*positional, **named)
+        refresh_after_ack(args.context)
+        return answer
+
+    if args.ack.response is not None:
+        refresh_after_ack(args.context)
+    return ack
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -115,7 +130,7 @@ def _tell(runtime: Runtime, reader: Reader, kind: str | None, user: str, body: d
                                                         text=text(reader, "common.error.failed", dm=False)))
         return
     if kind == "view_submission":  # the form closed at its ack: give back what was typed into it
-        words = "\n".join(_typed_words(body))
+        words = "\n".join(typed_words(body))
         client.chat_postMessage(channel=user, text=text(reader, "common.error.failed_form_saved_later",
                                                         words=words[:2500]))
         return
@@ -132,7 +147,7 @@ def _tell(runtime: Runtime, reader: Reader, kind: str | None, user: str, body: d
     client.chat_postMessage(channel=event["channel"] if event is not None and is_dm else user, text=message)
 
 
-def _typed_words(body: dict[str, Any]) -> list[str]:
+def typed_words(body: dict[str, Any]) -> list[str]:
     """The texts a person typed into a submitted form, in the form's order."""
     values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
     return [element["value"].strip() for block in values.values() if isinstance(block, dict)

@@ -31,34 +31,63 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.middleware
     def identify_actor(body: dict, context: BoltContext, next) -> BoltResponse | None:
-        if context.user_id:
+        user_id = context.user_id
+        if user_id:
             # An anonymous filing leaves no trace: its sender is looked up, never registered or refreshed.
-            lookup = anonymous_actor if forms.is_anonymous_filing(body) else actor_for
-            context["actor"] = lookup(runtime, context.user_id)
+            if forms.is_anonymous_filing(body):
+                context["actor"] = anonymous_actor(runtime, user_id)
+            else:
+                context["actor"], stale = known_actor(runtime, user_id)
+                if stale:
+                    context[REFRESH] = lambda: refreshed_actor(runtime, user_id)
         return next()
 
 
-def actor_for(runtime: Runtime, slack_user_id: str) -> people.Actor:
-    """The person behind a Slack user id, registering a newcomer as a worker on first sight."""
-    with runtime.db.read() as s:  # every request passes here: a pure read, never behind the write lock
+REFRESH = "refresh_actor_after_ack"  # set on the context; handlers.errors.barrier runs it once the ack is sent
+
+
+def known_actor(runtime: Runtime, slack_user_id: str) -> tuple[people.Actor, bool]:
+    """The person behind a Slack user id as Triad knows them now, and whether Slack should be asked again.
+
+    Slack is never asked here: users.info can take a while, and every request passes here before its
+    ack. Someone seen for the first time is registered as a worker from what the request says (their id),
+    and their profile (name, language, time zone, workspace admin) is asked once the ack is sent."""
+    with runtime.db.read() as s:  # a pure read, never behind the write lock
         person = people.find(s, slack_user_id)
-        if person is not None and not people.needs_profile(person):
-            return people.actor_of(person, people.settings_of(s))
-    # Ask Slack outside the transaction (it can take a moment) and briefly: never block an ack.
-    profile = runtime.gateway.user_profile(slack_user_id, timeout=1.5)
+        if person is not None:
+            return people.actor_of(person, people.settings_of(s)), people.needs_profile(person)
     with runtime.db.session() as s:
         try:
             with s.begin_nested():
-                person = people.register_or_refresh(s, slack_user_id, profile)
+                person = people.register_or_refresh(s, slack_user_id, None)
         except IntegrityError:  # registered a moment ago by a parallel request
             person = people.find(s, slack_user_id)
             assert person is not None
+        return people.actor_of(person, people.organisation(s)), True
+
+
+def refreshed_actor(runtime: Runtime, slack_user_id: str) -> people.Actor:
+    """Ask Slack for the profile (outside any transaction, briefly) and store it."""
+    profile = runtime.gateway.user_profile(slack_user_id, timeout=1.5)
+    with runtime.db.session() as s:
+        person = people.register_or_refresh(s, slack_user_id, profile)
         return people.actor_of(person, people.organisation(s))
+
+
+def refresh_after_ack(context: BoltContext) -> None:
+    """Once the ack is sent: the profile the middleware left to ask, and the actor the rest of the listener sees."""
+    refresh = context.pop(REFRESH, None)
+    if refresh is None:
+        return
+    try:
+        context["actor"] = refresh()
+    except Exception as exc:  # the listener goes on with what Triad knew: asked again next time
+        log.warning("profile of %s not refreshed: %s", context.user_id, exc)
 
 
 def anonymous_actor(runtime: Runtime, slack_user_id: str) -> people.Actor:
     """The sender of an anonymous report, for their language only: a pure read, nothing registered or touched."""
-    with runtime.db.session() as s:
+    with runtime.db.read() as s:
         person = people.find(s, slack_user_id)
-        org = people.organisation(s)
+        org = people.settings_of(s)
         return people.actor_of(person, org) if person else people.stranger(slack_user_id, org)

@@ -34,7 +34,8 @@ class Database:
         self.url = url
         self.engine: Engine = make_engine(url, echo=echo)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_factory = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        self._read_factory = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False,
+                                          info={READ_ONLY: True})
         self.memo = Memo()
 
     @contextmanager
@@ -133,6 +134,11 @@ def _note_watched_statements(state: ORMExecuteState) -> None:
     if (state.is_insert or state.is_update or state.is_delete) and state.bind_mapper is not None \
             and getattr(state.bind_mapper.class_, "__tablename__", None) in _watched:
         state.session.info[_MEMO_STALE] = True
+
+
+def is_read_only(session: Session) -> bool:
+    """Whether this session came from ``Database.read()``: checks run there lock nothing and write nothing."""
+    return bool(session.info.get(READ_ONLY))
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -4,6 +4,10 @@ Each save checks on the server that the person administers Triad (audited, allow
 checks its values with the rules the organisation file uses too (``rules``), changes the
 organisation and records what it saved in the audit trail, all in the caller's unit of work.
 Saving a channel posts the reports that were waiting for one, in that same unit of work.
+
+As with the report forms (``bot.reports.service``), each save is split so its form is answered before
+anything is written: ``*_problems`` checks the values alone, ``check_*`` reads (the administrator, values
+that need the database) and writes nothing from ``Database.read()``, and the save runs that check again.
 """
 from __future__ import annotations
 
@@ -42,7 +46,11 @@ def _saved(session: Session, actor: Actor, step: str, subject: str | None, **det
                  detail=json.dumps(detail, ensure_ascii=False, default=str))
 
 
-def _raise_if(problems: dict[str, Problem | None]) -> None:
+Problems = dict[str, Problem | None]
+
+
+def raise_if(problems: Problems) -> None:
+    """Problems found by a check, as ``Invalid``: they show under their fields."""
     found = {k: p for k, p in problems.items() if p is not None}
     if found:
         raise Invalid(found)
@@ -83,9 +91,17 @@ def _set_role_holders(session: Session, role: Role, user_ids: list[str], *, depa
 
 # --- the organisation -----------------------------------------------------------------------------
 
-def save_general(session: Session, actor: Actor, name: str, language: str, timezone: str) -> None:
+def general_problems(name: str, language: str, timezone: str) -> Problems:
+    return {"name": rules.name(name), "language": rules.language(language), "timezone": rules.timezone(timezone)}
+
+
+def check_general(session: Session, actor: Actor, name: str, language: str, timezone: str) -> None:
     require_admin(session, actor, "general")
-    _raise_if({"name": rules.name(name), "language": rules.language(language), "timezone": rules.timezone(timezone)})
+    raise_if(general_problems(name, language, timezone))
+
+
+def save_general(session: Session, actor: Actor, name: str, language: str, timezone: str) -> None:
+    check_general(session, actor, name, language, timezone)
     org = people.organisation(session)
     sites = list(session.scalars(select(Site)))
     if len(sites) == 1 and sites[0].name_en == org.name:  # the plant's one site, named after it: renamed with it
@@ -94,10 +110,18 @@ def save_general(session: Session, actor: Actor, name: str, language: str, timez
     _saved(session, actor, "general", None, name=org.name, language=language, timezone=timezone)
 
 
+def triage_problems(channel: str | None) -> Problems:
+    return {"channel": _channel_problem(channel)}
+
+
+def check_triage_channel(session: Session, actor: Actor, channel: str | None) -> None:
+    require_admin(session, actor, "triage")
+    raise_if(triage_problems(channel))
+
+
 def set_triage_channel(session: Session, actor: Actor, channel: str | None) -> int:
     """Returns how many waiting reports were posted because of it."""
-    require_admin(session, actor, "triage")
-    _raise_if({"channel": _channel_problem(channel)})
+    check_triage_channel(session, actor, channel)
     people.organisation(session).triage_channel_id = channel or None
     _saved(session, actor, "triage", channel, channel=channel)
     return reports.post_waiting(session)
@@ -109,13 +133,21 @@ class StandardSetting:
     owners: list[str] = field(default_factory=list)
 
 
-def save_standards(session: Session, actor: Actor, settings: dict[Standard, StandardSetting]) -> None:
-    require_admin(session, actor, "standards")
-    problems: dict[str, Problem | None] = {}
+def standards_problems(settings: dict[Standard, StandardSetting]) -> Problems:
+    problems: Problems = {}
     for standard, setting in settings.items():
         problems[f"channel_{standard.value}"] = _channel_problem(setting.channel)
         problems[f"owners_{standard.value}"] = _users_problem(setting.owners)
-    _raise_if(problems)
+    return problems
+
+
+def check_standards(session: Session, actor: Actor, settings: dict[Standard, StandardSetting]) -> None:
+    require_admin(session, actor, "standards")
+    raise_if(standards_problems(settings))
+
+
+def save_standards(session: Session, actor: Actor, settings: dict[Standard, StandardSetting]) -> None:
+    check_standards(session, actor, settings)
     org = people.organisation(session)
     for standard, setting in settings.items():
         setattr(org, f"{standard.name.lower()}_channel_id", setting.channel or None)
@@ -124,11 +156,19 @@ def save_standards(session: Session, actor: Actor, settings: dict[Standard, Stan
                                                  for s, v in settings.items()})
 
 
+def admins_problems(actor: Actor, user_ids: list[str]) -> Problems:
+    return {"admins": _users_problem(user_ids) or (
+        Problem("admins_without_you") if user_ids and actor.slack_user_id not in user_ids else None)}
+
+
+def check_admins(session: Session, actor: Actor, user_ids: list[str]) -> None:
+    require_admin(session, actor, "admins")
+    raise_if(admins_problems(actor, user_ids))
+
+
 def set_admins(session: Session, actor: Actor, user_ids: list[str]) -> None:
     """Name Triad's administrators; none named: Slack's workspace admins and owners administer it."""
-    require_admin(session, actor, "admins")
-    _raise_if({"admins": _users_problem(user_ids) or (
-        Problem("admins_without_you") if user_ids and actor.slack_user_id not in user_ids else None)})
+    check_admins(session, actor, user_ids)
     _set_role_holders(session, Role.ADMIN, user_ids)
     _saved(session, actor, "admins", None, admins=user_ids)
 
@@ -150,14 +190,25 @@ def _existing(session: Session, model: type[T], item_id: int | None, field_name:
     return item
 
 
-def save_department(session: Session, actor: Actor, department_id: int | None, draft: DepartmentDraft) -> Department:
-    """Add a department (``department_id`` None) or change one; its code is made from its English name."""
+def department_problems(draft: DepartmentDraft) -> Problems:
+    return {"name_en": rules.name(draft.name_en), "name_zh": rules.name(draft.name_zh, required=False),
+            "channel": _channel_problem(draft.channel), "supervisors": _users_problem(draft.supervisors)}
+
+
+def check_department(session: Session, actor: Actor, department_id: int | None,
+                     draft: DepartmentDraft) -> Department | None:
     require_admin(session, actor, "department", str(department_id or "new"))
     department = _existing(session, Department, department_id, "name_en")
     others = [d.name_en for d in session.scalars(select(Department)) if d is not department]
-    _raise_if({"name_en": rules.name(draft.name_en) or rules.unique("department", draft.name_en, others),
-               "name_zh": rules.name(draft.name_zh, required=False), "channel": _channel_problem(draft.channel),
-               "supervisors": _users_problem(draft.supervisors)})
+    problems = department_problems(draft)
+    problems["name_en"] = problems["name_en"] or rules.unique("department", draft.name_en, others)
+    raise_if(problems)
+    return department
+
+
+def save_department(session: Session, actor: Actor, department_id: int | None, draft: DepartmentDraft) -> Department:
+    """Add a department (``department_id`` None) or change one; its code is made from its English name."""
+    department = check_department(session, actor, department_id, draft)
     if department is None:
         taken = session.scalars(select(Department.code))
         department = Department(code=rules.code_for(draft.name_en, taken, "department"))
@@ -173,14 +224,19 @@ def save_department(session: Session, actor: Actor, department_id: int | None, d
     return department
 
 
-def remove_department(session: Session, actor: Actor, department_id: int | None) -> None:
-    """Only a department no report belongs to; its people and locations stay, without a department."""
+def check_remove_department(session: Session, actor: Actor, department_id: int | None) -> Department:
     require_admin(session, actor, "department.remove", str(department_id))
     department = _existing(session, Department, department_id, "confirm")
     if department is None:
         raise Invalid({"confirm": Problem("gone")})
     count = session.scalar(select(func.count()).select_from(Report).where(Report.department_id == department.id))
-    _raise_if({"confirm": Problem("department_has_reports", {"count": count}) if count else None})
+    raise_if({"confirm": Problem("department_has_reports", {"count": count}) if count else None})
+    return department
+
+
+def remove_department(session: Session, actor: Actor, department_id: int | None) -> None:
+    """Only a department no report belongs to; its people and locations stay, without a department."""
+    department = check_remove_department(session, actor, department_id)
     for person in session.scalars(select(Person).where(Person.department_id == department.id)):
         person.department_id = None
     for location in session.scalars(select(Location).where(Location.department_id == department.id)):
@@ -213,7 +269,11 @@ def default_site(session: Session) -> Site:
     return site
 
 
-def save_location(session: Session, actor: Actor, location_id: int | None, draft: LocationDraft) -> Location:
+def location_problems(draft: LocationDraft) -> Problems:
+    return {"name_en": rules.name(draft.name_en), "name_zh": rules.name(draft.name_zh, required=False)}
+
+
+def check_location(session: Session, actor: Actor, location_id: int | None, draft: LocationDraft) -> Location | None:
     require_admin(session, actor, "location", str(location_id or "new"))
     location = _existing(session, Location, location_id, "name_en")
     departments = {d.id for d in session.scalars(select(Department))}
@@ -221,11 +281,18 @@ def save_location(session: Session, actor: Actor, location_id: int | None, draft
     site_id = draft.site_id or (location.site_id if location else None)
     others = [loc.name_en for loc in session.scalars(select(Location).where(Location.site_id == site_id))
               if loc is not location] if site_id else []
-    _raise_if({"name_en": rules.name(draft.name_en) or rules.unique("location", draft.name_en, others),
-               "name_zh": rules.name(draft.name_zh, required=False),
-               "department": rules.known("department", str(draft.department_id), map(str, departments))
-               if draft.department_id is not None else None,
-               "site": rules.known("site", str(draft.site_id), map(str, sites)) if draft.site_id is not None else None})
+    problems = location_problems(draft)
+    problems["name_en"] = problems["name_en"] or rules.unique("location", draft.name_en, others)
+    problems["department"] = rules.known("department", str(draft.department_id), map(str, departments)) \
+        if draft.department_id is not None else None
+    problems["site"] = rules.known("site", str(draft.site_id), map(str, sites)) if draft.site_id is not None else None
+    raise_if(problems)
+    return location
+
+
+def save_location(session: Session, actor: Actor, location_id: int | None, draft: LocationDraft) -> Location:
+    location = check_location(session, actor, location_id, draft)
+    site_id = draft.site_id or (location.site_id if location else None)
     site = (session.get(Site, site_id) if site_id else None) or default_site(session)
     if location is None:
         taken_codes = [loc.code for loc in site.locations]
@@ -241,13 +308,18 @@ def save_location(session: Session, actor: Actor, location_id: int | None, draft
     return location
 
 
-def remove_location(session: Session, actor: Actor, location_id: int | None) -> None:
+def check_remove_location(session: Session, actor: Actor, location_id: int | None) -> Location:
     require_admin(session, actor, "location.remove", str(location_id))
     location = _existing(session, Location, location_id, "confirm")
     if location is None:
         raise Invalid({"confirm": Problem("gone")})
     count = session.scalar(select(func.count()).select_from(Report).where(Report.location_id == location.id))
-    _raise_if({"confirm": Problem("location_has_reports", {"count": count}) if count else None})
+    raise_if({"confirm": Problem("location_has_reports", {"count": count}) if count else None})
+    return location
+
+
+def remove_location(session: Session, actor: Actor, location_id: int | None) -> None:
+    location = check_remove_location(session, actor, location_id)
     _saved(session, actor, "location.remove", location.code, name_en=location.name_en)
     session.delete(location)
 

@@ -14,7 +14,7 @@ from bot import clock, followups
 from bot.org.people import Actor
 from bot.reports import followup, more_time, notify, permissions, service, timeline
 from bot.reports.cards import action_subject
-from bot.reports.errors import InvalidInput, ReportError
+from bot.reports.errors import ReportError
 from storage.models import ActionStatus, CorrectiveAction, RiskLevel
 
 NEEDS_APPROVAL = (RiskLevel.HIGH, RiskLevel.CRITICAL)  # more time on these risks: the supervisor decides
@@ -42,15 +42,25 @@ def _check(session: Session, actor: Actor, action_id: int, step: str,
     return action
 
 
-def complete_action(session: Session, actor: Actor, action_id: int, note: str | None,
-                    files: list[dict[str, Any]]) -> CorrectiveAction:
+def evidence_problems(note: str | None, files: list[dict[str, Any]]) -> dict[str, str]:
     """Done needs evidence: a note, a photo or both."""
-    action = check_may_work_on(session, actor, action_id, "done")
     note = (note or "").strip() or None
     if not note and not files:
-        raise InvalidInput({"note": "reports.invalid.evidence_missing"})
-    if service.text_problem(note, None):
-        raise InvalidInput({"note": "reports.invalid.text_long"})
+        return {"note": "reports.invalid.evidence_missing"}
+    return {"note": "reports.invalid.text_long"} if service.text_problem(note, None) else {}
+
+
+def check_complete_action(session: Session, actor: Actor, action_id: int, note: str | None,
+                          files: list[dict[str, Any]]) -> CorrectiveAction:
+    action = check_may_work_on(session, actor, action_id, "done")
+    service.raise_if(evidence_problems(note, files))
+    return action
+
+
+def complete_action(session: Session, actor: Actor, action_id: int, note: str | None,
+                    files: list[dict[str, Any]]) -> CorrectiveAction:
+    action = check_complete_action(session, actor, action_id, note, files)
+    note = (note or "").strip() or None
     action.status, action.evidence_note, action.evidence_files = ActionStatus.DONE, note, files
     action.done_at = clock.now()
     settled(session, action)
@@ -62,20 +72,30 @@ def complete_action(session: Session, actor: Actor, action_id: int, note: str | 
     return action
 
 
+def more_time_problems(new_due: date | None, reason: str) -> dict[str, str]:
+    problems = reason_problems(reason)
+    if new_due is None:
+        problems["due_on"] = "reports.invalid.due_not_later"
+    return problems
+
+
+def check_extend_action(session: Session, actor: Actor, action_id: int, new_due: date | None,
+                        reason: str) -> CorrectiveAction:
+    action = check_may_work_on(session, actor, action_id, "more_time")
+    problems = more_time_problems(new_due, reason)
+    if new_due is not None and new_due <= max(action.due_on, service.today(session) - timedelta(days=1)):
+        problems["due_on"] = "reports.invalid.due_not_later"
+    service.raise_if(problems)
+    if action.report.risk_level in NEEDS_APPROVAL and action.requested_due_on is not None:
+        raise ReportError("reports.error.more_time_pending", action=action_subject(action))
+    return action
+
+
 def extend_action(session: Session, actor: Actor, action_id: int, new_due: date | None,
                   reason: str) -> CorrectiveAction:
-    action = check_may_work_on(session, actor, action_id, "more_time")
-    problems: dict[str, str] = {}
-    if new_due is None or new_due <= max(action.due_on, service.today(session) - timedelta(days=1)):
-        problems["due_on"] = "reports.invalid.due_not_later"
-    if problem := service.text_problem(reason, "reports.invalid.reason_missing"):
-        problems["text"] = problem
-    if problems:
-        raise InvalidInput(problems)
+    action = check_extend_action(session, actor, action_id, new_due, reason)
     assert new_due is not None
     if action.report.risk_level in NEEDS_APPROVAL:
-        if action.requested_due_on is not None:
-            raise ReportError("reports.error.more_time_pending", action=action_subject(action))
         action.requested_due_on, action.requested_reason = new_due, reason.strip()
         entry = timeline.record(session, action.report, actor, "more_time_requested", action=action,
                                 due=new_due.isoformat(), previous_due=action.due_on.isoformat(), reason=reason.strip())
@@ -111,9 +131,15 @@ def decide_more_time(session: Session, actor: Actor, action_id: int, approve: bo
     return action
 
 
-def decline_action(session: Session, actor: Actor, action_id: int, reason: str) -> CorrectiveAction:
+def check_decline_action(session: Session, actor: Actor, action_id: int, reason: str) -> CorrectiveAction:
     action = check_may_work_on(session, actor, action_id, "cant_do")
-    reason = _reason(reason)
+    service.raise_if(reason_problems(reason))
+    return action
+
+
+def decline_action(session: Session, actor: Actor, action_id: int, reason: str) -> CorrectiveAction:
+    action = check_decline_action(session, actor, action_id, reason)
+    reason = reason.strip()
     action.status = ActionStatus.DECLINED
     settled(session, action)
     entry = timeline.record(session, action.report, actor, "action_declined", action=action, reason=reason)
@@ -129,9 +155,10 @@ def settled(session: Session, action: CorrectiveAction) -> None:
     followups.forget(session, action.report_id, f"action:{action.id}:")
 
 
-def _reason(reason: str) -> str:
-    """A reason is required when an action is declined or reopened: the next person must know why."""
-    return service.required_text(reason, "text", "reports.invalid.reason_missing")
+def reason_problems(reason: str) -> dict[str, str]:
+    """A reason is required when an action is declined, reopened or given more time: the next person must know why."""
+    problem = service.text_problem(reason, "reports.invalid.reason_missing")
+    return {"text": problem} if problem else {}
 
 
 def verify_action(session: Session, actor: Actor, action_id: int) -> CorrectiveAction:
@@ -146,9 +173,15 @@ def verify_action(session: Session, actor: Actor, action_id: int) -> CorrectiveA
     return action
 
 
-def reopen_action(session: Session, actor: Actor, action_id: int, reason: str) -> CorrectiveAction:
+def check_reopen_action(session: Session, actor: Actor, action_id: int, reason: str) -> CorrectiveAction:
     action = check_may_verify(session, actor, action_id, "reopen")
-    reason = _reason(reason)
+    service.raise_if(reason_problems(reason))
+    return action
+
+
+def reopen_action(session: Session, actor: Actor, action_id: int, reason: str) -> CorrectiveAction:
+    action = check_reopen_action(session, actor, action_id, reason)
+    reason = reason.strip()
     action.status, action.done_at = ActionStatus.OPEN, None
     entry = timeline.record(session, action.report, actor, "action_reopened", action=action, reason=reason)
     notify.step(session, action.report, entry)

@@ -17,7 +17,7 @@ from bot.i18n import Reader, render, text, zone
 from bot.org import people, working_hours
 from bot.org.people import Actor
 from bot.reports import followup, notify, permissions, service, timeline
-from bot.reports.errors import InvalidInput, ReportError
+from bot.reports.errors import ReportError
 from bot.runtime import current
 from storage.models import Person, Report, ReportEvent, ReportStatus
 
@@ -59,16 +59,28 @@ def _closed_for_triage(session: Session, actor: Actor, report_id: int, step: str
     return report
 
 
-def schedule(session: Session, actor: Actor, report_id: int, check_on: date | None,
-             checker_slack_id: str | None) -> Report:
-    report = _closed_for_triage(session, actor, report_id, "schedule_check")
+def schedule_problems(check_on: date | None, checker_slack_id: str | None) -> dict[str, str]:
     problems: dict[str, str] = {}
-    if check_on is None or check_on <= service.today(session):
+    if check_on is None:
         problems["due_on"] = "reports.invalid.check_date"
     if not checker_slack_id:
         problems["owner"] = "reports.invalid.checker"
-    if problems:
-        raise InvalidInput(problems)
+    return problems
+
+
+def check_schedule(session: Session, actor: Actor, report_id: int, check_on: date | None,
+                   checker_slack_id: str | None) -> Report:
+    report = _closed_for_triage(session, actor, report_id, "schedule_check")
+    problems = schedule_problems(check_on, checker_slack_id)
+    if check_on is not None and check_on <= service.today(session):
+        problems["due_on"] = "reports.invalid.check_date"
+    service.raise_if(problems)
+    return report
+
+
+def schedule(session: Session, actor: Actor, report_id: int, check_on: date | None,
+             checker_slack_id: str | None) -> Report:
+    report = check_schedule(session, actor, report_id, check_on, checker_slack_id)
     assert check_on is not None and checker_slack_id
     checker = people.find(session, checker_slack_id) or people.register_or_refresh(session, checker_slack_id, None)
     report.effectiveness_check_on, report.effectiveness_checker_id = check_on, checker.id

@@ -30,22 +30,40 @@ class Reclassification:
     note: str | None = None
 
 
-def reclassify(session: Session, actor: Actor, report_id: int, change: Reclassification) -> Report:
-    report = service.check_may_triage(session, actor, report_id, "reclassify")
-    department = session.get(Department, change.department_id) if change.department_id else None
+def change_problems(change: Reclassification) -> dict[str, str]:
     problems: dict[str, str] = {}
     if change.kind is None:
         problems["kind"] = "reports.invalid.kind"
     elif change.kind == ReportKind.INCIDENT and change.injury_class is None:
         problems["injury_class"] = "reports.invalid.injury_class"
-    if change.department_id and department is None:
-        problems["department"] = "reports.invalid.department_unknown"
     if service.text_problem(change.note, None):
         problems["note"] = "reports.invalid.text_long"
-    if problems:
-        raise InvalidInput(problems)
+    return problems
+
+
+def _standards(change: Reclassification) -> list[Standard]:
     assert change.kind is not None
-    standards = list(dict.fromkeys(change.standards or DEFAULT_STANDARDS[change.kind]))
+    return list(dict.fromkeys(change.standards or DEFAULT_STANDARDS[change.kind]))
+
+
+def check_reclassify(session: Session, actor: Actor, report_id: int, change: Reclassification) -> Report:
+    report = service.check_may_triage(session, actor, report_id, "reclassify")
+    problems = change_problems(change)
+    if change.department_id and session.get(Department, change.department_id) is None:
+        problems["department"] = "reports.invalid.department_unknown"
+    service.raise_if(problems)
+    injury = change.injury_class if change.kind == ReportKind.INCIDENT else None
+    if (change.kind, injury, change.department_id) == (report.kind, report.injury_class, report.department_id) \
+            and set(_standards(change)) == {tag.standard for tag in report.standards}:
+        raise InvalidInput({"kind": "reports.invalid.nothing_changed"})
+    return report
+
+
+def reclassify(session: Session, actor: Actor, report_id: int, change: Reclassification) -> Report:
+    report = check_reclassify(session, actor, report_id, change)
+    assert change.kind is not None
+    department = session.get(Department, change.department_id) if change.department_id else None
+    standards = _standards(change)
     injury = change.injury_class if change.kind == ReportKind.INCIDENT else None
     before = {tag.standard for tag in report.standards}
     added = [s for s in standards if s not in before]
@@ -54,9 +72,6 @@ def reclassify(session: Session, actor: Actor, report_id: int, change: Reclassif
     channel = (department.channel_id if department else None) or org.triage_channel_id or report.channel_id
     # A report waiting for a channel has no card to move: it is posted below if it now has somewhere to go.
     moved_from = report.channel_id if report.channel_id and channel != report.channel_id else None
-    if (change.kind, injury, department.id if department else None) == (
-            report.kind, report.injury_class, report.department_id) and not added and not removed:
-        raise InvalidInput({"kind": "reports.invalid.nothing_changed"})
 
     detail: dict[str, Any] = {"new_kind": change.kind.value if change.kind != report.kind else None,
               "previous_kind": report.kind.value if change.kind != report.kind else None,

@@ -5,6 +5,11 @@ Each step checks who may take it (audited), checks that the report is still in a
 step makes sense (a stale button changes nothing), changes the state, appends to the timeline and
 enqueues what it owes people through ``notify`` — all in the caller's unit of work.
 Refusals raise ``ReportError`` (or ``NotAllowed``) with a text key; form problems ``InvalidInput``.
+
+A step that a form submits is split in three, so its form can be answered before anything is written:
+``*_problems`` looks at the submitted values alone; ``check_*`` reads (permission, state, values that need
+the database) and raises, writing nothing when run from ``Database.read()``; the step itself runs the same
+check again, under the lock of the write, then changes the state. The form's answer comes between.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from bot.org.people import Actor
 from bot.reports import cards, closure, followup, kinds, notify, permissions, references, risk, timeline
 from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.kinds import ANONYMOUS_KINDS, DEFAULT_STANDARDS, REJECTION_NEEDS_NOTE
+from storage.db import is_read_only
 from storage.models import (
     ActionStatus,
     ActionType,
@@ -95,12 +101,10 @@ def text_problem(value: str | None, missing: str | None, limit: int = LONG_TEXT_
     return "reports.invalid.text_long" if len(value) > limit else None
 
 
-def required_text(value: str, field: str, missing: str) -> str:
-    """A required text, stripped; InvalidInput on the form field otherwise."""
-    problem = text_problem(value, missing)
-    if problem:
-        raise InvalidInput({field: problem})
-    return value.strip()
+def raise_if(problems: dict[str, str]) -> None:
+    """Form problems found by a check: InvalidInput, so they show under their fields."""
+    if problems:
+        raise InvalidInput(problems)
 
 
 def check_draft(draft: ReportDraft) -> dict[str, str]:
@@ -238,8 +242,10 @@ def hash_follow_code(code: str) -> str:
 
 def get(session: Session, report_id: int | None) -> Report:
     """The report, locked for this unit of work: two people pressing at once take turns (PostgreSQL;
-    SQLite's BEGIN IMMEDIATE already serialises writers), so each sees the other's change."""
-    report = session.get(Report, report_id, with_for_update=True) if isinstance(report_id, int) else None
+    SQLite's BEGIN IMMEDIATE already serialises writers), so each sees the other's change. A read (a form
+    checked before its ack) locks nothing: the write after the ack checks again under the lock."""
+    lock = not is_read_only(session)
+    report = session.get(Report, report_id, with_for_update=lock) if isinstance(report_id, int) else None
     if report is None:
         raise ReportError("reports.error.unknown", reference=str(report_id))
     return report
@@ -315,11 +321,24 @@ def acknowledge(session: Session, actor: Actor, report_id: int) -> Report:
     return report
 
 
-def assess_risk(session: Session, actor: Actor, report_id: int, likelihood: int, severity: int) -> Report:
+def risk_problems(likelihood: int | None, severity: int | None) -> dict[str, str]:
+    if likelihood is None or severity is None:
+        return {"likelihood" if likelihood is None else "severity": "reports.invalid.risk_missing"}
+    return {}
+
+
+def check_assess_risk(session: Session, actor: Actor, report_id: int, likelihood: int | None,
+                      severity: int | None) -> Report:
+    report = check_may_triage(session, actor, report_id, "assess_risk")
+    raise_if(risk_problems(likelihood, severity))
+    return report
+
+
+def assess_risk(session: Session, actor: Actor, report_id: int, likelihood: int | None,
+                severity: int | None) -> Report:
     """The initial risk; once an action is verified, the residual risk after the actions."""
-    report = get(session, report_id)
-    _triage(session, actor, report, "assess_risk")
-    require_open(report)
+    report = check_assess_risk(session, actor, report_id, likelihood, severity)
+    assert likelihood is not None and severity is not None
     level = risk.level(likelihood, severity)
     residual = is_residual(report)
     if residual:
@@ -351,10 +370,8 @@ class ActionDraft:
     description: str = ""
 
 
-def assign_action(session: Session, actor: Actor, report_id: int, draft: ActionDraft) -> CorrectiveAction:
-    report = get(session, report_id)
-    _triage(session, actor, report, "assign_action")
-    require_open(report)
+def action_problems(assigner_slack_id: str, draft: ActionDraft) -> dict[str, str]:
+    """What is wrong with an action as filled in (a due date in the past needs the plant's today: see the check)."""
     problems: dict[str, str] = {}
     if draft.type is None:
         problems["type"] = "reports.invalid.action_type"
@@ -362,14 +379,26 @@ def assign_action(session: Session, actor: Actor, report_id: int, draft: ActionD
         problems["description"] = problem
     if not draft.owner_slack_id:
         problems["owner"] = "reports.invalid.owner"
-    if draft.due_on is None or draft.due_on < today(session):
+    if draft.due_on is None:
         problems["due_on"] = "reports.invalid.due_past"
-    verifier_slack_id = draft.verifier_slack_id or actor.slack_user_id
-    if draft.owner_slack_id and verifier_slack_id == draft.owner_slack_id:
+    if draft.owner_slack_id and (draft.verifier_slack_id or assigner_slack_id) == draft.owner_slack_id:
         problems["verifier"] = "reports.invalid.verifier_is_owner"
-    if problems:
-        raise InvalidInput(problems)
+    return problems
+
+
+def check_assign_action(session: Session, actor: Actor, report_id: int, draft: ActionDraft) -> Report:
+    report = check_may_triage(session, actor, report_id, "assign_action")
+    problems = action_problems(actor.slack_user_id, draft)
+    if draft.due_on is not None and draft.due_on < today(session):
+        problems["due_on"] = "reports.invalid.due_past"
+    raise_if(problems)
+    return report
+
+
+def assign_action(session: Session, actor: Actor, report_id: int, draft: ActionDraft) -> CorrectiveAction:
+    report = check_assign_action(session, actor, report_id, draft)
     assert draft.type is not None and draft.due_on is not None and draft.owner_slack_id
+    verifier_slack_id = draft.verifier_slack_id or actor.slack_user_id
     owner, verifier = _person(session, draft.owner_slack_id), _person(session, verifier_slack_id)
     action = CorrectiveAction(
         report_id=report.id, number=len(report.actions) + 1, type=draft.type, control_level=draft.control_level,
@@ -397,27 +426,42 @@ def _person(session: Session, slack_user_id: str) -> Person:
 REJECTIONS = ("not_an_issue", "duplicate")
 
 
-def reject(session: Session, actor: Actor, report_id: int, reason: str | None, duplicate_of: str | None,
-           note: str | None) -> Report:
-    report = get(session, report_id)
-    _triage(session, actor, report, "reject")
-    require_open(report)
-    if any(a.status != ActionStatus.DECLINED for a in report.actions):
-        raise ReportError("reports.error.has_actions", reference=report.reference)
+def _duplicate(duplicate_of: str | None) -> str | None:
+    return (duplicate_of or "").strip().upper() or None
+
+
+def reject_problems(reason: str | None, duplicate_of: str | None, note: str | None) -> dict[str, str]:
+    """What the form alone shows wrong (whether a note is required depends on the report: see the check)."""
     problems: dict[str, str] = {}
-    duplicate = (duplicate_of or "").strip().upper() or None
     if reason not in REJECTIONS:
         problems["reason"] = "reports.invalid.rejection"
-    elif reason == "duplicate":
-        if not duplicate:
-            problems["duplicate_of"] = "reports.invalid.duplicate_missing"
-        elif duplicate == report.reference or session.scalar(
-                select(Report.id).where(Report.reference == duplicate)) is None:
-            problems["duplicate_of"] = "reports.invalid.duplicate_unknown"
+    elif reason == "duplicate" and not _duplicate(duplicate_of):
+        problems["duplicate_of"] = "reports.invalid.duplicate_missing"
+    if text_problem(note, None):
+        problems["note"] = "reports.invalid.text_long"
+    return problems
+
+
+def check_reject(session: Session, actor: Actor, report_id: int, reason: str | None, duplicate_of: str | None,
+                 note: str | None) -> Report:
+    report = check_may_triage(session, actor, report_id, "reject")
+    if any(a.status != ActionStatus.DECLINED for a in report.actions):
+        raise ReportError("reports.error.has_actions", reference=report.reference)
+    problems = reject_problems(reason, duplicate_of, note)
+    duplicate = _duplicate(duplicate_of)
+    if reason == "duplicate" and duplicate and (duplicate == report.reference or session.scalar(
+            select(Report.id).where(Report.reference == duplicate)) is None):
+        problems["duplicate_of"] = "reports.invalid.duplicate_unknown"
     if problem := text_problem(note, "reports.invalid.rejection_note" if report.kind in REJECTION_NEEDS_NOTE else None):
         problems["note"] = problem
-    if problems:
-        raise InvalidInput(problems)
+    raise_if(problems)
+    return report
+
+
+def reject(session: Session, actor: Actor, report_id: int, reason: str | None, duplicate_of: str | None,
+           note: str | None) -> Report:
+    report = check_reject(session, actor, report_id, reason, duplicate_of, note)
+    duplicate = _duplicate(duplicate_of)
     report.status, report.rejection = ReportStatus.REJECTED, reason
     report.duplicate_of = duplicate if reason == "duplicate" else None
     report.closed_at = clock.now()
@@ -456,20 +500,30 @@ def escalate(session: Session, actor: Actor, report_id: int) -> Report:
     return report
 
 
-def record_root_cause(session: Session, actor: Actor, report_id: int, whys: list[str], cause: str) -> Report:
-    report = get(session, report_id)
-    _triage(session, actor, report, "root_cause")
-    require_open(report)
-    whys = [w.strip() for w in whys if w and w.strip()]
+def _whys(whys: list[str]) -> list[str]:
+    return [w.strip() for w in whys if w and w.strip()]
+
+
+def root_cause_problems(whys: list[str], cause: str) -> dict[str, str]:
     problems: dict[str, str] = {}
-    if not whys:
+    if not _whys(whys):
         problems["why1"] = "reports.invalid.why_missing"
     if not cause.strip():
         problems["cause"] = "reports.invalid.cause_missing"
-    if any(len(w) > LONG_TEXT_MAX for w in whys) or len(cause) > LONG_TEXT_MAX:
+    if any(len(w) > LONG_TEXT_MAX for w in _whys(whys)) or len(cause) > LONG_TEXT_MAX:
         problems["cause"] = "reports.invalid.text_long"
-    if problems:
-        raise InvalidInput(problems)
+    return problems
+
+
+def check_root_cause(session: Session, actor: Actor, report_id: int, whys: list[str], cause: str) -> Report:
+    report = check_may_triage(session, actor, report_id, "root_cause")
+    raise_if(root_cause_problems(whys, cause))
+    return report
+
+
+def record_root_cause(session: Session, actor: Actor, report_id: int, whys: list[str], cause: str) -> Report:
+    report = check_root_cause(session, actor, report_id, whys, cause)
+    whys = _whys(whys)
     report.root_cause_whys, report.root_cause = whys, cause.strip()
     notify.step(session, report, timeline.record(session, report, actor, "root_cause", cause=report.root_cause,
                                                 whys=len(whys)))
@@ -478,14 +532,35 @@ def record_root_cause(session: Session, actor: Actor, report_id: int, whys: list
     return report
 
 
+def question_problems(question: str) -> dict[str, str]:
+    problem = text_problem(question, "reports.invalid.question_missing")
+    return {"text": problem} if problem else {}
+
+
+def check_ask_reporter(session: Session, actor: Actor, report_id: int, question: str) -> Report:
+    report = check_may_triage(session, actor, report_id, "ask_reporter")
+    raise_if(question_problems(question))
+    return report
+
+
 def ask_reporter(session: Session, actor: Actor, report_id: int, question: str) -> Report:
-    report = get(session, report_id)
-    _triage(session, actor, report, "ask_reporter")
-    require_open(report)
-    question = required_text(question, "text", "reports.invalid.question_missing")
+    report = check_ask_reporter(session, actor, report_id, question)
+    question = question.strip()
     entry = timeline.record(session, report, actor, "question", question=question)
     notify.step(session, report, entry)
     return report
+
+
+def answer_problems(answer: str) -> dict[str, str]:
+    problem = text_problem(answer, "reports.invalid.answer_missing")
+    return {"text": problem} if problem else {}
+
+
+def check_answer(report: Report, actor: Actor | None, answer: str) -> None:
+    if actor is not None and report.reporter_id != actor.id:
+        raise ReportError("reports.error.not_reporter", reference=report.reference)
+    require_open(report)
+    raise_if(answer_problems(answer))
 
 
 def answer_question(session: Session, report: Report, actor: Actor | None, answer: str) -> Report:
@@ -493,10 +568,8 @@ def answer_question(session: Session, report: Report, actor: Actor | None, answe
 
     A named answer must come from the reporter; the anonymous path has already proved itself with the code.
     """
-    if actor is not None and report.reporter_id != actor.id:
-        raise ReportError("reports.error.not_reporter", reference=report.reference)
-    require_open(report)
-    answer = required_text(answer, "text", "reports.invalid.answer_missing")
+    check_answer(report, actor, answer)
+    answer = answer.strip()
     entry = timeline.record(session, report, actor, "answer", answer=answer, anonymous=actor is None)
     notify.step(session, report, entry)
     return report

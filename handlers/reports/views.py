@@ -1,5 +1,6 @@
 """Form submissions. Invalid fields stay in the form with inline errors; a refusal replaces the form
-with the reason; a success closes it (the card's thread and DMs say the rest).
+with the reason; a success closes it (the card's thread and DMs say the rest). Each is answered
+before it is saved (handlers/submissions.py; the report form here, as it files once per view itself).
 
 The anonymous receipt is the one exception: the reference and the follow-up code are shown in
 the modal itself (``response_action: update``), answered synchronously from the submission. A DM
@@ -12,15 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
-from sqlalchemy.orm import Session
 
 from bot.org.people import Actor
 from bot.reports import corrective, effectiveness, forms, reclassify, service
 from bot.reports.errors import InvalidInput, ReportError
 from bot.runtime import Runtime
+from handlers import submissions
 from handlers.payload import metadata, state_values
 from handlers.reports.common import explain, file_once, inline_errors, notice_view, tell
 from handlers.setup import reach_admins
+from handlers.submissions import Form, Step
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -55,53 +57,63 @@ def register(app: App, runtime: Runtime) -> None:
         if filed.waiting:
             reach_admins(runtime, filed.report.id)
 
-    def submission(callback_id: str, step: Callable[[Session, Actor, Any, dict[str, Any]], Any]) -> None:
+    def form(callback_id: str, check: Step, save: Step, fields: Callable[[Actor, dict[str, Any]], dict[str, str]],
+             ) -> None:
         """A form whose submission is one step on the report or action named in its metadata."""
-        @app.view(callback_id)
-        def submitted(ack: Ack, view: dict, context: BoltContext) -> None:
-            actor: Actor = context["actor"]
-            meta, values = metadata(view), state_values(view)
-            refusal: ReportError | None
-            try:
-                with runtime.db.session() as s:
-                    try:
-                        step(s, actor, meta, values)
-                    except ReportError as exc:  # keep the refusal's audit row: the step changed nothing else
-                        refusal = exc
-                    else:
-                        refusal = None
-            except InvalidInput as exc:
-                ack(response_action="errors", errors=inline_errors(actor.reader, exc))
-                return
-            if refusal is not None:
-                ack(response_action="update", view=notice_view(actor.reader, explain(actor.reader, refusal)))
-            else:
-                ack()
+        submissions.register(app, runtime, callback_id, Form(
+            check=check, save=save, fields=lambda actor, values: service.raise_if(fields(actor, values))))
 
-    submission(effectiveness.CHECK_FORM, lambda s, a, m, v: effectiveness.schedule(
-        s, a, m.get("r"), *effectiveness.read_check_form(v)))
-    submission(forms.RISK_FORM, lambda s, a, m, v: _assess(s, a, m, v))
-    submission(forms.ACTION_FORM, lambda s, a, m, v: service.assign_action(s, a, m.get("r"), forms.read_action_form(v)))
-    submission(forms.REJECT_FORM, lambda s, a, m, v: service.reject(s, a, m.get("r"), *forms.read_reject_form(v)))
-    submission(forms.ROOT_CAUSE_FORM, lambda s, a, m, v: service.record_root_cause(
-        s, a, m.get("r"), *forms.read_root_cause_form(v)))
-    submission(forms.RECLASSIFY_FORM, lambda s, a, m, v: reclassify.reclassify(
-        s, a, m.get("r"), forms.read_reclassify_form(v)))
-    submission(forms.QUESTION_FORM, lambda s, a, m, v: service.ask_reporter(s, a, m.get("r"), forms.read_text_form(v)))
-    submission(forms.ANSWER_FORM, lambda s, a, m, v: service.answer_question(
-        s, service.get(s, m.get("r")), a, forms.read_text_form(v)))
-    submission(forms.DONE_FORM,
-               lambda s, a, m, v: corrective.complete_action(s, a, m.get("a"), *forms.read_done_form(v)))
-    submission(forms.MORE_TIME_FORM, lambda s, a, m, v: corrective.extend_action(
-        s, a, m.get("a"), *forms.read_more_time_form(v)))
-    submission(forms.CANT_DO_FORM,
-               lambda s, a, m, v: corrective.decline_action(s, a, m.get("a"), forms.read_text_form(v)))
-    submission(forms.REOPEN_FORM,
-               lambda s, a, m, v: corrective.reopen_action(s, a, m.get("a"), forms.read_text_form(v)))
+    def report_id(meta: dict[str, Any]) -> Any:
+        return meta.get("r")
 
+    def action_id(meta: dict[str, Any]) -> Any:
+        return meta.get("a")
 
-def _assess(session: Session, actor: Actor, meta: Any, values: dict[str, Any]) -> None:
-    likelihood, severity = forms.read_risk_form(values)
-    if likelihood is None or severity is None:
-        raise InvalidInput({"likelihood" if likelihood is None else "severity": "reports.invalid.risk_missing"})
-    service.assess_risk(session, actor, meta.get("r"), likelihood, severity)
+    form(effectiveness.CHECK_FORM,
+         lambda s, a, m, v: effectiveness.check_schedule(s, a, report_id(m), *effectiveness.read_check_form(v)),
+         lambda s, a, m, v: effectiveness.schedule(s, a, report_id(m), *effectiveness.read_check_form(v)),
+         lambda a, v: effectiveness.schedule_problems(*effectiveness.read_check_form(v)))
+    form(forms.RISK_FORM,
+         lambda s, a, m, v: service.check_assess_risk(s, a, report_id(m), *forms.read_risk_form(v)),
+         lambda s, a, m, v: service.assess_risk(s, a, report_id(m), *forms.read_risk_form(v)),
+         lambda a, v: service.risk_problems(*forms.read_risk_form(v)))
+    form(forms.ACTION_FORM,
+         lambda s, a, m, v: service.check_assign_action(s, a, report_id(m), forms.read_action_form(v)),
+         lambda s, a, m, v: service.assign_action(s, a, report_id(m), forms.read_action_form(v)),
+         lambda a, v: service.action_problems(a.slack_user_id, forms.read_action_form(v)))
+    form(forms.REJECT_FORM,
+         lambda s, a, m, v: service.check_reject(s, a, report_id(m), *forms.read_reject_form(v)),
+         lambda s, a, m, v: service.reject(s, a, report_id(m), *forms.read_reject_form(v)),
+         lambda a, v: service.reject_problems(*forms.read_reject_form(v)))
+    form(forms.ROOT_CAUSE_FORM,
+         lambda s, a, m, v: service.check_root_cause(s, a, report_id(m), *forms.read_root_cause_form(v)),
+         lambda s, a, m, v: service.record_root_cause(s, a, report_id(m), *forms.read_root_cause_form(v)),
+         lambda a, v: service.root_cause_problems(*forms.read_root_cause_form(v)))
+    form(forms.RECLASSIFY_FORM,
+         lambda s, a, m, v: reclassify.check_reclassify(s, a, report_id(m), forms.read_reclassify_form(v)),
+         lambda s, a, m, v: reclassify.reclassify(s, a, report_id(m), forms.read_reclassify_form(v)),
+         lambda a, v: reclassify.change_problems(forms.read_reclassify_form(v)))
+    form(forms.QUESTION_FORM,
+         lambda s, a, m, v: service.check_ask_reporter(s, a, report_id(m), forms.read_text_form(v)),
+         lambda s, a, m, v: service.ask_reporter(s, a, report_id(m), forms.read_text_form(v)),
+         lambda a, v: service.question_problems(forms.read_text_form(v)))
+    form(forms.ANSWER_FORM,
+         lambda s, a, m, v: service.check_answer(service.get(s, report_id(m)), a, forms.read_text_form(v)),
+         lambda s, a, m, v: service.answer_question(s, service.get(s, report_id(m)), a, forms.read_text_form(v)),
+         lambda a, v: service.answer_problems(forms.read_text_form(v)))
+    form(forms.DONE_FORM,
+         lambda s, a, m, v: corrective.check_complete_action(s, a, action_id(m), *forms.read_done_form(v)),
+         lambda s, a, m, v: corrective.complete_action(s, a, action_id(m), *forms.read_done_form(v)),
+         lambda a, v: corrective.evidence_problems(*forms.read_done_form(v)))
+    form(forms.MORE_TIME_FORM,
+         lambda s, a, m, v: corrective.check_extend_action(s, a, action_id(m), *forms.read_more_time_form(v)),
+         lambda s, a, m, v: corrective.extend_action(s, a, action_id(m), *forms.read_more_time_form(v)),
+         lambda a, v: corrective.more_time_problems(*forms.read_more_time_form(v)))
+    form(forms.CANT_DO_FORM,
+         lambda s, a, m, v: corrective.check_decline_action(s, a, action_id(m), forms.read_text_form(v)),
+         lambda s, a, m, v: corrective.decline_action(s, a, action_id(m), forms.read_text_form(v)),
+         lambda a, v: corrective.reason_problems(forms.read_text_form(v)))
+    form(forms.REOPEN_FORM,
+         lambda s, a, m, v: corrective.check_reopen_action(s, a, action_id(m), forms.read_text_form(v)),
+         lambda s, a, m, v: corrective.reopen_action(s, a, action_id(m), forms.read_text_form(v)),
+         lambda a, v: corrective.reason_problems(forms.read_text_form(v)))

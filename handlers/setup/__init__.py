@@ -1,7 +1,8 @@
 """Set-up in Slack: the page administrators reach from App Home, `/triad setup` or the DM that asks them.
 
 Every button and every save checks on the server that the person administers Triad (audited);
-a part is edited in a form pushed over the page, and the page is redrawn after each save.
+a part is edited in a form pushed over the page, answered before it is saved (handlers/submissions.py),
+and the page is redrawn after each save.
 """
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ from bot.help import CommandGroup, add_group
 from bot.i18n import plain, text
 from bot.org import people, settings, waiting  # waiting: also the daily reminder it schedules
 from bot.org.people import Actor
-from bot.org.rules import Invalid
 from bot.reports import service as reports
 from bot.reports.errors import ReportError
 from bot.runtime import Runtime
-from handlers.payload import metadata, record_id, state_values
+from handlers import submissions
+from handlers.payload import record_id
 from handlers.reports.common import explain, notice_view
 from handlers.setup import views
+from handlers.submissions import Form, Step
 
 log = logging.getLogger(__name__)
 
@@ -77,40 +79,37 @@ def register(app: App, runtime: Runtime) -> None:
             _push(runtime, context["actor"], body, f"{kind}.remove",
                   lambda s, reader: views.remove_form(s, reader, kind, item_id))
 
-    def saving(callback_id: str, save: Callable[[Session, Actor, dict[str, Any], dict[str, Any]], Any]) -> None:
-        @app.view(callback_id)
-        def submitted(ack: Ack, view: dict, context: BoltContext) -> None:
-            actor: Actor = context["actor"]
-            meta, values = metadata(view), state_values(view)
-            try:
-                with runtime.db.session() as s:
-                    refusal: str | None = None
-                    try:
-                        save(s, actor, meta, values)
-                    except ReportError as exc:  # refused: keep its audit row, nothing else changed
-                        refusal = explain(actor.reader, exc)
-            except Invalid as exc:
-                if callback_id == views.REMOVE_FORM:  # nothing to point at: say it instead of the question
-                    ack(response_action="update", view=notice_view(actor.reader, "\n".join(
-                        p.describe(actor.reader) for p in exc.problems.values())))
-                else:
-                    ack(response_action="errors", errors={k: p.describe(actor.reader) for k, p in exc.problems.items()})
-                return
-            if refusal is not None:
-                ack(response_action="update", view=notice_view(actor.reader, refusal))
-                return
-            ack()  # back to the page, which is redrawn with what was saved
-            _redraw(runtime, actor, view.get("previous_view_id"))
+    def saving(callback_id: str, check: Step, save: Step,
+               fields: Callable[[Actor, dict[str, Any]], settings.Problems] = lambda actor, values: {}) -> None:
+        """Values, then the administrator (from a read), then the answer: back to the page, redrawn after the save."""
+        submissions.register(app, runtime, callback_id, Form(
+            check=check, save=save, fields=lambda actor, values: settings.raise_if(fields(actor, values)),
+            saved=lambda runtime, actor, view, result: _redraw(runtime, actor, view.get("previous_view_id")),
+            problems_as_notice=callback_id == views.REMOVE_FORM))
 
-    saving(views.GENERAL_FORM, lambda s, a, m, v: settings.save_general(s, a, *views.read_general(v)))
-    saving(views.TRIAGE_FORM, lambda s, a, m, v: settings.set_triage_channel(s, a, views.read_channel(v)))
-    saving(views.STANDARDS_FORM, lambda s, a, m, v: settings.save_standards(s, a, views.read_standards(v)))
-    saving(views.ADMINS_FORM, lambda s, a, m, v: settings.set_admins(s, a, views.read_admins(v)))
-    saving(views.DEPARTMENT_FORM, lambda s, a, m, v: settings.save_department(s, a, _id(m, "d"),
-                                                                               views.read_department(v)))
-    saving(views.LOCATION_FORM, lambda s, a, m, v: settings.save_location(s, a, _id(m, "l"), views.read_location(v)))
-    saving(views.REMOVE_FORM, lambda s, a, m, v: (settings.remove_department if m.get("kind") == "department"
-                                                  else settings.remove_location)(s, a, _id(m, "id")))
+    saving(views.GENERAL_FORM, lambda s, a, m, v: settings.check_general(s, a, *views.read_general(v)),
+           lambda s, a, m, v: settings.save_general(s, a, *views.read_general(v)),
+           lambda a, v: settings.general_problems(*views.read_general(v)))
+    saving(views.TRIAGE_FORM, lambda s, a, m, v: settings.check_triage_channel(s, a, views.read_channel(v)),
+           lambda s, a, m, v: settings.set_triage_channel(s, a, views.read_channel(v)),
+           lambda a, v: settings.triage_problems(views.read_channel(v)))
+    saving(views.STANDARDS_FORM, lambda s, a, m, v: settings.check_standards(s, a, views.read_standards(v)),
+           lambda s, a, m, v: settings.save_standards(s, a, views.read_standards(v)),
+           lambda a, v: settings.standards_problems(views.read_standards(v)))
+    saving(views.ADMINS_FORM, lambda s, a, m, v: settings.check_admins(s, a, views.read_admins(v)),
+           lambda s, a, m, v: settings.set_admins(s, a, views.read_admins(v)),
+           lambda a, v: settings.admins_problems(a, views.read_admins(v)))
+    saving(views.DEPARTMENT_FORM,
+           lambda s, a, m, v: settings.check_department(s, a, _id(m, "d"), views.read_department(v)),
+           lambda s, a, m, v: settings.save_department(s, a, _id(m, "d"), views.read_department(v)),
+           lambda a, v: settings.department_problems(views.read_department(v)))
+    saving(views.LOCATION_FORM, lambda s, a, m, v: settings.check_location(s, a, _id(m, "l"), views.read_location(v)),
+           lambda s, a, m, v: settings.save_location(s, a, _id(m, "l"), views.read_location(v)),
+           lambda a, v: settings.location_problems(views.read_location(v)))
+    saving(views.REMOVE_FORM, lambda s, a, m, v: (settings.check_remove_department if m.get("kind") == "department"
+                                                  else settings.check_remove_location)(s, a, _id(m, "id")),
+           lambda s, a, m, v: (settings.remove_department if m.get("kind") == "department"
+                               else settings.remove_location)(s, a, _id(m, "id")))
 
 
 def open_page(runtime: Runtime, actor: Actor, trigger_id: str, tell: Callable[[str], object]) -> None:

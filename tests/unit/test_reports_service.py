@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from bot import clock
+from bot import audit, clock
 from bot.reports import corrective, references, service
 from bot.reports.errors import InvalidInput, NotAllowed, ReportError
 from storage.models import (
@@ -380,3 +380,23 @@ def test_an_anonymous_report_is_stored_as_filed_within_the_hour_only(plant):
     assert (stored.minute, stored.second, stored.microsecond) == (0, 0, 0) == (filed_at.minute, filed_at.second,
                                                                               filed_at.microsecond)
     assert named_at.replace(tzinfo=None) >= stored.replace(tzinfo=None)
+
+
+# --- checks made from a read, before a form is answered --------------------------------------------
+
+def test_a_check_from_a_read_writes_nothing_and_hands_its_refusal_to_the_caller(plant):
+    """The same check runs before the answer (from a read) and in the save: from the read it locks and
+    writes nothing, and the refusal's audit decision is kept for the caller to record after the answer."""
+    report = file(plant).report
+    draft = service.ActionDraft(type=ActionType.CORRECTIVE, owner_slack_id=WORKER, description="Refit the guard",
+                                due_on=clock.now().date() + timedelta(days=3))
+    with plant.read() as s:
+        assert service.check_assign_action(s, actor(plant, SUPERVISOR), report.id, draft).id == report.id
+        with pytest.raises(NotAllowed):
+            service.check_assign_action(s, actor(plant, WORKER), report.id, draft)
+        decisions = audit.deferred(s)
+    assert [(d.action, d.allowed) for d in decisions] == [("report.assign_action", True),
+                                                          ("report.assign_action", False)]
+    with plant.read() as s:
+        assert s.scalars(select(AuditEntry)).all() == []
+    assert status(plant, report.id) == ReportStatus.NEW
