@@ -75,6 +75,9 @@ def main() -> None:
             self.cfg.set("accesslog", "-")
             self.cfg.set("loglevel", "warning")
             self.cfg.set("proc_name", "bare-bolt-web")
+            # Newer gunicorns open a control socket at one path per user: every server on the machine would share it.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return build()

@@ -86,6 +86,9 @@ def run_gunicorn(settings, build_application, worker_exit=None) -> None:
             self.cfg.set("accesslog", "-")
             self.cfg.set("loglevel", settings.log_level.lower())
             self.cfg.set("proc_name", "triad-web")
+            # Newer gunicorns open a control socket at one path per user: every server on the machine would share it.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
             if worker_exit is not None:
                 self.cfg.set("worker_exit", worker_exit)
 

@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.error import URLError
 from urllib.request import urlopen
 
 import pytest
@@ -41,7 +40,7 @@ def http_bot(database_url, db, tmp_path):
         try:
             urlopen(f"{url}/healthz", timeout=1)
             break
-        except (URLError, ConnectionError) as not_yet:
+        except OSError as not_yet:  # refused, reset, or a worker still booting (timed out)
             if process.poll() is not None:
                 raise AssertionError(process.stdout.read()) from not_yet
             time.sleep(0.1)
