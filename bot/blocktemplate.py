@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 from jinja2 import Environment, TemplateSyntaxError, nodes
+from jinja2.runtime import Context as JinjaContext
 from jinja2.runtime import Undefined
 
 
@@ -46,7 +47,22 @@ class BlockTemplateError(Exception):
 
 def compile_template(source: str, env: Environment, name: str) -> Callable[[Context], Any]:
     """A function from a render's variables to the template's data, fresh on every call."""
-    return _Compiler(env, name).compile(source)
+    build = _Compiler(env, name).compile(source)
+    return lambda values: build(_Variables(values))
+
+
+class _Variables(dict[str, Any]):
+    """A render's variables and the one Jinja context all its expressions evaluate in (made by the first):
+    a context per expression was most of a render's time."""
+
+    __slots__ = ("jinja",)
+
+    def __init__(self, values: Context) -> None:
+        super().__init__(values)
+        self.jinja: JinjaContext | None = None
+
+
+_VALUE_NAME = "_triad_value"  # where an expression leaves its value in the shared context
 
 
 class _Compiler:
@@ -196,10 +212,21 @@ class _Compiler:
 
     def expression(self, source: str) -> Callable[[Context], Any]:
         try:
-            compiled = self.env.compile_expression(source, undefined_to_none=False)
+            self.env.compile_expression(source)  # its errors name the problem best
+            template = self.env.from_string(f"{{% set {_VALUE_NAME} = ({source}) %}}")
         except TemplateSyntaxError as exc:
             raise self.fail(f"{{{{ {source} }}}}: {exc.message}") from None
-        return compiled
+        evaluate = template.root_render_func
+
+        def value(ctx: Context) -> Any:
+            variables = ctx if isinstance(ctx, _Variables) else _Variables(ctx)
+            if variables.jinja is None:
+                variables.jinja = template.new_context(variables)
+            for _ in evaluate(variables.jinja):
+                pass
+            return variables.jinja.vars[_VALUE_NAME]
+
+        return value
 
     def loop(self, tag: str, body: list[Emitter], otherwise: list[Emitter]) -> Emitter:
         """Jinja itself runs the loop (targets, ``if`` filters, ``loop.index``); each pass adds the body."""
@@ -218,7 +245,7 @@ class _Compiler:
             def each(loop: Any, *values: Any) -> str:
                 nonlocal passes
                 passes += 1
-                _run(body, {**ctx, **dict(zip(names, values, strict=True)), "loop": loop}, out)
+                _run(body, _Variables({**ctx, **dict(zip(names, values, strict=True)), "loop": loop}), out)
                 return ""
 
             runner.render({**ctx, "_each": each})

@@ -162,7 +162,8 @@ _ENVS = {
 
 
 @lru_cache(maxsize=4096)
-def _compiled(kind: str, lang: str, key: str) -> Template:
+def _compiled(kind: str, lang: str, key: str) -> Template | str:
+    """A text's template, or the text itself when it has no Jinja in it (most button and field labels)."""
     source = catalog(lang).get(key)
     if source is None:
         if lang != "en" and key in catalog("en"):
@@ -170,11 +171,16 @@ def _compiled(kind: str, lang: str, key: str) -> Template:
             source = catalog("en")[key]
         else:
             raise KeyError(f"no text {key!r} in prompts/{lang}")
+    if "{" not in source:
+        return (_tidy_chinese(source) if lang == "zh" else source).strip()
     return _ENVS[kind, lang == "zh"].from_string(source)
 
 
 def _render_text(kind: str, reader: Reader, key: str, values: dict[str, Any]) -> str:
-    rendered = str(_compiled(kind, reader.lang, key).render(_reader=reader, **values))
+    compiled = _compiled(kind, reader.lang, key)
+    if isinstance(compiled, str):
+        return compiled
+    rendered = str(compiled.render(_reader=reader, **values))
     return (_tidy_chinese(rendered) if reader.lang == "zh" else rendered).strip()
 
 
