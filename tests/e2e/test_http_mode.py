@@ -36,18 +36,20 @@ def http_bot(database_url, db, tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urlopen(f"{url}/healthz", timeout=1)
-            break
-        except OSError as not_yet:  # refused, reset, or a worker still booting (timed out)
-            if process.poll() is not None:
-                raise AssertionError(process.stdout.read()) from not_yet
-            time.sleep(0.1)
-    yield url, emulator, SlackDriver(f"{url}/slack/events", "http-test-secret", emulator)
-    process.terminate()
-    process.wait(timeout=20)
-    emulator.stop()
+    try:
+        for _ in range(100):
+            try:
+                urlopen(f"{url}/healthz", timeout=1)
+                break
+            except OSError as not_yet:  # refused, reset, or a worker still booting (timed out)
+                if process.poll() is not None:
+                    raise AssertionError(process.stdout.read()) from not_yet
+                time.sleep(0.1)
+        yield url, emulator, SlackDriver(f"{url}/slack/events", "http-test-secret", emulator)
+    finally:  # a server left running would deliver later tests' messages
+        process.terminate()
+        process.wait(timeout=20)
+        emulator.stop()
 
 
 def test_gunicorn_answers_health_and_signed_slack_requests(http_bot):
