@@ -18,6 +18,7 @@ PostgreSQL comes from BENCH_DATABASE_URL. Exits 1 if a target is missed.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import secrets
 import socket
@@ -325,6 +326,11 @@ def measure(database: str, url: str, rounds: int, iterations: int) -> dict[str, 
            "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "1"),
            "WEB_THREADS": os.environ.get("WEB_THREADS", "8")}
     env.pop("SLACK_APP_TOKEN", None)
+    # Both apps run from compiled bytecode, as an installed package does (pip compiles it); a machine that
+    # sets PYTHONDONTWRITEBYTECODE would make every worker compile Triad's modules from source at start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    for package in ("bot", "handlers", "storage", "bench"):
+        compileall.compile_dir(str(ROOT / package), quiet=1)
     web_only = {**env, "TRIAD_SCHEDULER": "off", "TRIAD_OUTBOX": "off"}
     triad = WebApp("triad", [sys.executable, "-m", "bot"], web_only)
     triad_clock = subprocess.Popen([sys.executable, "-m", "bot", "clock"], cwd=ROOT,
