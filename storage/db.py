@@ -113,6 +113,12 @@ _MEMO_STALE = "triad.memo_stale"  # session.info: this unit wrote a watched tabl
 _watched: set[str] = set()  # table names
 
 
+def remembered(session: Session, key: Any, compute: Callable[[], T]) -> T:
+    """``compute()``, or what it gave a moment ago in this process (see Memo); computed afresh outside a Database."""
+    memo: Memo | None = session.info.get(MEMO)
+    return compute() if memo is None else memo.get(session, key, compute)
+
+
 def watch(*tables: str) -> None:
     """Memo answers depend on these tables: a committed write to one of them clears the memo."""
     _watched.update(tables)

@@ -27,10 +27,7 @@ def languages(session: Session, channel_id: str | None) -> list[str]:
     org = organisation(session)
     if not channel_id:
         return [org.language]
-    memo: db.Memo | None = session.info.get(db.MEMO)
-    if memo is None:
-        return _languages(session, org, channel_id)
-    return memo.get(session, ("channel languages", channel_id), lambda: _languages(session, org, channel_id))
+    return db.remembered(session, ("channel languages", channel_id), lambda: _languages(session, org, channel_id))
 
 
 def _languages(session: Session, org: Organisation, channel_id: str) -> list[str]:

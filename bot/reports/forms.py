@@ -23,6 +23,7 @@ from bot.reports.cards import action_subject
 from bot.reports.kinds import DEFAULT_STANDARDS, REJECTION_NEEDS_NOTE
 from bot.reports.reclassify import Reclassification
 from bot.reports.service import ActionDraft, ReportDraft
+from storage import db
 from storage.models import (
     ActionType,
     ControlLevel,
@@ -70,10 +71,8 @@ def _options(reader: Reader, prefix: str, members: Iterable[Enum]) -> list[dict[
 
 def report_form(session: Session, reader: Reader, draft: ReportDraft, *,
                 source_link: str | None = None) -> dict[str, Any]:
-    locations = [{"label": f"{site.name(reader.lang)} · {loc.name(reader.lang)}", "value": str(loc.id)}
-                 for loc, site in session.execute(select(Location, Site).join(Site).order_by(Site.code, Location.id))]
-    departments = [{"label": d.name(reader.lang), "value": str(d.id)}
-                   for d in session.scalars(select(Department).order_by(Department.code))]
+    locations, departments = db.remembered(session, ("report form places", reader.lang),
+                                           lambda: _places(session, reader.lang))
     standards = draft.standards or (list(DEFAULT_STANDARDS[draft.kind]) if draft.kind else [])
     meta = {key: value for key, value in (("link", source_link), ("ch", draft.origin_channel)) if value}
     return render("report_form", reader, callback_id=REPORT_FORM, metadata=json.dumps(meta),
@@ -87,6 +86,18 @@ def report_form(session: Session, reader: Reader, draft: ReportDraft, *,
                   injuries=_options(reader, "reports.injury", InjuryClass),
                   standards=_options(reader, "common.standard", Standard),
                   chosen_standards=[s.value for s in standards])
+
+
+def _places(session: Session, lang: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The form's locations and departments, in a language: the same for every report until set-up changes."""
+    locations = [{"label": f"{site.name(lang)} · {loc.name(lang)}", "value": str(loc.id)}
+                 for loc, site in session.execute(select(Location, Site).join(Site).order_by(Site.code, Location.id))]
+    departments = [{"label": d.name(lang), "value": str(d.id)}
+                   for d in session.scalars(select(Department).order_by(Department.code))]
+    return locations, departments
+
+
+db.watch(Location.__tablename__, Site.__tablename__, Department.__tablename__)
 
 
 def read_report_form(values: dict[str, Any], meta: dict[str, Any]) -> ReportDraft:
