@@ -130,7 +130,7 @@ def test_worker_reports_supervisor_triages_owner_fixes_verifier_closes_and_repor
     h.driver.press_button(SUPERVISOR, report, action_id="report_acknowledge")
     assert "In triage" in dumped(card(h)) and "report_acknowledge" not in buttons(card(h))
     triage_form(h, SUPERVISOR, card(h), "report_assess", {"likelihood": "3", "severity": "3"})
-    assert ":large_yellow_circle: Medium (3 × 3)" in dumped(card(h))
+    assert ":large_yellow_circle: Medium / 一般风险（黄色） · 3 × 3" in dumped(card(h))  # a mixed channel
     triage_form(h, SUPERVISOR, card(h), "report_assign", {"type": "corrective", "control": "engineering",
                                                           "description": "Refit the guard with an interlock",
                                                           "owner": WORKER})
