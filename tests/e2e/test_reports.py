@@ -300,6 +300,38 @@ def test_each_tagged_systems_owner_signs_off_before_it_closes(harness):
     assert "signed off for Safety" in thread_text(h, report)
 
 
+def test_a_fully_verified_report_offers_sign_off_only_and_stale_sign_off_asks_say_what_happened(harness):
+    h = harness
+    file_report(h, WORKER, "environment oil leaking onto the walkway at press 3",
+                standards=["iso14001", "iso45001"])
+    triage_form(h, ENVIRONMENT, card(h), "report_assign",
+                {"type": "containment", "description": "Absorb and fix the seal", "owner": SUPERVISOR})
+    h.driver.press_button(SUPERVISOR, dm_with(h, SUPERVISOR, "action_done"), action_id="action_done")
+    modal(h, SUPERVISOR)
+    h.driver.submit(SUPERVISOR, {"note": "Seal replaced, floor cleaned"})
+    h.driver.press_button(ENVIRONMENT, dm_with(h, ENVIRONMENT, "action_verify"), action_id="action_verify")
+    waiting = card(h)
+    assert "report_sign_off" in buttons(waiting)
+    assert "report_assess" not in buttons(waiting) and "report_assign" not in buttons(waiting)
+    wang_ask, liu_ask = dm_with(h, ENVIRONMENT, "report_sign_off"), dm_with(h, SAFETY, "report_sign_off")
+
+    h.driver.press_button(ENVIRONMENT, wang_ask, action_id="report_sign_off")  # from the DM itself
+    h.deliver()
+    wang_now = h.emulator.message(wang_ask["channel"], wang_ask["ts"])
+    assert buttons(wang_now) == [] and "sign-off" in dumped(wang_now)  # what it asked, and what remains
+    assert "report_sign_off" in buttons(h.emulator.message(liu_ask["channel"], liu_ask["ts"]))  # Liu's still stands
+
+    h.driver.press_button(SAFETY, card(h), action_id="report_sign_off")  # from the card: his DM is stale now
+    h.deliver()
+    liu_now = h.emulator.message(liu_ask["channel"], liu_ask["ts"])
+    assert buttons(liu_now) == [] and ("Closed" in dumped(liu_now) or "已关闭" in dumped(liu_now))
+    closed = card(h)
+    assert "report_assess" not in buttons(closed) and "report_assign" not in buttons(closed)
+    h.driver.press_button(ENVIRONMENT, wang_ask, action_id="report_sign_off", as_seen=True)  # an old client
+    assert "is closed: nothing was changed" in h.emulator.wait_for(
+        lambda: ephemeral_text(h, ENVIRONMENT) if h.emulator.ephemerals(ENVIRONMENT) else None)
+
+
 # --- time -----------------------------------------------------------------------------------------
 
 def test_an_overdue_action_is_reminded_then_escalated_to_the_supervisor(harness):
