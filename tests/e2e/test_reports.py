@@ -715,7 +715,9 @@ def test_an_undecided_request_for_more_time_is_reminded_then_the_manager_decides
     h.advance(timedelta(minutes=1))
     assert "已批准措施" in dm_text(h, WORKER)
     h.advance(timedelta(days=5))
-    assert len(nudges(h, SUPERVISOR, "action_more_time_approve")) == 2 and nudges(h, SAFETY) == []  # decided: quiet
+    assert nudges(h, SUPERVISOR) == [] and nudges(h, SAFETY) == []  # decided: quiet, and Li's two asks say so
+    assert len([m for m in h.emulator.dm_messages(SUPERVISOR) if "Nothing more is needed from you" in dumped(m)
+                or "此处已无需您处理" in dumped(m)]) == 2
 
 
 def test_rejecting_a_hazard_needs_a_reason_the_reporter_reads_and_it_can_be_reopened(harness):
