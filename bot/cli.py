@@ -84,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
                              ("load", _org_load, "check a file, then load it (all or nothing)")):
         p = org_sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
         p.add_argument("file", type=Path, help="the organisation file, e.g. examples/org.yml")
+        p.add_argument("--lang", choices=("en", "zh"), default="en",
+                       help="the language problems are told in (en or zh; default en)")
         p.set_defaults(func=func)
     return parser
 
@@ -268,10 +270,11 @@ def _problems(problems: list[str]) -> int:
 
 
 def _org_check(settings: Settings, args) -> int:
+    from bot.i18n import Reader
     from bot.org.orgfile import OrgFileError, parse
 
     try:
-        spec = parse(args.file.read_text(encoding="utf-8"), str(args.file))
+        spec = parse(args.file.read_text(encoding="utf-8"), str(args.file), Reader(lang=args.lang))
     except OSError as exc:
         raise StartupError(f"{args.file}: cannot be read ({exc.strerror}).") from None
     except OrgFileError as exc:
@@ -282,12 +285,13 @@ def _org_check(settings: Settings, args) -> int:
 
 
 def _org_load(settings: Settings, args) -> int:
+    from bot.i18n import Reader
     from bot.org.orgfile import OrgFileError, load_file
 
     db = _database(settings, upgrade=settings.is_sandbox)
     try:
         with db.session() as s:
-            summary = load_file(s, args.file)
+            summary = load_file(s, args.file, Reader(lang=args.lang))
     except OrgFileError as exc:
         return _problems(exc.problems)
     print(f"Loaded {args.file}: {summary.departments} departments, {summary.sites} sites with "

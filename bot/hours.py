@@ -8,7 +8,7 @@ together they are the person's working time. Every reminder, nudge and escalatio
 
 The text form is what the organisation file and the set-up page take and show::
 
-    hours.parse("mon-fri 06:00-14:00, sat 06:00-12:00")   # -> Schedule, or HoursError (its message says why)
+    hours.parse("mon-fri 06:00-14:00, sat 06:00-12:00")   # -> Schedule, or HoursError (its key says why)
     WorkingTime(schedule, "Asia/Shanghai").next_working_moment(t)
 """
 from __future__ import annotations
@@ -27,7 +27,12 @@ _SHIFT = re.compile(r"^(?P<days>[a-z]{3}(?:\s*-\s*[a-z]{3})?(?:\s*,\s*[a-z]{3}(?
 
 
 class HoursError(ValueError):
-    """A schedule text that cannot be read; the message says what is wrong, for a person to fix it."""
+    """A schedule text that cannot be read. ``key`` (a text under ``setup.invalid.hours``, in English and
+    Chinese) and ``values`` say what is wrong, for a person to fix it: ``bot.org.working_hours.problem``."""
+
+    def __init__(self, key: str, **values: str) -> None:
+        super().__init__(f"{key}: {values}" if values else key)
+        self.key, self.values = key, values
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ def parse(text: str) -> Schedule:
     """``mon-fri 08:00-17:00``, several shifts separated by commas or new lines, or ``always``."""
     cleaned = " ".join((text or "").lower().split())
     if not cleaned:
-        raise HoursError("working hours are empty: write e.g. mon-fri 08:00-17:00, or always")
+        raise HoursError("empty")
     if cleaned in ("always", "24/7"):
         return ALWAYS
     shifts = []
@@ -80,12 +85,11 @@ def parse(text: str) -> Schedule:
             continue
         match = _SHIFT.match(part)
         if not match:
-            raise HoursError(f"{part!r} is not a shift: write days and times, e.g. mon-fri 08:00-17:00 "
-                             f"or sun-thu 22:00-06:00 for a night shift")
+            raise HoursError("not_a_shift", part=part)
         start, end = _time(match["start"], part), _time(match["end"], part, end=True)
         assert start is not None  # only an end can be 24:00
         if end == start:
-            raise HoursError(f"{part!r} starts and ends at the same time")
+            raise HoursError("same_time", part=part)
         shifts.append(Shift(_days(match["days"], part), start, end))
     return Schedule(tuple(shifts))
 
@@ -97,7 +101,7 @@ def _days(text: str, part: str) -> frozenset[int]:
     for piece in text.replace(" ", "").split(","):
         first, _, last = piece.partition("-")
         if first not in DAYS or (last and last not in DAYS):
-            raise HoursError(f"{part!r}: days are mon, tue, wed, thu, fri, sat, sun (or daily)")
+            raise HoursError("days", part=part)
         a, b = DAYS.index(first), DAYS.index(last or first)
         days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])  # fri-mon wraps
     return frozenset(days)
@@ -108,7 +112,7 @@ def _time(text: str, part: str, *, end: bool = False) -> time | None:
     if end and (hour, minute) == (24, 0):
         return None
     if hour > 23 or minute > 59:
-        raise HoursError(f"{part!r}: {text} is not a time of day (00:00 to {'24:00' if end else '23:59'})")
+        raise HoursError("time", part=part, time=text, latest="24:00" if end else "23:59")
     return time(hour, minute)
 
 
@@ -134,7 +138,7 @@ def check_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise HoursError(f"{name!r} is not an IANA time zone (e.g. Asia/Shanghai, Europe/Berlin)") from None
+        raise HoursError("timezone", value=name) from None
 
 
 class WorkingTime:

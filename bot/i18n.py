@@ -322,10 +322,15 @@ def _merge(values: list[Any], plain_limit: int) -> Any:
 
 
 def _joined(parts: list[str]) -> str:
-    """Parts that differ, joined once: "HZ-2026-0001 · 隐患 / Hazard" (the start they share is not repeated)."""
+    """Parts that differ, joined once: "HZ-2026-0001 · 隐患 / Hazard" (the start they share is not repeated).
+    Parts with the same number of " · " pieces are joined piece by piece, so that what they share anywhere
+    is shown once: "🟠 High / 较大风险（橙色） · 3 × 4"."""
     unique = list(dict.fromkeys(parts))
     if len(unique) == 1:
         return unique[0]
+    pieces = [part.split(" · ") for part in unique]
+    if len(pieces[0]) > 1 and all(len(each) == len(pieces[0]) for each in pieces):
+        return " · ".join(_joined(list(piece)) for piece in zip(*pieces, strict=True))
     shared = os.path.commonprefix(unique)
     shared = shared[: shared.rfind(" ") + 1]  # whole words only
     return shared + " / ".join(part[len(shared):] for part in unique)

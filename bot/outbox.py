@@ -93,6 +93,15 @@ def update(session: Session, key: str, target_key: str, message: dict[str, Any])
     return _enqueue(session, key, "update", message, target_key=target_key)
 
 
+def withdraw(session: Session, key: str) -> bool:
+    """Take back a post that has not gone out: True if it never will. One that may be in Slack already
+    (claimed, ambiguous) or was sent stays as it is: update it instead."""
+    taken = session.execute(sql_update(OutboxMessage).where(
+        OutboxMessage.key == key, OutboxMessage.operation == "post", OutboxMessage.status == "pending",
+        OutboxMessage.ambiguous.is_(False)).values(status="superseded", last_error="withdrawn: no longer needed"))
+    return bool(getattr(taken, "rowcount", 0))
+
+
 def ephemeral(session: Session, key: str, channel: str, user: str, message: dict[str, Any],
               *, thread_key: str | None = None) -> OutboxMessage:
     return _enqueue(session, key, "ephemeral", message, channel=channel, user=user, thread_key=thread_key)

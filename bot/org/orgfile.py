@@ -1,7 +1,8 @@
 """The organisation file: departments, sites, people and roles, checked before anything is written.
 
 Every problem is reported with the line it is on; a file with any problem changes nothing.
-The format is documented in examples/org.yml.
+The format is documented in examples/org.yml. The problems the shared rules find (``rules``: names,
+channels, working hours...) are told in the reader's language, English unless asked otherwise.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot import clock
+from bot.i18n import Reader
 from bot.org import rules, working_hours
 from bot.org.people import organisation
 from bot.org.rules import STANDARD_NAMES, Problem
@@ -59,8 +61,8 @@ class OrgSpec:
 class _Checker:
     """Walks YAML nodes (which know their line) and collects every problem instead of stopping at one."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
+    def __init__(self, source: str, reader: Reader | None = None) -> None:
+        self.source, self.reader = source, reader or Reader()
         self.problems: list[str] = []
 
     def fail(self, node: Node, message: str) -> None:
@@ -85,9 +87,9 @@ class _Checker:
         return items
 
     def problem(self, node: Node, what: str, problem: Problem | None) -> bool:
-        """Report a shared rule's problem (in the file's language, English); True when there was none."""
+        """Report a shared rule's problem in the reader's language; True when there was none."""
         if problem is not None:
-            self.fail(node, f"{what}: {problem.describe()}")
+            self.fail(node, f"{what}: {problem.describe(self.reader)}")
         return problem is None
 
     def text(self, node: Node | None, what: str) -> str | None:
@@ -123,9 +125,9 @@ class _Checker:
         return Names(en, zh) if en else None
 
 
-def parse(text: str, source: str = "org file") -> OrgSpec:
+def parse(text: str, source: str = "org file", reader: Reader | None = None) -> OrgSpec:
     """Check the whole file; raises OrgFileError listing every problem with its line."""
-    check = _Checker(source)
+    check = _Checker(source, reader)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -320,9 +322,9 @@ def apply(session: Session, spec: OrgSpec) -> LoadSummary:
     return LoadSummary(len(spec.departments), len(spec.sites), location_count, len(spec.people))
 
 
-def load_file(session: Session, path: Path) -> LoadSummary:
+def load_file(session: Session, path: Path, reader: Reader | None = None) -> LoadSummary:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise OrgFileError([f"{path}: cannot be read ({exc.strerror})"]) from None
-    return apply(session, parse(text, str(path)))
+    return apply(session, parse(text, str(path), reader))

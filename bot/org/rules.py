@@ -74,11 +74,10 @@ def timezone(value: str) -> Problem | None:
 
 
 def working_hours(value: str) -> Problem | None:
-    """Shifts such as ``mon-fri 08:00-17:00`` (bot/hours.py); ``detail`` says what could not be read."""
-    from bot.org.working_hours import check
+    """Shifts such as ``mon-fri 08:00-17:00`` (bot/hours.py), or what in them cannot be read."""
+    from bot.org.working_hours import problem
 
-    detail = check(value)
-    return Problem("working_hours", {"detail": detail}) if detail else None
+    return problem(value)
 
 
 def standard(value: str) -> Problem | None:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.org import people, rules
+from bot.org import people, rules, working_hours
 from bot.org.people import Actor
 from bot.org.rules import Invalid, Problem
 from bot.reports import service as reports
@@ -322,6 +322,49 @@ def remove_location(session: Session, actor: Actor, location_id: int | None) -> 
     location = check_remove_location(session, actor, location_id)
     _saved(session, actor, "location.remove", location.code, name_en=location.name_en)
     session.delete(location)
+
+
+# --- working hours -----------------------------------------------------------------------------------
+
+@dataclass
+class HoursDraft:
+    """Working hours for the chosen people, else the chosen department, else the whole organisation;
+    empty ``text`` removes what was set there (they follow the department's, the organisation's or
+    ``hours.DEFAULT`` again)."""
+
+    department_id: int | None = None
+    people: list[str] = field(default_factory=list)
+    text: str = ""
+
+
+def working_hours_problems(draft: HoursDraft) -> Problems:
+    return {"hours": working_hours.problem(draft.text),
+            "people": _users_problem(draft.people) or (
+                Problem("hours_department_or_people") if draft.people and draft.department_id else None)}
+
+
+def check_working_hours(session: Session, actor: Actor, draft: HoursDraft) -> None:
+    require_admin(session, actor, "working_hours")
+    _existing(session, Department, draft.department_id, "department")
+    raise_if(working_hours_problems(draft))
+
+
+def save_working_hours(session: Session, actor: Actor, draft: HoursDraft) -> working_hours.Scope:
+    check_working_hours(session, actor, draft)
+    text = draft.text.strip() or None
+    if draft.people:
+        scopes = [working_hours.Scope.person(_person(session, u).id) for u in dict.fromkeys(draft.people)]
+    elif draft.department_id is not None:
+        scopes = [working_hours.Scope.department(draft.department_id)]
+    else:
+        scopes = [working_hours.Scope.organisation()]
+    for scope in scopes:
+        working_hours.save(session, scope, text)
+    session.flush()
+    saved = working_hours.current(session, scopes[0])
+    _saved(session, actor, "working_hours", scopes[0].kind, department=draft.department_id,
+           people=list(dict.fromkeys(draft.people)), hours=saved)
+    return scopes[0]
 
 
 # --- reaching the administrators ----------------------------------------------------------------------

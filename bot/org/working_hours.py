@@ -3,7 +3,7 @@ organisation's, else ``hours.DEFAULT``, always in the person's own time zone.
 
 The organisation file and the set-up page both go through ``check`` and ``save``::
 
-    problem = working_hours.check("mon-fri 06:00-14:00")       # None, or a sentence saying what is wrong
+    problem = working_hours.check("mon-fri 06:00-14:00", reader)  # None, or a sentence saying what is wrong
     working_hours.save(session, working_hours.Scope.department(dept_id), "mon-fri 06:00-14:00")
     working_hours.save(session, working_hours.Scope.person(person_id), None)   # back to the department's
     working_hours.current(session, scope)                         # the text shown in the form, or None
@@ -16,7 +16,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import hours
+from bot.i18n import Reader
 from bot.org.people import organisation
+from bot.org.rules import Problem
 from storage.models import Department, Organisation, Person
 
 
@@ -40,15 +42,21 @@ class Scope:
         return Scope("person", person_id)
 
 
-def check(text: str | None) -> str | None:
-    """What is wrong with a working-hours text, for the person who typed it; None when it can be saved."""
+def problem(text: str | None) -> Problem | None:
+    """What is wrong with a working-hours text (``setup.invalid.hours.*``); None when it can be saved."""
     if text is None or not text.strip():
         return None  # empty: inherit
     try:
         hours.parse(text)
     except hours.HoursError as exc:
-        return str(exc)
+        return Problem(f"hours.{exc.key}", dict(exc.values))
     return None
+
+
+def check(text: str | None, reader: Reader | None = None) -> str | None:
+    """What is wrong with a working-hours text, in the reader's language (English by default)."""
+    found = problem(text)
+    return found.describe(reader) if found else None
 
 
 def _row(session: Session, scope: Scope) -> Organisation | Department | Person:

@@ -112,9 +112,10 @@ def card_buttons(report: Report) -> list[dict[str, Any]]:
     if s == ReportStatus.CLOSING and closure.only_sign_offs(report):
         buttons.append({"action_id": "report_sign_off", "label": "reports.button.sign_off", "style": "primary",
                         "confirm": "reports.confirm.sign_off"})
-    buttons += [{"action_id": "report_assess", "label": "reports.button.assess"},
-                {"action_id": "report_assign", "label": "reports.button.assign"},
-                {"action_id": "report_root_cause", "label": "reports.button.root_cause"}]
+    if not (s == ReportStatus.CLOSING and closure.only_sign_offs(report)):  # fully verified: nothing to assess
+        buttons += [{"action_id": "report_assess", "label": "reports.button.assess"},
+                    {"action_id": "report_assign", "label": "reports.button.assign"}]
+    buttons.append({"action_id": "report_root_cause", "label": "reports.button.root_cause"})
     if s in (ReportStatus.NEW, ReportStatus.TRIAGE):
         buttons.append({"action_id": "report_reject", "label": "reports.button.reject", "style": "danger"})
     if report.escalated_at is None:

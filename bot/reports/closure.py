@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.reports import risk
-from storage.models import ActionStatus, ActionType, Report, Standard
+from storage.models import ActionStatus, ActionType, Report, ReportStatus, Standard
 
 # Actions that remove a cause (ISO 9001/14001/45001 10.2), not only its effects.
 CAUSE_REMOVING = (ActionType.CORRECTIVE, ActionType.PREVENTIVE)
@@ -29,3 +29,19 @@ def only_sign_offs(report: Report) -> bool:
     """Everything else is done: what remains is the owners' sign-off (the only time it is asked and offered)."""
     missing = gaps(report)
     return bool(missing) and all(gap == "sign_off" for gap, _ in missing)
+
+
+def waiting_for(report: Report) -> str | None:
+    """What the report waits for, and so who is asked (bot/reports/followup.py): triage, action, verify, cause,
+    sign_off; None when nothing is owed (closed, rejected, or actions under way)."""
+    live = [a for a in report.actions if a.status != ActionStatus.DECLINED]
+    if report.status == ReportStatus.NEW:
+        return "triage"
+    if report.status in (ReportStatus.TRIAGE, ReportStatus.ACTION) and not live:
+        return "action"
+    if report.status == ReportStatus.ACTION and any(a.status == ActionStatus.DONE for a in live) \
+            and not any(a.status == ActionStatus.OPEN for a in live):
+        return "verify"
+    if report.status == ReportStatus.CLOSING:
+        return "sign_off" if only_sign_offs(report) else "cause"
+    return None

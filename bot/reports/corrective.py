@@ -98,7 +98,8 @@ def extend_action(session: Session, actor: Actor, action_id: int, new_due: date 
     if action.report.risk_level in NEEDS_APPROVAL:
         action.requested_due_on, action.requested_reason = new_due, reason.strip()
         entry = timeline.record(session, action.report, actor, "more_time_requested", action=action,
-                                due=new_due.isoformat(), previous_due=action.due_on.isoformat(), reason=reason.strip())
+                                due=new_due.isoformat(), previous_due=action.due_on.isoformat(), reason=reason.strip(),
+                                asked=[p.id for p in more_time.approvers(session, action)])
         notify.step(session, action.report, entry)
         more_time.requested(session, action, entry)
         return action
@@ -142,7 +143,8 @@ def decline_action(session: Session, actor: Actor, action_id: int, reason: str) 
     reason = reason.strip()
     action.status = ActionStatus.DECLINED
     settled(session, action)
-    entry = timeline.record(session, action.report, actor, "action_declined", action=action, reason=reason)
+    entry = timeline.record(session, action.report, actor, "action_declined", action=action, reason=reason,
+                            asked=followup.declined_told(session, action))
     notify.step(session, action.report, entry)
     notify.action_changed(session, action)
     followup.tell_declined(session, action, entry)

@@ -59,7 +59,7 @@ TIMELINE_BUTTON = [{"action_id": "report_timeline", "label": "reports.button.tim
 
 def nudge_message(reader: Reader, value: int, words: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
     """A DM whose buttons carry ``value`` (a report's or an action's id), pressed from the DM itself."""
-    return render("report_nudge", reader, value=value, text=words, buttons=buttons)
+    return render("report_nudge", reader, value=value, text=words, buttons=buttons, settled=None)
 
 
 def is_urgent(report: Report) -> bool:
@@ -68,18 +68,7 @@ def is_urgent(report: Report) -> bool:
     return report.injury_class is not None or level in (RiskLevel.HIGH, RiskLevel.CRITICAL)
 
 
-def waiting_for(report: Report) -> str | None:
-    live = [a for a in report.actions if a.status != ActionStatus.DECLINED]
-    if report.status == ReportStatus.NEW:
-        return "triage"
-    if report.status in (ReportStatus.TRIAGE, ReportStatus.ACTION) and not live:
-        return "action"
-    if report.status == ReportStatus.ACTION and any(a.status == ActionStatus.DONE for a in live) \
-            and not any(a.status == ActionStatus.OPEN for a in live):
-        return "verify"
-    if report.status == ReportStatus.CLOSING:
-        return "sign_off" if closure.only_sign_offs(report) else "cause"
-    return None
+waiting_for = closure.waiting_for
 
 
 # --- who -------------------------------------------------------------------------------------------
@@ -272,10 +261,19 @@ def _triagers_first(session: Session, report: Report, *, besides: int | None = N
     return []
 
 
+def _asked(session: Session, entry: ReportEvent) -> list[Person]:
+    return [p for i in entry.detail.get("asked") or [] if (p := session.get(Person, i)) is not None]
+
+
+def declined_told(session: Session, action: CorrectiveAction) -> list[int]:
+    """Who hears of a Can't do (named in its timeline entry, as ``asked``)."""
+    return [p.id for p in _triagers_first(session, action.report, besides=action.owner_id)]
+
+
 def tell_declined(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
     """Can't do: the supervisor hears now, with the button to assign a new action."""
     report = action.report
-    for person in _triagers_first(session, report, besides=action.owner_id):
+    for person in _asked(session, entry):
         their = notify.reader_of(session, person)
         words = text(their, "reports.dm.declined", subject=f"{report.reference}/{action.number}",
                      owner=cards.mention_of(session, action.owner_id), reason=entry.detail.get("reason", ""),

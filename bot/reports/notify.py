@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot import clock, mrkdwn, outbox
 from bot.i18n import Reader, listed, merged, plain, render, safe, shortened, text
 from bot.org import channels, people, working_hours
-from bot.reports import cards, timeline
+from bot.reports import asks, cards, timeline
 from bot.reports.cards import action_subject
 from storage.models import (
     ActionStatus,
@@ -159,7 +159,13 @@ def _standard_line(report: Report, key: str) -> Callable[[Reader], dict[str, Any
 
 
 def step(session: Session, report: Report, entry: ReportEvent) -> None:
-    """After every step: the card's status and buttons, a reply in its thread, a DM to a named reporter."""
+    """After every step: the card's status and buttons, a reply in its thread, a DM to a named reporter,
+    and the DMs that asked for what is no longer needed settled (asks.py)."""
+    asks.settle(session, report)
+    _tell(session, report, entry)
+
+
+def _tell(session: Session, report: Report, entry: ReportEvent) -> None:
     if report.channel_id is not None:  # a report waiting for a channel gets its card, as it is then, once posted
         outbox.update(session, f"{card_key(report)}:{entry.id}", card_key(report),
                       for_channel(session, report.channel_id,

@@ -53,7 +53,7 @@ def actors(session: Session, person_ids: set[int]) -> dict[int, Person]:
 
 
 def describe(entry: ReportEvent, reader: Reader, who_took: dict[int, Person]) -> Markup:
-    """One entry as a sentence: "*Li Na* assessed the risk: 🟠 High (4 × 3)"."""
+    """One entry as a sentence: "*Li Na* assessed the risk: 🟠 High · 4 × 3"."""
     values: dict[str, Any] = {}
     for key, value in entry.detail.items():
         if key in LABELLED and value:

@@ -24,14 +24,14 @@ from bot.runtime import Runtime
 from handlers import submissions
 from handlers.payload import record_id
 from handlers.reports.common import explain, notice_view
-from handlers.setup import views
+from handlers.setup import hours, views
 from handlers.submissions import Form, Step
 
 log = logging.getLogger(__name__)
 
 EDIT_FORMS: dict[str, Callable[[Session, Any], dict[str, Any]]] = {
     "general": views.general_form, "triage": views.triage_form, "standards": views.standards_form,
-    "admins": views.admins_form,
+    "admins": views.admins_form, hours.PART: hours.form,
 }
 
 
@@ -106,6 +106,9 @@ def register(app: App, runtime: Runtime) -> None:
     saving(views.LOCATION_FORM, lambda s, a, m, v: settings.check_location(s, a, _id(m, "l"), views.read_location(v)),
            lambda s, a, m, v: settings.save_location(s, a, _id(m, "l"), views.read_location(v)),
            lambda a, v: settings.location_problems(views.read_location(v)))
+    saving(hours.FORM, lambda s, a, m, v: settings.check_working_hours(s, a, hours.read(v)),
+           lambda s, a, m, v: settings.save_working_hours(s, a, hours.read(v)),
+           lambda a, v: settings.working_hours_problems(hours.read(v)))
     saving(views.REMOVE_FORM, lambda s, a, m, v: (settings.check_remove_department if m.get("kind") == "department"
                                                   else settings.check_remove_location)(s, a, _id(m, "id")),
            lambda s, a, m, v: (settings.remove_department if m.get("kind") == "department"
@@ -188,6 +191,8 @@ def _home_buttons(actor: Actor) -> list[dict[str, Any]]:
             ] if actor.is_admin else []
 
 
+if hours.section not in views.SECTIONS:
+    views.SECTIONS.append(hours.section)
 if _home_waiting not in home.WAITING:
     home.WAITING.append(_home_waiting)
     home.BUTTONS.append(_home_buttons)

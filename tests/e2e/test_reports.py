@@ -130,7 +130,7 @@ def test_worker_reports_supervisor_triages_owner_fixes_verifier_closes_and_repor
     h.driver.press_button(SUPERVISOR, report, action_id="report_acknowledge")
     assert "In triage" in dumped(card(h)) and "report_acknowledge" not in buttons(card(h))
     triage_form(h, SUPERVISOR, card(h), "report_assess", {"likelihood": "3", "severity": "3"})
-    assert ":large_yellow_circle: Medium (3 × 3)" in dumped(card(h))
+    assert ":large_yellow_circle: Medium / 一般风险（黄色） · 3 × 3" in dumped(card(h))  # a mixed channel
     triage_form(h, SUPERVISOR, card(h), "report_assign", {"type": "corrective", "control": "engineering",
                                                           "description": "Refit the guard with an interlock",
                                                           "owner": WORKER})
@@ -298,6 +298,38 @@ def test_each_tagged_systems_owner_signs_off_before_it_closes(harness):
     h.driver.press_button(SAFETY, card(h), action_id="report_sign_off")
     assert report_row(h).status == ReportStatus.CLOSED
     assert "signed off for Safety" in thread_text(h, report)
+
+
+def test_a_fully_verified_report_offers_sign_off_only_and_stale_sign_off_asks_say_what_happened(harness):
+    h = harness
+    file_report(h, WORKER, "environment oil leaking onto the walkway at press 3",
+                standards=["iso14001", "iso45001"])
+    triage_form(h, ENVIRONMENT, card(h), "report_assign",
+                {"type": "containment", "description": "Absorb and fix the seal", "owner": SUPERVISOR})
+    h.driver.press_button(SUPERVISOR, dm_with(h, SUPERVISOR, "action_done"), action_id="action_done")
+    modal(h, SUPERVISOR)
+    h.driver.submit(SUPERVISOR, {"note": "Seal replaced, floor cleaned"})
+    h.driver.press_button(ENVIRONMENT, dm_with(h, ENVIRONMENT, "action_verify"), action_id="action_verify")
+    waiting = card(h)
+    assert "report_sign_off" in buttons(waiting)
+    assert "report_assess" not in buttons(waiting) and "report_assign" not in buttons(waiting)
+    wang_ask, liu_ask = dm_with(h, ENVIRONMENT, "report_sign_off"), dm_with(h, SAFETY, "report_sign_off")
+
+    h.driver.press_button(ENVIRONMENT, wang_ask, action_id="report_sign_off")  # from the DM itself
+    h.deliver()
+    wang_now = h.emulator.message(wang_ask["channel"], wang_ask["ts"])
+    assert buttons(wang_now) == [] and "sign-off" in dumped(wang_now)  # what it asked, and what remains
+    assert "report_sign_off" in buttons(h.emulator.message(liu_ask["channel"], liu_ask["ts"]))  # Liu's still stands
+
+    h.driver.press_button(SAFETY, card(h), action_id="report_sign_off")  # from the card: his DM is stale now
+    h.deliver()
+    liu_now = h.emulator.message(liu_ask["channel"], liu_ask["ts"])
+    assert buttons(liu_now) == [] and ("Closed" in dumped(liu_now) or "已关闭" in dumped(liu_now))
+    closed = card(h)
+    assert "report_assess" not in buttons(closed) and "report_assign" not in buttons(closed)
+    h.driver.press_button(ENVIRONMENT, wang_ask, action_id="report_sign_off", as_seen=True)  # an old client
+    assert "is closed: nothing was changed" in h.emulator.wait_for(
+        lambda: ephemeral_text(h, ENVIRONMENT) if h.emulator.ephemerals(ENVIRONMENT) else None)
 
 
 # --- time -----------------------------------------------------------------------------------------
@@ -683,7 +715,9 @@ def test_an_undecided_request_for_more_time_is_reminded_then_the_manager_decides
     h.advance(timedelta(minutes=1))
     assert "已批准措施" in dm_text(h, WORKER)
     h.advance(timedelta(days=5))
-    assert len(nudges(h, SUPERVISOR, "action_more_time_approve")) == 2 and nudges(h, SAFETY) == []  # decided: quiet
+    assert nudges(h, SUPERVISOR) == [] and nudges(h, SAFETY) == []  # decided: quiet, and Li's two asks say so
+    assert len([m for m in h.emulator.dm_messages(SUPERVISOR) if "Nothing more is needed from you" in dumped(m)
+                or "此处已无需您处理" in dumped(m)]) == 2
 
 
 def test_rejecting_a_hazard_needs_a_reason_the_reporter_reads_and_it_can_be_reopened(harness):

@@ -55,9 +55,9 @@ def test_zhang_reads_the_console_and_triad_in_chinese(settings, db):
     """)
     assert status == 0
     assert "comments" not in out
-    assert "你现在是 张伟（zhang）" in after(out, "zhao@#stamping> as zhang")
+    assert "您现在是 张伟（zhang）" in after(out, "zhao@#stamping> as zhang")
     answer = after(out, "zhang@#stamping> /triad help")
-    assert "仅你可见 · #stamping" in answer and "Triad 能为您做什么" in answer and "/triad me" in answer
+    assert "仅您可见 · #stamping" in answer and "Triad 能为您做什么" in answer and "/triad me" in answer
 
 
 def test_home_has_numbered_buttons_and_pressing_help_sends_it_by_dm(settings, db):
@@ -252,7 +252,7 @@ def test_the_reports_demo_plays_the_closed_loop_and_the_anonymous_near_miss(sett
     # Li Na triages in the channel; after each form closes, buttons are the card's again (not the form's fields).
     assert "👀 In triage" in output_of(out, "li@#stamping> press Acknowledge")
     assert "╭─ Assess risk" in output_of(out, "li@#stamping> press Assess risk")
-    assert "🟡 Medium (4 × 2)" in output_of(out, "li@#stamping> submit")
+    assert "🟡 Medium / 一般风险（黄色） · 4 × 2" in output_of(out, "li@#stamping> submit")
     assert "╭─ Assign an action" in output_of(out, "li@#stamping> press Assign action", 2)
     assert "Actions under way: 0 of 2 verified" in output_of(out, "li@#stamping> submit", 3)
 

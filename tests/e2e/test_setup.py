@@ -345,3 +345,77 @@ def test_the_organisation_view_names_the_workspace_admins_while_none_are_named(p
     h.driver.slash(OWNER, "/triad", "org")
     view = h.emulator.wait_for(lambda: h.emulator.open_modal(OWNER))
     assert "Administrators: <@U0ZHAO>" in dumped(view)
+
+
+# --- working hours -------------------------------------------------------------------------------------------
+
+def test_an_administrator_sets_and_clears_working_hours_for_the_plant_a_department_and_people(plant):
+    h = plant
+    add_page = open_page(h)
+    assert "Working hours" in dumped(add_page) and "(Triad's default)" in dumped(add_page)
+    add(h, "department", {"name_en": "Stamping", "channel": "C0STAMP"})
+    redrawn(h, OWNER, "Stamping")
+    stamping = _id(h, Department)
+
+    form = edit(h, "working_hours")
+    assert [e["type"] for _, e in interactive_elements(form["blocks"])] == [
+        "static_select", "multi_users_select", "plain_text_input"]
+    assert "sun-thu 22:00-06:00" in dumped(form)  # the hint shows how shifts are written
+    refused = h.driver.submit(OWNER, {"department": str(stamping), "hours": "weekdays 8-5"})
+    assert "“weekdays 8-5” is not a shift" in refused.json["errors"]["hours"]
+    both = h.driver.submit(OWNER, {"department": str(stamping), "people": [WORKER], "hours": "always"})
+    assert "not both" in both.json["errors"]["people"]
+    with h.db.session() as s:
+        assert s.get(Department, stamping).working_hours is None  # nothing changed
+    assert h.driver.submit(OWNER, {"department": str(stamping), "hours": "Mon-Fri 6:00-14:00; mon-fri 14:00-22:00"
+                                   }).json is None
+    redrawn(h, OWNER, "*Stamping*: `mon-fri 06:00-14:00, mon-fri 14:00-22:00`")
+
+    edit(h, "working_hours")
+    h.driver.submit(OWNER, {"people": [WORKER, SUPERVISOR], "hours": "sun-thu 22:00-06:00"})
+    redrawn(h, OWNER, "<@U0ZHANG>: `sun-thu 22:00-06:00`")
+    edit(h, "working_hours")
+    h.driver.submit(OWNER, {"hours": "mon-sat 07:00-16:00"})  # neither chosen: the organisation's own
+    redrawn(h, OWNER, "Organisation: `mon-sat 07:00-16:00`")
+    edit(h, "working_hours")
+    h.driver.submit(OWNER, {"people": [SUPERVISOR], "hours": ""})  # empty: Li follows his department again
+    shown = dumped(redrawn(h, OWNER, "<@U0ZHANG>: `sun-thu"))
+    assert "<@U0LI>: `" not in shown
+    with h.db.session() as s:
+        from bot.org import people, working_hours
+        li, zhang = people.find(s, SUPERVISOR), people.find(s, WORKER)
+        assert li.working_hours is None and zhang.working_hours == "sun-thu 22:00-06:00"
+        assert s.scalar(select(Organisation.working_hours)) == "mon-sat 07:00-16:00"
+        li.department_id = stamping
+        s.flush()
+        assert working_hours.schedule_of(s, li).text() == "mon-fri 06:00-14:00, mon-fri 14:00-22:00"
+    saves = [a for a, allowed in audit(h) if a == "setup.working_hours.saved"]
+    assert len(saves) == 4 and ("setup.working_hours.open", True) in audit(h)
+
+
+def test_only_an_administrator_may_open_or_save_working_hours_and_each_try_is_recorded(plant):
+    h = plant
+    the_page = open_page(h)
+    form = edit(h, "working_hours")
+    h.driver.slash(WORKER, "/report", "")  # Zhang has a modal of his own open, and forges presses from it
+    h.emulator.wait_for(lambda: h.emulator.open_modal(WORKER))
+    h.driver.press_button(WORKER, the_page, action_id="setup_edit", value="working_hours")
+    assert h.emulator.wait_for(lambda: "只有管理员" in dumped(h.emulator.open_modal(WORKER)))
+    answer = h.driver.submit(WORKER, {"hours": "always"}, view=form)  # a forged submission of Zhao's form
+    assert "只有管理员" in dumped(answer.json)
+    with h.db.session() as s:
+        assert s.scalar(select(Organisation.working_hours)) is None
+    assert ("setup.working_hours.open", False) in audit(h) and ("setup.working_hours", False) in audit(h)
+
+
+def test_working_hours_are_set_in_chinese_with_chinese_errors(plant):
+    h = plant
+    h.driver.slash(OWNER, "/triad", "language zh")
+    h.emulator.wait_for(lambda: h.emulator.ephemerals(OWNER))
+    assert "工作时间" in dumped(open_page(h))
+    form = edit(h, "working_hours")
+    assert form["title"]["text"] == "工作时间" and "夜班" in dumped(form)
+    answer = h.driver.submit(OWNER, {"hours": "mon-fri 08:00-25:00"})
+    assert answer.json["errors"]["hours"] == "“mon-fri 08:00-25:00”：25:00 不是有效的时刻（应为 00:00 至 24:00）。"
+    h.driver.submit(OWNER, {"hours": "always"})
+    redrawn(h, OWNER, "组织：`always`")

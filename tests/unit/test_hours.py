@@ -87,14 +87,33 @@ def test_schedules_read_and_show_as_people_write_them(text, shown):
     assert hours.Schedule.stored(hours.parse(text).text()) == hours.parse(text)
 
 
-@pytest.mark.parametrize("text, says", [
-    ("", "empty"), ("weekdays 8-5", "is not a shift"), ("mon-fri 25:00-26:00", "not a time of day"),
-    ("mon-fri 08:00-08:00", "same time"), ("mon-fra 08:00-17:00", "days are"),
+@pytest.mark.parametrize("text, says, zh", [
+    ("", "empty", "工作时间为空"), ("weekdays 8-5", "“weekdays 8-5” is not a shift", "“weekdays 8-5”不是班次"),
+    ("mon-fri 25:00-26:00", "25:00 is not a time of day", "25:00 不是有效的时刻"),
+    ("mon-fri 08:00-08:00", "starts and ends at the same time", "开始时间和结束时间相同"),
+    ("mon-fra 08:00-17:00", "the days are mon, tue", "星期请用 mon、tue"),
 ])
-def test_a_schedule_that_cannot_be_read_says_why(text, says):
-    assert says in (working_hours.check(text) or "" if text else "empty")
-    with pytest.raises(hours.HoursError, match=says):
+def test_a_schedule_that_cannot_be_read_says_why_in_the_readers_language(text, says, zh):
+    from bot.i18n import Reader
+
+    if text:
+        assert says in working_hours.check(text) and zh in working_hours.check(text, Reader(lang="zh"))
+    with pytest.raises(hours.HoursError) as caught:
         hours.parse(text)
+    problem = working_hours.Problem(f"hours.{caught.value.key}", dict(caught.value.values))
+    assert says in problem.describe() and zh in problem.describe(Reader(lang="zh"))
+
+
+def test_the_organisation_file_tells_working_hours_problems_in_the_language_asked():
+    from bot.i18n import Reader
+
+    text = "organisation:\n  name: Test\n  working_hours: weekdays 8-5\n"
+    with pytest.raises(OrgFileError) as english:
+        parse(text)
+    with pytest.raises(OrgFileError) as chinese:
+        parse(text, reader=Reader(lang="zh"))
+    assert "“weekdays 8-5” is not a shift" in english.value.problems[0]
+    assert "“weekdays 8-5”不是班次" in chinese.value.problems[0] and "line 3" in chinese.value.problems[0]
 
 
 # --- who follows which hours; the API the set-up page uses ---------------------------------------------

@@ -564,3 +564,72 @@ def test_an_injury_escalated_at_the_weekend_reaches_the_manager_at_once(plant):
         service.escalate(s, actor(plant, SUPERVISOR), rid)
     [told] = dms(plant, MANAGER, f"report:{rid}:escalated:%")
     assert told.next_attempt_at <= clock.now()
+
+
+# --- asks that went stale say so ---------------------------------------------------------------------------
+
+def settled(db, ask: OutboxMessage) -> dict | None:
+    """What an ask DM was updated to once it was no longer needed (None: not updated)."""
+    with db.session() as s:
+        update = s.scalar(select(OutboxMessage).where(OutboxMessage.key == f"{ask.key}:settled"))
+        return update.payload if update else None
+
+
+def delivered(db, ask: OutboxMessage) -> None:
+    with db.session() as s:
+        row = s.get(OutboxMessage, ask.id)
+        row.status, row.sent_channel, row.sent_ts = "sent", "D0" + (ask.channel or "")[2:], "1.2"
+
+
+def test_a_cant_do_ask_is_settled_once_a_new_action_is_assigned(plant):
+    rid = stamping(plant)
+    aid = assign(plant, rid, by=SAFETY)
+    with plant.session() as s:
+        corrective.decline_action(s, actor(plant, WORKER), aid, "I am not trained on the press guard")
+    [told] = dms(plant, SUPERVISOR, f"report:{rid}:declined:%")
+    delivered(plant, told)
+    assert settled(plant, told) is None
+    assign(plant, rid, by=SUPERVISOR, owner=SAFETY, verifier=SUPERVISOR)
+    after = settled(plant, told)
+    assert after is not None and "report_assign" not in str(after["blocks"])
+    assert "not trained" in str(after["blocks"]) and "Nothing more is needed from you" in str(after["blocks"])
+    assert "Actions under way" in str(after["blocks"])  # where the report is now
+
+
+def test_a_more_time_request_is_settled_for_every_approver_once_one_decides(plant):
+    rid, aid = high_risk_action(plant)
+    with plant.session() as s:
+        due = service.get_action(s, aid).due_on
+        corrective.extend_action(s, actor(plant, WORKER), aid, due + timedelta(days=7), "Busy")
+    [request] = dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")
+    delivered(plant, request)
+    clock.advance(timedelta(hours=5))  # Li is reminded, with the buttons again
+    from bot.reports import more_time
+    with plant.session() as s:
+        more_time.sweep(s)
+    reminder = [m for m in dms(plant, SUPERVISOR, f"action:{aid}:more_time:%") if m.id != request.id][0]
+    delivered(plant, reminder)
+    with plant.session() as s:
+        corrective.decide_more_time(s, actor(plant, MANAGER), aid, False)
+    for ask in (request, reminder):
+        after = settled(plant, ask)
+        assert after is not None and "action_more_time_approve" not in str(after["blocks"])
+
+
+def test_a_sign_off_ask_not_yet_sent_is_withdrawn_and_a_sent_one_loses_its_button(plant):
+    rid, aid = two_systems(plant)
+    to("2026-12-05 10:00")  # Saturday: the asks wait for Monday morning
+    complete_and_verify(plant, aid)
+    [wang_ask], [liu_ask] = (dms(plant, owner, f"report:{rid}:nudge:%") for owner in (ENVIRONMENT, SAFETY))
+    assert wang_ask.status == liu_ask.status == "pending"
+    with plant.session() as s:
+        service.sign_off(s, actor(plant, ENVIRONMENT), rid)  # from the card, before the DM went out
+    [wang_ask], [liu_ask] = (dms(plant, owner, f"report:{rid}:nudge:%") for owner in (ENVIRONMENT, SAFETY))
+    assert wang_ask.status == "superseded" and settled(plant, wang_ask) is None  # never sent, and never will be
+    assert liu_ask.status == "pending"  # still needed
+    delivered(plant, liu_ask)  # as if Monday came and it went out
+    with plant.session() as s:
+        service.sign_off(s, actor(plant, SAFETY), rid)
+        assert service.get(s, rid).status == ReportStatus.CLOSED
+    after = settled(plant, liu_ask)
+    assert after is not None and "report_sign_off" not in str(after["blocks"]) and "Closed" in str(after["blocks"])

@@ -28,6 +28,15 @@ def test_chinese_texts_are_translated():
     assert untranslated == []
 
 
+def test_chinese_addresses_the_reader_as_nin_everywhere():
+    """您, never 你: in the catalogues, the block templates and any Chinese the code itself writes (the sandbox too)."""
+    informal = [k for k, v in i18n.catalog("zh").items() if "你" in v]
+    informal += [str(path.relative_to(ROOT)) for path in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("handlers/**/*.py"),
+                                                          *ROOT.glob("prompts/**/*")]
+                 if path.is_file() and "你" in path.read_text(encoding="utf-8").replace('"你好"', "")]  # greetings read
+    assert informal == []
+
+
 def test_every_text_the_code_uses_exists():
     known = set(i18n.catalog("en"))
     missing = []

@@ -51,7 +51,7 @@ def test_the_matrix_and_the_due_dates_name_the_grades_as_the_cards_do():
 
 def test_a_scored_risk_reads_without_doubled_brackets():
     assert cards.risk_label(ZH, RiskLevel.MEDIUM, 4, 2) == ":large_yellow_circle: 一般风险（黄色） · 4 × 2"
-    assert cards.risk_label(EN, RiskLevel.MEDIUM, 4, 2) == ":large_yellow_circle: Medium (4 × 2)"
+    assert cards.risk_label(EN, RiskLevel.MEDIUM, 4, 2) == ":large_yellow_circle: Medium · 4 × 2"
 
 
 # --- a quality defect's severity in quality words ----------------------------------------------------
@@ -83,8 +83,8 @@ def test_a_defect_card_and_timeline_name_its_nonconformity(world):
         service.assess_risk(s, actor(world, SUPERVISOR), report_id, 3, 3)
     with world.session() as s:
         report = service.get(s, report_id)
-        assert "一般风险（黄色） · 3 × 3（一般不合格）" in dumped(cards.report_card(s, report, ZH))
-        assert "Medium (3 × 3: major nonconformity)" in dumped(cards.report_card(s, report, EN))
+        assert "一般风险（黄色） · 3 × 3 · 一般不合格" in dumped(cards.report_card(s, report, ZH))
+        assert "Medium · 3 × 3 · major nonconformity" in dumped(cards.report_card(s, report, EN))
         timeline = dumped(cards.timeline_surface(s, report, ZH, modal=True))
         assert "可能性 3 × 严重程度 3（一般不合格）。" in timeline
 
@@ -176,6 +176,18 @@ def test_a_mixed_channel_s_card_is_in_both_languages_once_each(world):
     assert "Acknowledge / 确认接收" in shown and "*Risk* / *风险*" in shown
     assert shown.count("3号压机下面漏油") == 2  # the notification text and the card: not once per language
     assert both["blocks"][0]["text"]["text"].count(both["blocks"][0]["text"]["text"].split(" · ")[0]) == 1
+
+
+def test_a_mixed_channel_s_card_gives_the_risk_grade_in_both_languages_and_its_score_once(world):
+    report_id = file(world, description="3号压机下面漏油").report.id
+    with world.session() as s:
+        service.assess_risk(s, actor(world, SUPERVISOR), report_id, 3, 4)
+    with world.session() as s:
+        report = service.get(s, report_id)
+        shown = dumped(merged([cards.report_card(s, report, EN), cards.report_card(s, report, ZH)]))
+    assert ":large_orange_circle: High / 较大风险（橙色） · 3 × 4" in shown and shown.count("3 × 4") == 1
+    defect = [{"text": "🟠 High · 3 × 4 · major nonconformity"}, {"text": "🟠 较大风险 · 3 × 4 · 一般不合格"}]
+    assert merged(defect) == {"text": "🟠 High / 较大风险 · 3 × 4 · major nonconformity / 一般不合格"}
 
 
 def test_merging_keeps_ids_and_stays_within_slack_s_limits():
