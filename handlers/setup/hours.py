@@ -57,7 +57,8 @@ def form(session: Session, reader: Reader) -> dict[str, Any]:
         views._field("people", plain(reader, "setup.hours_form.people"), views._users([]),
                      hint=plain(reader, "setup.hours_form.people_hint")),
         views._field("hours", plain(reader, "setup.hours_form.hours"),
-                     {**views._text_input(None, 500), "multiline": True,
+                     # The organisation's own hours to start from: saving the form unchanged keeps them.
+                     {**views._text_input(people.organisation(session).working_hours, 500), "multiline": True,
                       "placeholder": {"type": "plain_text", "text": "mon-fri 08:00-17:00"}},
                      hint=plain(reader, "setup.hours_form.hours_hint")),
     ]

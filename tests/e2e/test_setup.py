@@ -377,7 +377,8 @@ def test_an_administrator_sets_and_clears_working_hours_for_the_plant_a_departme
     edit(h, "working_hours")
     h.driver.submit(OWNER, {"hours": "mon-sat 07:00-16:00"})  # neither chosen: the organisation's own
     redrawn(h, OWNER, "Organisation: `mon-sat 07:00-16:00`")
-    edit(h, "working_hours")
+    reopened = edit(h, "working_hours")
+    assert "mon-sat 07:00-16:00" in dumped(reopened)  # it starts from the plant's hours: saving as is keeps them
     h.driver.submit(OWNER, {"people": [SUPERVISOR], "hours": ""})  # empty: Li follows his department again
     shown = dumped(redrawn(h, OWNER, "<@U0ZHANG>: `sun-thu"))
     assert "<@U0LI>: `" not in shown
