@@ -207,7 +207,13 @@ class Session:
         entry = commands.COMMANDS.get(word.lower())
         if entry is None:
             close = difflib.get_close_matches(word.lower(), commands.COMMANDS, n=1)
-            raise Problem("unknown_command", word=word, suggestion=close[0] if close else "")
+            # A sentence (or Chinese) is most likely meant for Triad, as a worker would write it in Slack; a word
+            # or two is a command mistyped.
+            if not line.isascii() or len(line.split()) > 2 or (" " in line and not close):
+                suggestion = f"dm {line}"
+            else:
+                suggestion = close[0] if close else ""
+            raise Problem("unknown_command", word=word, suggestion=suggestion)
         handler, acts = entry
         return handler, argument.strip(), acts
 
