@@ -67,11 +67,10 @@ def register(app: App, runtime: Runtime, callback_id: str, form: Form) -> None:
         try:
             form.fields(actor, values)
             with runtime.db.read() as s:
-                if _claimed(s, key):  # delivered again after it was saved: it closes, nothing more
-                    ack()
-                    return
+                saved_before = _claimed(s, key)
                 try:
-                    form.check(s, actor, meta, values)
+                    if not saved_before:
+                        form.check(s, actor, meta, values)
                 except ReportError as exc:
                     refusal, decisions = exc, audit.deferred(s)
         except PROBLEMS as exc:
@@ -80,6 +79,9 @@ def register(app: App, runtime: Runtime, callback_id: str, form: Form) -> None:
                 ack(response_action="update", view=notice_view(actor.reader, "\n".join(problems.values())))
             else:
                 ack(response_action="errors", errors=problems)
+            return
+        if saved_before:  # delivered again after it was saved: it closes, nothing more
+            ack()
             return
         if refusal is not None:
             ack(response_action="update", view=notice_view(actor.reader, explain(actor.reader, refusal)))
