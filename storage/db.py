@@ -33,12 +33,9 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine: Engine = make_engine(url, echo=echo)
-        # Reads have connections of their own: writers queueing on a row lock (every filing takes the year's
-        # reference counter) must never hold every connection while a person's request waits to be answered.
-        self.read_engine: Engine = make_engine(url, echo=echo, reads=True)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_factory = sessionmaker(self.read_engine.execution_options(**{READ_ONLY: True}),
-                                          expire_on_commit=False, info={READ_ONLY: True})
+        self._read_factory = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False,
+                                          info={READ_ONLY: True})
         self.memo = Memo()
 
     @contextmanager
@@ -80,7 +77,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        self.read_engine.dispose()
 
 
 class Memo:
@@ -151,7 +147,7 @@ def is_read_only(session: Session) -> bool:
     return bool(session.info.get(READ_ONLY))
 
 
-def make_engine(url: str, *, echo: bool = False, reads: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         # Connections to a file are cheap; enough of them that a read (every request's first step)
         # never waits for a pooled connection held by a writer queueing on the write lock.
@@ -160,10 +156,7 @@ def make_engine(url: str, *, echo: bool = False, reads: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    # PostgreSQL connections cost the server memory (and it allows 100 by default): a few for reads, which are
-    # short, and enough for writers, which wait their turn in the pool rather than on a lock.
-    size, overflow = (5, 15) if reads else (10, 20)
-    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=size, max_overflow=overflow)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=POOL_SIZE)
     event.listen(engine, "begin", _postgresql_begin)
     return engine
 
