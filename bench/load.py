@@ -188,13 +188,14 @@ def file_reports(app: WebApp, emulator: SlackEmulator, cards: Cards, users: list
         driver = SlackDriver(f"{app.url}/slack/events", app.secret, emulator, timeout=30)
         tokens = []
         for n in range(count):
-            tokens.append(f"bench-{app.name}-{user_id}-early{n}-{secrets.token_hex(3)}")
+            token = f"bench-{app.name}-{user_id}-early{n}-{secrets.token_hex(3)}"
             driver.slash(user_id, "/report")
             try:
                 emulator.wait_for(lambda: emulator.open_modal(user_id), timeout=10)
             except TimeoutError:
-                continue  # its press will be missing from the phase, counted as lost
-            driver.submit(user_id, _values(tokens[-1], triad))
+                continue  # its press will be missing from the phase, counted as lost (no card to wait for)
+            tokens.append(token)
+            driver.submit(user_id, _values(token, triad))
         found[user_id] = [card for token in tokens if (card := cards.wait(token, timeout=DRAIN)) is not None]
 
     threads = [threading.Thread(target=user, args=(u,), daemon=True) for u in users]
