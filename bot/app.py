@@ -17,8 +17,9 @@ AUTH_RETRY = 30.0  # seconds between attempts to learn who the bot is while Slac
 
 # Bolt runs every listener in this pool and answers Slack as soon as the listener acks; the work
 # after the ack keeps a thread busy, so the pool is larger than Bolt's default of 5: a new request
-# must find a free thread to ack from while earlier ones are still working.
-LISTENER_THREADS = 64
+# must find a free thread to ack from while earlier ones are still working or wait their turn to
+# write (storage/db.py Admission). Threads start only as needed.
+LISTENER_THREADS = 256
 
 
 class ListenerPool(ThreadPoolExecutor):

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 T = TypeVar("T")
@@ -37,11 +38,15 @@ class Database:
         self._read_factory = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False,
                                           info={READ_ONLY: True})
         self.memo = Memo()
+        self._writers = Admission(SQLITE_WRITERS if url.startswith("sqlite") else POSTGRESQL_WRITERS)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work that may write: on SQLite it holds the write lock from its first statement."""
-        with self._unit(self._factory) as session:
+        """A unit of work that may write: on SQLite it holds the write lock from its first statement.
+
+        Units that may write are admitted a few at a time (see Admission), so those queueing on a lock never
+        hold every pooled connection: a read, the first step of every request, always finds one."""
+        with self._writers, self._unit(self._factory) as session:
             yield session
 
     @contextmanager
@@ -77,6 +82,34 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class Admission:
+    """At most ``limit`` units that may write at once in this process; the rest wait here, in turn.
+
+    Writers queue anyway (SQLite has one write lock; on PostgreSQL, filings queue on the year's reference
+    counter row), but queued in the database each holds a pooled connection, and enough of them left none
+    for the reads that answer Slack: 36 acks at 50 users took over 3 s. Waiting here costs no connection,
+    and a released turn wakes the next writer at once instead of at SQLite's next busy-handler poll.
+    A thread already admitted (a unit opened inside another) passes straight through.
+    """
+
+    def __init__(self, limit: int, timeout: float | None = None) -> None:
+        self._turns = threading.BoundedSemaphore(limit)
+        self._held = threading.local()
+        self.timeout = BUSY_SECONDS if timeout is None else timeout
+
+    def __enter__(self) -> None:
+        depth = getattr(self._held, "depth", 0)
+        if depth == 0 and not self._turns.acquire(timeout=self.timeout):
+            raise OperationalError("admission to write", None,
+                                   TimeoutError(f"database is locked: no turn to write within {self.timeout:.0f} s"))
+        self._held.depth = depth + 1
+
+    def __exit__(self, *_exc: object) -> None:
+        self._held.depth -= 1
+        if self._held.depth == 0:
+            self._turns.release()
 
 
 class Memo:
@@ -151,7 +184,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         # Connections to a file are cheap; enough of them that a read (every request's first step)
         # never waits for a pooled connection held by a writer queueing on the write lock.
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 15, "check_same_thread": False},
+        engine = create_engine(url, echo=echo, connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False},
                                pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -163,6 +196,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 # Per process: the web threads, Bolt's listener threads (bot.app), the outbox worker, the scheduler.
 POOL_SIZE = 40  # and as many again on demand
+BUSY_SECONDS = 15.0  # how long a writer waits for its turn (SQLite's busy_timeout too) before it fails
+SQLITE_WRITERS = 1  # one write lock per file: a second writer would only wait inside SQLite's busy handler
+POSTGRESQL_WRITERS = 10  # row locks let writers overlap; the pool's other connections stay for reads
 READ_ONLY = "triad_read_only"  # execution option of the engine behind Database.read()
 
 
@@ -172,7 +208,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=15000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000:.0f}")
     cur.close()
 
 
