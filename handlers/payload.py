@@ -2,19 +2,16 @@
 
 ``problem(body)`` names the first field that is missing or of the wrong type (None when the body is
 fit to dispatch); bot/guard.py answers 400 to anything it names, so listeners may read these fields
-without guarding each access. The readers below (``pressed_id``, ``record_id``, ...) are the one place
-where values that travel through Slack (button values, private_metadata) become ids again.
+without guarding each access. What our own buttons and forms carry (values, private_metadata) is read
+in handlers/values.py.
 
 Fields are optional unless marked ``Required``; unknown fields are ignored, as Slack adds fields freely.
 """
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from typing import Any
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database: anything larger cannot name a row
 
 
 class Required:
@@ -266,45 +263,16 @@ def _name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-# --- values that travel through Slack and come back ----------------------------------------------
-
-def record_id(value: Any) -> int | None:
-    """An id we put in a button value or private_metadata, if it still is one."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
-        return value
-    return None
-
+# --- what a listener reads (values that travel through Slack are read in handlers/values.py) ------------
 
 def pressed(body: dict[str, Any]) -> dict[str, Any]:
     """The element pressed (the guard made sure there is one)."""
     return body["actions"][0]
 
 
-def pressed_id(body: dict[str, Any]) -> int | None:
-    """The report or action id a button carries."""
-    return record_id(pressed(body).get("value"))
-
-
-def pressed_json(body: dict[str, Any]) -> dict[str, Any]:
-    """A button value that carries a small JSON object (the DM draft card's)."""
-    try:
-        value = json.loads(pressed(body).get("value") or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    """A form's private_metadata: our own small JSON object, its numbers checked as ids (None if none)."""
-    try:
-        value = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    if not isinstance(value, dict):
-        return {}
-    return {k: (record_id(v) if isinstance(v, int) else v) for k, v in value.items()}
+def pressed_value(body: dict[str, Any]) -> Any:
+    """The pressed button's value, for a kind of handlers/values.py to decode."""
+    return pressed(body).get("value")
 
 
 def state_values(view: dict[str, Any]) -> dict[str, Any]:

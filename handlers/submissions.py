@@ -34,23 +34,26 @@ from bot.org.rules import Invalid
 from bot.reports.errors import InvalidInput, ReportError
 from bot.runtime import Runtime
 from handlers.errors import typed_words
-from handlers.payload import metadata, state_values
+from handlers.payload import state_values
 from handlers.reports.common import explain, inline_errors, notice_view
 from storage.models import ProcessedEvent
 
 log = logging.getLogger(__name__)
 
-Step = Callable[[Session, Actor, dict[str, Any], dict[str, Any]], Any]
+Step = Callable[[Session, Actor, Any, dict[str, Any]], Any]  # (session, actor, the form's meta, its values)
 PROBLEMS = (InvalidInput, Invalid)  # fields to fix: the reports' and the set-up's
 
 
 @dataclass(frozen=True)
 class Form:
-    """``fields(actor, values)`` raises the problems the values alone show; ``check`` reads and raises;
-    ``save`` checks again and writes; ``saved(runtime, actor, view, result)`` runs after a save (no transaction)."""
+    """``meta`` decodes the form's private_metadata (handlers/values.py; None if it is not one), which
+    ``check`` and ``save`` get; ``fields(actor, values)`` raises the problems the values alone show; ``check``
+    reads and raises; ``save`` checks again and writes; ``saved(runtime, actor, view, result)`` runs after a
+    save (no transaction)."""
 
     check: Step
     save: Step
+    meta: Callable[[Any], Any] = lambda raw: None
     fields: Callable[[Actor, dict[str, Any]], None] = lambda actor, values: None
     saved: Callable[[Runtime, Actor, dict[str, Any], Any], None] | None = None
     problems_as_notice: bool = False  # a form with no field to point at (a confirmation) says them instead
@@ -60,7 +63,7 @@ def register(app: App, runtime: Runtime, callback_id: str, form: Form) -> None:
     @app.view(callback_id)
     def submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        meta, values = metadata(view), state_values(view)
+        meta, values = form.meta(view.get("private_metadata")), state_values(view)
         key = submission_key(view, values)
         refusal: ReportError | None = None
         decisions: list = []
@@ -90,15 +93,15 @@ def register(app: App, runtime: Runtime, callback_id: str, form: Form) -> None:
                     s.add_all(decisions)
             return
         ack()
-        saved, result = save_once(runtime, form.save, actor, body, key)
+        saved, result = save_once(runtime, form, actor, body, key)
         if saved and form.saved is not None:
             form.saved(runtime, actor, view, result)
 
 
-def save_once(runtime: Runtime, save: Step, actor: Actor, body: dict[str, Any], key: str) -> tuple[bool, Any]:
+def save_once(runtime: Runtime, form: Form, actor: Actor, body: dict[str, Any], key: str) -> tuple[bool, Any]:
     """Save a submission once; (False, None) when it was saved before or could not be saved (then told)."""
     view = body["view"]
-    meta, values = metadata(view), state_values(view)
+    meta, values = form.meta(view.get("private_metadata")), state_values(view)
     try:
         with runtime.db.session() as s:
             # Claimed first: a twin delivered meanwhile waits here for this one (PostgreSQL), or has
@@ -106,7 +109,7 @@ def save_once(runtime: Runtime, save: Step, actor: Actor, body: dict[str, Any], 
             s.add(ProcessedEvent(event_id=key, received_at=clock.now()))
             s.flush()
             try:
-                return True, save(s, actor, meta, values)
+                return True, form.save(s, actor, meta, values)
             except (ReportError, *PROBLEMS) as exc:  # changed in between: nothing saved but the audit row
                 tell_not_saved(s, actor, body, key, _reason(actor.reader, exc))
                 return False, None

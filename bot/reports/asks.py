@@ -21,6 +21,7 @@ from bot import outbox
 from bot.i18n import render, safe, text
 from bot.org import people
 from bot.reports import cards, closure
+from handlers.values import ReportRef
 from storage.models import (
     ActionStatus,
     CorrectiveAction,
@@ -129,4 +130,4 @@ def _settled(session: Session, report: Report, person: Person, asked_for: dict[s
     now = text(reader, "reports.ask_settled", reference=report.reference,
                status=cards.status_line(session, report, reader))
     words: Markup = safe(str(asked_for.get("text") or ""))
-    return render("report_nudge", reader, value=report.id, text=words, buttons=[], settled=now)
+    return render("report_nudge", reader, value=ReportRef(report.id).encode(), text=words, buttons=[], settled=now)

@@ -5,7 +5,7 @@ timeline, the list of my actions and the card a DM in plain words is answered wi
 """
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -17,6 +17,7 @@ from bot import mrkdwn
 from bot.i18n import Reader, listed, plain, render, safe, shortened, text
 from bot.reports import closure, injuries, timeline
 from bot.reports.kinds import Guess
+from handlers.values import ActionRef, Draft, ReportRef
 from storage.models import (
     ActionStatus,
     CorrectiveAction,
@@ -150,7 +151,8 @@ def report_card(session: Session, report: Report, reader: Reader) -> dict[str, A
     if report.injury_class:  # the card is seen by the whole channel: whether someone was hurt, not how
         fields.append(text(reader, "reports.card.injury_restricted") if injuries.someone_hurt(report.injury_class)
                       else text(reader, "reports.card.injury", injury=plain(reader, "reports.injury.none")))
-    return render("report_card", reader, report_id=report.id, reference=report.reference,
+    return render("report_card", reader, report_id=report.id, value=ReportRef(report.id).encode(),
+                  reference=report.reference,
                   kind=plain(reader, f"reports.kind.{report.kind.value}"), emoji=KIND_EMOJI[report.kind.value],
                   description=report.description, immediate_action=report.immediate_action,
                   root_cause=report.root_cause, fields=fields, photos=file_links(report.photos),
@@ -168,7 +170,8 @@ def channel_of(report: Report, reader: Reader) -> Markup:
 
 def action_card(session: Session, action: CorrectiveAction, reader: Reader) -> dict[str, Any]:
     """The owner's DM: what to do by when, and Done / Need more time / Can't do while it is open."""
-    return render("action_card", reader, action_id=action.id, subject=action_subject(action),
+    return render("action_card", reader, action_id=action.id, value=ActionRef(action.id).encode(),
+                  subject=action_subject(action),
                   type=plain(reader, f"reports.action_type.{action.type.value}"),
                   control=(plain(reader, f"reports.control.{action.control_level.value}")
                            if action.control_level else None),
@@ -179,7 +182,8 @@ def action_card(session: Session, action: CorrectiveAction, reader: Reader) -> d
 
 
 def verify_card(session: Session, action: CorrectiveAction, reader: Reader) -> dict[str, Any]:
-    return render("verify_card", reader, action_id=action.id, subject=action_subject(action),
+    return render("verify_card", reader, action_id=action.id, value=ActionRef(action.id).encode(),
+                  subject=action_subject(action),
                   awaiting=action.status == ActionStatus.DONE, status=action.status.value,
                   owner=mention_of(session, action.owner_id), description=action.description,
                   note=action.evidence_note, files=file_links(action.evidence_files),
@@ -189,7 +193,7 @@ def verify_card(session: Session, action: CorrectiveAction, reader: Reader) -> d
 def action_list(session: Session, reader: Reader, mine: list[CorrectiveAction], to_verify: list[CorrectiveAction],
                 today: date) -> dict[str, Any]:
     def line(a: CorrectiveAction) -> dict[str, Any]:
-        return {"id": a.id, "subject": action_subject(a),
+        return {"value": ActionRef(a.id).encode(), "subject": action_subject(a),
                 "description": shortened(reader, a.description, 500, whole(a.report)),
                 "type": plain(reader, f"reports.action_type.{a.type.value}"), "due": timeline.due_datetime(a.due_on),
                 "overdue_days": (today - a.due_on).days if a.due_on < today else 0}
@@ -233,16 +237,14 @@ def draft_card(session: Session, reader: Reader, description: str, guess: Guess,
     the buttons' 2,000-character values never cut them; past a report's own limit the card says so.
     """
     words = description.strip()
-    draft = {"k": guess.kind.value if guess.kind else None, "s": [s.value for s in guess.standards],
-             "l": guess.location_id, "src": source}
-    value = json.dumps(draft, ensure_ascii=False)
+    draft = Draft(kind=guess.kind, standards=tuple(guess.standards), location_id=guess.location_id, source=source)
     kinds = [{"action_id": f"draft_kind:{kind.value}", "label": plain(reader, f"reports.kind.{kind.value}"),
-              "value": json.dumps({**draft, "k": kind.value}, ensure_ascii=False)} for kind in ReportKind]
+              "value": replace(draft, kind=kind).encode()} for kind in ReportKind]
     return render("report_draft", reader, description=words[:DESCRIPTION_MAX], text_block=DRAFT_TEXT_BLOCK,
                   cut=len(words) - DESCRIPTION_MAX if len(words) > DESCRIPTION_MAX else 0, limit=DESCRIPTION_MAX,
                   kind=plain(reader, f"reports.kind.{guess.kind.value}") if guess.kind else None,
                   standards=standards_label(reader, guess.standards),
-                  place=place_label(session, guess.location_id, None, reader), value=value,
+                  place=place_label(session, guess.location_id, None, reader), value=draft.encode(),
                   kinds=[] if guess.kind else kinds,
                   # an incident needs its injury class, asked in the form
                   can_file=guess.kind is not None and guess.kind != ReportKind.INCIDENT,

@@ -13,6 +13,7 @@ from bot.org.people import Actor
 from bot.reports import service
 from bot.reports.cards import action_subject, whole
 from bot.reports.timeline import due_datetime
+from handlers.values import ActionRef, ReportRef
 from storage.models import ActionStatus, CorrectiveAction, Report, ReportStandard, ReportStatus
 
 HOME_LIMIT = 10
@@ -28,13 +29,13 @@ def waiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
                                    description=shortened(reader, action.description, 200, whole(action.report)),
                                    due=due_datetime(action.due_on),
                                    overdue=action.due_on < today),
-                      "button": {"action_id": "action_done", "value": str(action.id),
+                      "button": {"action_id": "action_done", "value": ActionRef(action.id).encode(),
                                  "label": plain(reader, "reports.button.done")}})
     for action in session.scalars(select(CorrectiveAction).where(
             CorrectiveAction.verifier_id == actor.id, CorrectiveAction.status == ActionStatus.DONE).limit(HOME_LIMIT)):
         items.append({"text": text(reader, "reports.home.verify", subject=action_subject(action),
                                    description=shortened(reader, action.description, 200, whole(action.report))),
-                      "button": {"action_id": "report_timeline", "value": str(action.report_id),
+                      "button": {"action_id": "report_timeline", "value": ReportRef(action.report_id).encode(),
                                  "label": plain(reader, "reports.button.timeline")}})
     scope: list[ColumnElement[bool]] = (
         [Report.department_id.in_(actor.supervised_departments)] if actor.supervised_departments else [])
@@ -48,7 +49,7 @@ def waiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
             items.append({"text": text(reader, "reports.home.triage", reference=report.reference,
                                        kind=plain(reader, f"reports.kind.{report.kind.value}"),
                                        description=shortened(reader, report.description, 200, whole(report))),
-                          "button": {"action_id": "report_timeline", "value": str(report.id),
+                          "button": {"action_id": "report_timeline", "value": ReportRef(report.id).encode(),
                                      "label": plain(reader, "reports.button.timeline")}})
     return items
 
@@ -66,7 +67,7 @@ def waiting_for_decision(session: Session, actor: Actor) -> list[dict[str, Any]]
             if closure.only_sign_offs(report):
                 items.append({"text": text(reader, "reports.home.sign_off", reference=report.reference,
                                            description=report.description[:200]),
-                              "button": {"action_id": "report_sign_off", "value": str(report.id),
+                              "button": {"action_id": "report_sign_off", "value": ReportRef(report.id).encode(),
                                          "label": plain(reader, "reports.button.sign_off")}})
     if actor.supervised_departments or actor.is_manager or actor.is_admin:
         query = select(CorrectiveAction).join(Report).where(CorrectiveAction.requested_due_on.is_not(None),
@@ -77,7 +78,7 @@ def waiting_for_decision(session: Session, actor: Actor) -> list[dict[str, Any]]
             items.append({"text": text(reader, "reports.home.approve", subject=action_subject(action),
                                        due=due_datetime(action.requested_due_on or action.due_on),
                                        description=action.description[:200]),
-                          "button": {"action_id": "action_more_time_approve", "value": str(action.id),
+                          "button": {"action_id": "action_more_time_approve", "value": ActionRef(action.id).encode(),
                                      "label": plain(reader, "reports.button.approve")}})
     for report in session.scalars(select(Report).where(
             Report.effectiveness_checker_id == actor.id, Report.status == ReportStatus.CLOSED,
@@ -85,7 +86,7 @@ def waiting_for_decision(session: Session, actor: Actor) -> list[dict[str, Any]]
         items.append({"text": text(reader, "reports.home.check", reference=report.reference,
                                    due=due_datetime(report.effectiveness_check_on or service.today(session)),
                                    description=report.description[:200]),
-                      "button": {"action_id": "report_still_effective", "value": str(report.id),
+                      "button": {"action_id": "report_still_effective", "value": ReportRef(report.id).encode(),
                                  "label": plain(reader, "reports.button.still_effective")}})
     return items
 

@@ -4,7 +4,6 @@ in their working hours, then reminded and the supervisor told; "not effective" r
 """
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from bot.org.people import Actor
 from bot.reports import followup, notify, permissions, service, timeline
 from bot.reports.errors import ReportError
 from bot.runtime import current
+from handlers.values import ReportRef
 from storage.models import Person, Report, ReportEvent, ReportStatus
 
 CHECK_FORM = "report_check_submit"
@@ -33,7 +33,7 @@ def check_form(session: Session, actor: Actor, report_id: int) -> dict[str, Any]
     report = _closed_for_triage(session, actor, report_id, "schedule_check")
     due = report.effectiveness_check_on or service.today(session) + DEFAULT_AFTER
     checker = session.get(Person, report.effectiveness_checker_id) if report.effectiveness_checker_id else None
-    return render("check_form", actor.reader, callback_id=CHECK_FORM, metadata=json.dumps({"r": report.id}),
+    return render("check_form", actor.reader, callback_id=CHECK_FORM, metadata=ReportRef(report.id).encode(),
                   reference=report.reference, due=due.isoformat(), checker=checker.slack_user_id if checker else None)
 
 
@@ -141,7 +141,7 @@ def _ask(session: Session, report: Report, person: Person, entry: ReportEvent) -
                  due=timeline.due_datetime(report.effectiveness_check_on), description=report.description[:300],
                  cause=report.root_cause)
     notify.dm_in_hours(session, f"report:{report.id}:effectiveness:{entry.id}:{person.id}", person,
-                         followup.nudge_message(their, report.id, words, CHECK_BUTTONS))
+                         followup.nudge_message(their, ReportRef(report.id), words, CHECK_BUTTONS))
 
 
 def sweep_job() -> None:

@@ -28,6 +28,7 @@ from bot.i18n import Reader, plain, render, safe, text
 from bot.org import people, working_hours
 from bot.reports import cards, closure, notify, timeline
 from bot.runtime import current
+from handlers.values import ActionRef, ReportRef
 from storage.models import (
     ActionStatus,
     CorrectiveAction,
@@ -57,9 +58,10 @@ SIGN_OFF_BUTTONS = [{"action_id": "report_sign_off", "label": "reports.button.si
 TIMELINE_BUTTON = [{"action_id": "report_timeline", "label": "reports.button.timeline"}]
 
 
-def nudge_message(reader: Reader, value: int, words: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
-    """A DM whose buttons carry ``value`` (a report's or an action's id), pressed from the DM itself."""
-    return render("report_nudge", reader, value=value, text=words, buttons=buttons, settled=None)
+def nudge_message(reader: Reader, value: ReportRef | ActionRef, words: str, buttons: list[dict[str, Any]],
+                  ) -> dict[str, Any]:
+    """A DM whose buttons carry ``value`` (the report or the action they act on), pressed from the DM itself."""
+    return render("report_nudge", reader, value=value.encode(), text=words, buttons=buttons, settled=None)
 
 
 def is_urgent(report: Report) -> bool:
@@ -176,7 +178,7 @@ def _nudge(session: Session, report: Report, person: Person, reason: str, stage:
     missing = timeline.missing_text(their, [(g, s.value if s else None) for g, s in closure.gaps(report)
                                             if g != "sign_off"])
     sign = reason == "sign_off" and stage != "escalate"
-    message = nudge_message(their, report.id, text(
+    message = nudge_message(their, ReportRef(report.id), text(
         their, f"reports.nudge.{stage}", reference=report.reference,
         kind=plain(their, f"reports.kind.{report.kind.value}"), description=report.description[:300],
         waiting=text(their, f"reports.nudge.reason.{reason}", missing=missing), since=since,
@@ -280,7 +282,7 @@ def tell_declined(session: Session, action: CorrectiveAction, entry: ReportEvent
                      description=action.description[:300], reference=report.reference,
                      channel=cards.channel_of(report, their))
         notify.dm_in_hours(session, f"report:{report.id}:declined:{entry.id}:{person.id}", person,
-                    nudge_message(their, report.id, words, ASSIGN_BUTTONS))
+                    nudge_message(their, ReportRef(report.id), words, ASSIGN_BUTTONS))
 
 
 def tell_managers_rejected(session: Session, report: Report, entry: ReportEvent) -> None:

@@ -2,11 +2,10 @@
 
 Block ids are the field names of the domain's drafts, so an ``InvalidInput`` from the service
 maps straight onto inline errors. Modal state (which report or action) travels in
-``private_metadata`` as a small JSON object.
+``private_metadata``, as a value of handlers/values.py.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -23,6 +22,7 @@ from bot.reports.cards import action_subject
 from bot.reports.kinds import DEFAULT_STANDARDS, REJECTION_NEEDS_NOTE
 from bot.reports.reclassify import Reclassification
 from bot.reports.service import ActionDraft, ReportDraft
+from handlers.values import ActionRef, ReportFormMeta, ReportRef
 from storage import db
 from storage.models import (
     ActionType,
@@ -74,8 +74,8 @@ def report_form(session: Session, reader: Reader, draft: ReportDraft, *,
     locations, departments = db.remembered(session, ("report form places", reader.lang),
                                            lambda: _places(session, reader.lang))
     standards = draft.standards or (list(DEFAULT_STANDARDS[draft.kind]) if draft.kind else [])
-    meta = {key: value for key, value in (("link", source_link), ("ch", draft.origin_channel)) if value}
-    return render("report_form", reader, callback_id=REPORT_FORM, metadata=json.dumps(meta),
+    meta = ReportFormMeta(link=source_link, channel=draft.origin_channel)
+    return render("report_form", reader, callback_id=REPORT_FORM, metadata=meta.encode(),
                   kinds=_options(reader, "reports.kind", ReportKind), kind=draft.kind.value if draft.kind else None,
                   description=draft.description[:DESCRIPTION_MAX], cut=len(draft.description) > DESCRIPTION_MAX,
                   linked=source_link is not None, locations=locations[:100],
@@ -100,7 +100,7 @@ def _places(session: Session, lang: str) -> tuple[list[dict[str, str]], list[dic
 db.watch(Location.__tablename__, Site.__tablename__, Department.__tablename__)
 
 
-def read_report_form(values: dict[str, Any], meta: dict[str, Any]) -> ReportDraft:
+def read_report_form(values: dict[str, Any], meta: ReportFormMeta) -> ReportDraft:
     v = _Values(values)
     occurred = v.get("occurred_at", "selected_date_time")
     return ReportDraft(
@@ -112,8 +112,8 @@ def read_report_form(values: dict[str, Any], meta: dict[str, Any]) -> ReportDraf
         photos=[_file(f) for f in v.get("photos", "files") or []],
         anonymous="yes" in v.options("anonymous"),
         standards=[s for s in (_enum(Standard, x) for x in v.options("standards")) if s],
-        source_link=meta.get("link") if isinstance(meta.get("link"), str) else None,
-        origin_channel=meta["ch"] if isinstance(meta.get("ch"), str) and rules.channel(meta["ch"]) is None else None,
+        source_link=meta.link,
+        origin_channel=meta.channel if meta.channel and rules.channel(meta.channel) is None else None,
     )
 
 
@@ -144,7 +144,7 @@ def receipt_view(reader: Reader, reference: str, follow_code: str | None, *, alr
 def risk_form(reader: Reader, report: Report, residual: bool) -> dict[str, Any]:
     scale = [str(n) for n in risk.SCALE]
     severity_words = "reports.defect_severity" if report.kind == ReportKind.DEFECT else "reports.severity"
-    return render("risk_form", reader, callback_id=RISK_FORM, metadata=json.dumps({"r": report.id}),
+    return render("risk_form", reader, callback_id=RISK_FORM, metadata=ReportRef(report.id).encode(),
                   reference=report.reference, residual=residual,
                   likelihoods=[{"label": plain(reader, f"reports.likelihood.{n}"), "value": n} for n in scale],
                   severities=[{"label": plain(reader, f"{severity_words}.{n}"), "value": n} for n in scale])
@@ -160,7 +160,7 @@ def read_risk_form(values: dict[str, Any]) -> tuple[int | None, int | None]:
 
 
 def action_form(reader: Reader, report: Report, today: date, assigner_slack_id: str) -> dict[str, Any]:
-    return render("action_form", reader, callback_id=ACTION_FORM, metadata=json.dumps({"r": report.id}),
+    return render("action_form", reader, callback_id=ACTION_FORM, metadata=ReportRef(report.id).encode(),
                   reference=report.reference, types=_options(reader, "reports.action_type", ActionType),
                   controls=_options(reader, "reports.control", ControlLevel),
                   due=risk.default_due(report.risk_level, today).isoformat(), verifier=assigner_slack_id)
@@ -176,7 +176,7 @@ def read_action_form(values: dict[str, Any]) -> ActionDraft:
 
 
 def reject_form(reader: Reader, report: Report) -> dict[str, Any]:
-    return render("reject_form", reader, callback_id=REJECT_FORM, metadata=json.dumps({"r": report.id}),
+    return render("reject_form", reader, callback_id=REJECT_FORM, metadata=ReportRef(report.id).encode(),
                   reference=report.reference, note_required=report.kind in REJECTION_NEEDS_NOTE)
 
 
@@ -187,7 +187,7 @@ def read_reject_form(values: dict[str, Any]) -> tuple[str | None, str | None, st
 
 def root_cause_form(reader: Reader, report: Report) -> dict[str, Any]:
     whys = (report.root_cause_whys or []) + [""] * 5
-    return render("root_cause_form", reader, callback_id=ROOT_CAUSE_FORM, metadata=json.dumps({"r": report.id}),
+    return render("root_cause_form", reader, callback_id=ROOT_CAUSE_FORM, metadata=ReportRef(report.id).encode(),
                   reference=report.reference, whys=whys[:5], cause=report.root_cause or "")
 
 
@@ -200,7 +200,7 @@ def reclassify_form(session: Session, reader: Reader, report: Report) -> dict[st
     """Shown only to someone who may triage the report: its injury class is theirs to see."""
     departments = [{"label": d.name(reader.lang), "value": str(d.id)}
                    for d in session.scalars(select(Department).order_by(Department.code))]
-    return render("reclassify_form", reader, callback_id=RECLASSIFY_FORM, metadata=json.dumps({"r": report.id}),
+    return render("reclassify_form", reader, callback_id=RECLASSIFY_FORM, metadata=ReportRef(report.id).encode(),
                   reference=report.reference, kinds=_options(reader, "reports.kind", ReportKind),
                   kind=report.kind.value, departments=departments[:100],
                   department=str(report.department_id) if report.department_id else None,
@@ -217,11 +217,11 @@ def read_reclassify_form(values: dict[str, Any]) -> Reclassification:
                             injury_class=_enum(InjuryClass, v.option("injury_class")), note=v.text("note"))
 
 
-def text_form(reader: Reader, callback_id: str, subject: str, meta: dict[str, Any],
+def text_form(reader: Reader, callback_id: str, subject: str, meta: ReportRef | ActionRef,
               context: str | None = None) -> dict[str, Any]:
     """``context``: what the text answers, shown above the field (the modal hides the message it came from)."""
     title, label = TEXT_FORMS[callback_id]
-    return render("text_form", reader, callback_id=callback_id, metadata=json.dumps(meta), subject=subject,
+    return render("text_form", reader, callback_id=callback_id, metadata=meta.encode(), subject=subject,
                   title=title, label=label, context=context)
 
 
@@ -235,7 +235,7 @@ def answer_form(session: Session, reader: Reader, report: Report) -> dict[str, A
         who = timeline.who(asked, reader, timeline.actors(session, {asked.actor_id} if asked.actor_id else set()))
         quoted = "\n".join(f">{mrkdwn.escape(line)}" for line in str(asked.detail.get("question", "")).splitlines())
         context = text(reader, "reports.form.answer.question", who=who, question=safe(quoted))
-    return text_form(reader, ANSWER_FORM, report.reference, {"r": report.id}, context)
+    return text_form(reader, ANSWER_FORM, report.reference, ReportRef(report.id), context)
 
 
 def read_text_form(values: dict[str, Any]) -> str:
@@ -245,7 +245,7 @@ def read_text_form(values: dict[str, Any]) -> str:
 # --- the action owner's forms ------------------------------------------------------------------
 
 def done_form(reader: Reader, action: CorrectiveAction) -> dict[str, Any]:
-    return render("done_form", reader, callback_id=DONE_FORM, metadata=json.dumps({"a": action.id}),
+    return render("done_form", reader, callback_id=DONE_FORM, metadata=ActionRef(action.id).encode(),
                   subject=action_subject(action), description=action.description)
 
 
@@ -255,7 +255,7 @@ def read_done_form(values: dict[str, Any]) -> tuple[str | None, list[dict[str, s
 
 
 def more_time_form(reader: Reader, action: CorrectiveAction) -> dict[str, Any]:
-    return render("more_time_form", reader, callback_id=MORE_TIME_FORM, metadata=json.dumps({"a": action.id}),
+    return render("more_time_form", reader, callback_id=MORE_TIME_FORM, metadata=ActionRef(action.id).encode(),
                   subject=action_subject(action), due=action.due_on.isoformat())
 
 

@@ -17,6 +17,7 @@ from bot.i18n import listed, plain, safe, text
 from bot.org import people, working_hours
 from bot.reports import cards, followup, notify, permissions, timeline
 from bot.runtime import current
+from handlers.values import ActionRef
 from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, ReportStatus, Role, Standard
 
 # Working hours of the department after the stage before: asked at once, reminded after half a day, the
@@ -110,7 +111,7 @@ def _ask(session: Session, action: CorrectiveAction, request: ReportEvent, perso
             words = safe(f"{text(their, 'reports.dm.more_time_reminder', since=request.at)}\n{words}")
     key = f"action:{action.id}:more_time:{request.id}:{person.id}" if entry is None else \
         f"action:{action.id}:more_time:{request.id}:{entry.id}:{person.id}"
-    notify.dm_in_hours(session, key, person, followup.nudge_message(their, action.id, words,
+    notify.dm_in_hours(session, key, person, followup.nudge_message(their, ActionRef(action.id), words,
                                                                       BUTTONS if may_decide else []))
 
 

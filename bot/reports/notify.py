@@ -20,6 +20,7 @@ from bot.i18n import Reader, listed, merged, plain, render, safe, shortened, tex
 from bot.org import channels, people, working_hours
 from bot.reports import asks, cards, timeline
 from bot.reports.cards import action_subject
+from handlers.values import ReportRef
 from storage.models import (
     ActionStatus,
     CorrectiveAction,
@@ -185,7 +186,8 @@ def _tell(session: Session, report: Report, entry: ReportEvent) -> None:
     update = text(their, "reports.dm.update", reference=report.reference, entry=_event_text(session, entry, their))
     if entry.kind == "closed":
         update = safe(f"{update}\n{outcome(report, their)}")
-    message = (render("report_question", their, report_id=report.id, text=update) if entry.kind == "question"
+    message = (render("report_question", their, report_id=report.id, value=ReportRef(report.id).encode(),
+                      text=update) if entry.kind == "question"
                else {"text": update})
     outbox.post(session, f"report:{report.id}:event:{entry.id}:reporter", reporter.slack_user_id, message)
 

@@ -18,39 +18,42 @@ from bot.reports import cards, corrective, effectiveness, forms, service
 from bot.reports.errors import ReportError
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
-from handlers.payload import pressed_id
+from handlers.payload import pressed_value
 from handlers.reports import drafts
 from handlers.reports.commands import open_report_form
 from handlers.reports.common import press
+from handlers.values import ActionRef, ReportRef
+
+Ref = type[ReportRef] | type[ActionRef]
 
 
 def register(app: App, runtime: Runtime) -> None:
-    def direct(action_id: str, step: Callable[[Session, Actor, int], Any]) -> None:
-        """A button whose press is the whole step."""
+    def direct(action_id: str, step: Callable[[Session, Actor, int], Any], on: Ref = ReportRef) -> None:
+        """A button whose press is the whole step, on the report (or action) its value names."""
         @app.action(action_id)
         def listener(ack: Ack, body: dict, context: BoltContext) -> None:
             ack()
-            actor, target = context["actor"], pressed_id(body)
+            actor, target = context["actor"], on.decode(pressed_value(body))
             if target is not None:
-                press(runtime, actor, body, lambda s: step(s, actor, target))
+                press(runtime, actor, body, lambda s: step(s, actor, target.id))
 
-    def opens_form(action_id: str, build: Callable[[Session, Actor, int], dict]) -> None:
+    def opens_form(action_id: str, build: Callable[[Session, Actor, int], dict], on: Ref = ReportRef) -> None:
         """A button that opens a form once the press is allowed."""
         @app.action(action_id)
         def listener(ack: Ack, body: dict, context: BoltContext) -> None:
             ack()
-            actor, target = context["actor"], pressed_id(body)
-            view = press(runtime, actor, body, lambda s: build(s, actor, target)) if target is not None else None
+            actor, target = context["actor"], on.decode(pressed_value(body))
+            view = press(runtime, actor, body, lambda s: build(s, actor, target.id)) if target is not None else None
             if view is not None:
                 runtime.gateway.open_view(body["trigger_id"], view)
 
     direct("report_acknowledge", service.acknowledge)
     direct("report_escalate", service.escalate)
     direct("report_sign_off", service.sign_off)
-    direct("action_verify", corrective.verify_action)
+    direct("action_verify", corrective.verify_action, ActionRef)
     direct("report_reopen", service.reopen)
-    direct("action_more_time_approve", lambda s, a, aid: corrective.decide_more_time(s, a, aid, True))
-    direct("action_more_time_refuse", lambda s, a, aid: corrective.decide_more_time(s, a, aid, False))
+    direct("action_more_time_approve", lambda s, a, aid: corrective.decide_more_time(s, a, aid, True), ActionRef)
+    direct("action_more_time_refuse", lambda s, a, aid: corrective.decide_more_time(s, a, aid, False), ActionRef)
     direct("report_still_effective", lambda s, a, rid: effectiveness.record(s, a, rid, True))
     direct("report_not_effective", lambda s, a, rid: effectiveness.record(s, a, rid, False))
     opens_form("report_schedule_check", effectiveness.check_form)
@@ -64,19 +67,19 @@ def register(app: App, runtime: Runtime) -> None:
     opens_form("report_root_cause",
                lambda s, a, rid: _triage_form(s, a, rid, "root_cause", lambda r: forms.root_cause_form(a.reader, r)))
     opens_form("report_ask", lambda s, a, rid: _triage_form(s, a, rid, "ask_reporter", lambda r: forms.text_form(
-        a.reader, forms.QUESTION_FORM, r.reference, {"r": r.id})))
+        a.reader, forms.QUESTION_FORM, r.reference, ReportRef(r.id))))
     opens_form("report_reclassify", lambda s, a, rid: _triage_form(
         s, a, rid, "reclassify", lambda r: forms.reclassify_form(s, a.reader, r)))
     opens_form("report_timeline", lambda s, a, rid: service.timeline_for(s, a, service.get(s, rid), modal=True))
     opens_form("report_answer", _answer_form)
     opens_form("action_done",
-               lambda s, a, aid: forms.done_form(a.reader, corrective.check_may_work_on(s, a, aid, "done")))
+               lambda s, a, aid: forms.done_form(a.reader, corrective.check_may_work_on(s, a, aid, "done")), ActionRef)
     opens_form("action_more_time", lambda s, a, aid: forms.more_time_form(
-        a.reader, corrective.check_may_work_on(s, a, aid, "more_time")))
+        a.reader, corrective.check_may_work_on(s, a, aid, "more_time")), ActionRef)
     opens_form("action_cant_do", lambda s, a, aid: _action_text_form(
-        a, corrective.check_may_work_on(s, a, aid, "cant_do"), forms.CANT_DO_FORM))
+        a, corrective.check_may_work_on(s, a, aid, "cant_do"), forms.CANT_DO_FORM), ActionRef)
     opens_form("action_reopen", lambda s, a, aid: _action_text_form(
-        a, corrective.check_may_verify(s, a, aid, "reopen"), forms.REOPEN_FORM))
+        a, corrective.check_may_verify(s, a, aid, "reopen"), forms.REOPEN_FORM), ActionRef)
 
     @app.action("home_report")
     def home_report(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -98,4 +101,4 @@ def _answer_form(session: Session, actor: Actor, report_id: int) -> dict:
 
 
 def _action_text_form(actor: Actor, action, callback_id: str) -> dict:
-    return forms.text_form(actor.reader, callback_id, cards.action_subject(action), {"a": action.id})
+    return forms.text_form(actor.reader, callback_id, cards.action_subject(action), ActionRef(action.id))

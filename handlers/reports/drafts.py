@@ -13,11 +13,11 @@ from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.kinds import DEFAULT_STANDARDS, Guess
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
-from handlers.payload import pressed_json, record_id
+from handlers.payload import pressed_value
 from handlers.reports.commands import open_report_form
 from handlers.reports.common import explain, file_once, tell
 from handlers.setup import reach_admins
-from storage.models import ReportKind, Standard
+from handlers.values import Draft
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -62,17 +62,10 @@ def register(app: App, runtime: Runtime) -> None:
 
 def draft_from(body: dict[str, Any]) -> tuple[ReportDraft, str]:
     """The draft a DM card carries: kind, standards, location and source message in the button's value,
-    the words in the card itself (cards posted before carried them in the value as "d")."""
-    value = pressed_json(body)
-    kind = value.get("k") if isinstance(value.get("k"), str) else None
+    the words in the card itself (cards posted before carried them in the value)."""
+    value = Draft.decode(pressed_value(body)) or Draft()
     message = body.get("message")
     words = cards.draft_text(message if isinstance(message, dict) else {})
-    draft = ReportDraft(kind=ReportKind(kind) if kind in ReportKind._value2member_map_ else None,
-                        description=words if words is not None else str(value.get("d") or ""),
-                        location_id=record_id(value.get("l")),
-                        standards=[Standard(s) for s in _strings(value.get("s")) if s in Standard._value2member_map_])
-    return draft, str(value.get("src") or (body.get("container") or {}).get("message_ts", ""))[:200]
-
-
-def _strings(value: Any) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+    draft = ReportDraft(kind=value.kind, description=words if words is not None else value.words or "",
+                        location_id=value.location_id, standards=list(value.standards))
+    return draft, str(value.source or (body.get("container") or {}).get("message_ts", ""))[:200]

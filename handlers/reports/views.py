@@ -19,10 +19,11 @@ from bot.reports import corrective, effectiveness, forms, reclassify, service
 from bot.reports.errors import InvalidInput, ReportError
 from bot.runtime import Runtime
 from handlers import submissions
-from handlers.payload import metadata, state_values
+from handlers.payload import state_values
 from handlers.reports.common import explain, file_once, inline_errors, notice_view, tell
 from handlers.setup import reach_admins
 from handlers.submissions import Form, Step
+from handlers.values import ActionRef, ReportFormMeta, ReportRef
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -31,7 +32,8 @@ def register(app: App, runtime: Runtime) -> None:
         """Checked, then acknowledged (the form closes), then filed; only an anonymous filing is done before
         the ack, because its receipt (the follow-up code) is the answer itself."""
         actor: Actor = context["actor"]
-        draft, source = forms.read_report_form(state_values(view), metadata(view)), f"view:{view['id']}"
+        meta = ReportFormMeta.decode(view.get("private_metadata", "")) or ReportFormMeta()
+        draft, source = forms.read_report_form(state_values(view), meta), f"view:{view['id']}"
         if problems := service.check_draft(draft):
             ack(response_action="errors", errors=inline_errors(actor.reader, InvalidInput(problems)))
             return
@@ -58,62 +60,61 @@ def register(app: App, runtime: Runtime) -> None:
             reach_admins(runtime, filed.report.id)
 
     def form(callback_id: str, check: Step, save: Step, fields: Callable[[Actor, dict[str, Any]], dict[str, str]],
-             ) -> None:
-        """A form whose submission is one step on the report or action named in its metadata."""
+             on: type[ReportRef] | type[ActionRef] = ReportRef) -> None:
+        """A form whose submission is one step on the report (or action) named in its metadata."""
         submissions.register(app, runtime, callback_id, Form(
-            check=check, save=save, fields=lambda actor, values: service.raise_if(fields(actor, values))))
+            check=check, save=save, meta=on.decode,
+            fields=lambda actor, values: service.raise_if(fields(actor, values))))
 
-    def report_id(meta: dict[str, Any]) -> Any:
-        return meta.get("r")
-
-    def action_id(meta: dict[str, Any]) -> Any:
-        return meta.get("a")
+    def id_of(meta: ReportRef | ActionRef | None) -> int:
+        """0 when the metadata names nothing: no row has it, so the step refuses as for a report gone."""
+        return meta.id if meta is not None else 0
 
     form(effectiveness.CHECK_FORM,
-         lambda s, a, m, v: effectiveness.check_schedule(s, a, report_id(m), *effectiveness.read_check_form(v)),
-         lambda s, a, m, v: effectiveness.schedule(s, a, report_id(m), *effectiveness.read_check_form(v)),
+         lambda s, a, m, v: effectiveness.check_schedule(s, a, id_of(m), *effectiveness.read_check_form(v)),
+         lambda s, a, m, v: effectiveness.schedule(s, a, id_of(m), *effectiveness.read_check_form(v)),
          lambda a, v: effectiveness.schedule_problems(*effectiveness.read_check_form(v)))
     form(forms.RISK_FORM,
-         lambda s, a, m, v: service.check_assess_risk(s, a, report_id(m), *forms.read_risk_form(v)),
-         lambda s, a, m, v: service.assess_risk(s, a, report_id(m), *forms.read_risk_form(v)),
+         lambda s, a, m, v: service.check_assess_risk(s, a, id_of(m), *forms.read_risk_form(v)),
+         lambda s, a, m, v: service.assess_risk(s, a, id_of(m), *forms.read_risk_form(v)),
          lambda a, v: service.risk_problems(*forms.read_risk_form(v)))
     form(forms.ACTION_FORM,
-         lambda s, a, m, v: service.check_assign_action(s, a, report_id(m), forms.read_action_form(v)),
-         lambda s, a, m, v: service.assign_action(s, a, report_id(m), forms.read_action_form(v)),
+         lambda s, a, m, v: service.check_assign_action(s, a, id_of(m), forms.read_action_form(v)),
+         lambda s, a, m, v: service.assign_action(s, a, id_of(m), forms.read_action_form(v)),
          lambda a, v: service.action_problems(a.slack_user_id, forms.read_action_form(v)))
     form(forms.REJECT_FORM,
-         lambda s, a, m, v: service.check_reject(s, a, report_id(m), *forms.read_reject_form(v)),
-         lambda s, a, m, v: service.reject(s, a, report_id(m), *forms.read_reject_form(v)),
+         lambda s, a, m, v: service.check_reject(s, a, id_of(m), *forms.read_reject_form(v)),
+         lambda s, a, m, v: service.reject(s, a, id_of(m), *forms.read_reject_form(v)),
          lambda a, v: service.reject_problems(*forms.read_reject_form(v)))
     form(forms.ROOT_CAUSE_FORM,
-         lambda s, a, m, v: service.check_root_cause(s, a, report_id(m), *forms.read_root_cause_form(v)),
-         lambda s, a, m, v: service.record_root_cause(s, a, report_id(m), *forms.read_root_cause_form(v)),
+         lambda s, a, m, v: service.check_root_cause(s, a, id_of(m), *forms.read_root_cause_form(v)),
+         lambda s, a, m, v: service.record_root_cause(s, a, id_of(m), *forms.read_root_cause_form(v)),
          lambda a, v: service.root_cause_problems(*forms.read_root_cause_form(v)))
     form(forms.RECLASSIFY_FORM,
-         lambda s, a, m, v: reclassify.check_reclassify(s, a, report_id(m), forms.read_reclassify_form(v)),
-         lambda s, a, m, v: reclassify.reclassify(s, a, report_id(m), forms.read_reclassify_form(v)),
+         lambda s, a, m, v: reclassify.check_reclassify(s, a, id_of(m), forms.read_reclassify_form(v)),
+         lambda s, a, m, v: reclassify.reclassify(s, a, id_of(m), forms.read_reclassify_form(v)),
          lambda a, v: reclassify.change_problems(forms.read_reclassify_form(v)))
     form(forms.QUESTION_FORM,
-         lambda s, a, m, v: service.check_ask_reporter(s, a, report_id(m), forms.read_text_form(v)),
-         lambda s, a, m, v: service.ask_reporter(s, a, report_id(m), forms.read_text_form(v)),
+         lambda s, a, m, v: service.check_ask_reporter(s, a, id_of(m), forms.read_text_form(v)),
+         lambda s, a, m, v: service.ask_reporter(s, a, id_of(m), forms.read_text_form(v)),
          lambda a, v: service.question_problems(forms.read_text_form(v)))
     form(forms.ANSWER_FORM,
-         lambda s, a, m, v: service.check_answer(service.get(s, report_id(m)), a, forms.read_text_form(v)),
-         lambda s, a, m, v: service.answer_question(s, service.get(s, report_id(m)), a, forms.read_text_form(v)),
+         lambda s, a, m, v: service.check_answer(service.get(s, id_of(m)), a, forms.read_text_form(v)),
+         lambda s, a, m, v: service.answer_question(s, service.get(s, id_of(m)), a, forms.read_text_form(v)),
          lambda a, v: service.answer_problems(forms.read_text_form(v)))
     form(forms.DONE_FORM,
-         lambda s, a, m, v: corrective.check_complete_action(s, a, action_id(m), *forms.read_done_form(v)),
-         lambda s, a, m, v: corrective.complete_action(s, a, action_id(m), *forms.read_done_form(v)),
-         lambda a, v: corrective.evidence_problems(*forms.read_done_form(v)))
+         lambda s, a, m, v: corrective.check_complete_action(s, a, id_of(m), *forms.read_done_form(v)),
+         lambda s, a, m, v: corrective.complete_action(s, a, id_of(m), *forms.read_done_form(v)),
+         lambda a, v: corrective.evidence_problems(*forms.read_done_form(v)), ActionRef)
     form(forms.MORE_TIME_FORM,
-         lambda s, a, m, v: corrective.check_extend_action(s, a, action_id(m), *forms.read_more_time_form(v)),
-         lambda s, a, m, v: corrective.extend_action(s, a, action_id(m), *forms.read_more_time_form(v)),
-         lambda a, v: corrective.more_time_problems(*forms.read_more_time_form(v)))
+         lambda s, a, m, v: corrective.check_extend_action(s, a, id_of(m), *forms.read_more_time_form(v)),
+         lambda s, a, m, v: corrective.extend_action(s, a, id_of(m), *forms.read_more_time_form(v)),
+         lambda a, v: corrective.more_time_problems(*forms.read_more_time_form(v)), ActionRef)
     form(forms.CANT_DO_FORM,
-         lambda s, a, m, v: corrective.check_decline_action(s, a, action_id(m), forms.read_text_form(v)),
-         lambda s, a, m, v: corrective.decline_action(s, a, action_id(m), forms.read_text_form(v)),
-         lambda a, v: corrective.reason_problems(forms.read_text_form(v)))
+         lambda s, a, m, v: corrective.check_decline_action(s, a, id_of(m), forms.read_text_form(v)),
+         lambda s, a, m, v: corrective.decline_action(s, a, id_of(m), forms.read_text_form(v)),
+         lambda a, v: corrective.reason_problems(forms.read_text_form(v)), ActionRef)
     form(forms.REOPEN_FORM,
-         lambda s, a, m, v: corrective.check_reopen_action(s, a, action_id(m), forms.read_text_form(v)),
-         lambda s, a, m, v: corrective.reopen_action(s, a, action_id(m), forms.read_text_form(v)),
-         lambda a, v: corrective.reason_problems(forms.read_text_form(v)))
+         lambda s, a, m, v: corrective.check_reopen_action(s, a, id_of(m), forms.read_text_form(v)),
+         lambda s, a, m, v: corrective.reopen_action(s, a, id_of(m), forms.read_text_form(v)),
+         lambda a, v: corrective.reason_problems(forms.read_text_form(v)), ActionRef)

@@ -22,10 +22,10 @@ from bot.reports import service as reports
 from bot.reports.errors import ReportError
 from bot.runtime import Runtime
 from handlers import submissions
-from handlers.payload import record_id
 from handlers.reports.common import explain, notice_view
 from handlers.setup import hours, views
 from handlers.submissions import Form, Step
+from handlers.values import SetupItem
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +64,13 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.action("setup_item")
     def item(ack: Ack, body: dict, context: BoltContext) -> None:
-        """The menu beside a department or a location: edit:department:3, remove:location:7."""
+        """The menu beside a department or a location: edit it, or remove it."""
         ack()
-        option = ((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value")
-        what, _, rest = str(option or "").partition(":")
-        kind, _, raw_id = rest.partition(":")
-        item_id = record_id(raw_id)
-        if kind not in ("department", "location") or item_id is None or what not in ("edit", "remove"):
+        chosen = SetupItem.decode(((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value"))
+        if chosen is None:
             return
-        if what == "edit":
+        kind, item_id = chosen.kind, chosen.id
+        if not chosen.remove:
             form = views.department_form if kind == "department" else views.location_form
             _push(runtime, context["actor"], body, kind, lambda s, reader: form(s, reader, item_id))
         else:
@@ -83,7 +81,8 @@ def register(app: App, runtime: Runtime) -> None:
                fields: Callable[[Actor, dict[str, Any]], settings.Problems] = lambda actor, values: {}) -> None:
         """Values, then the administrator (from a read), then the answer: back to the page, redrawn after the save."""
         submissions.register(app, runtime, callback_id, Form(
-            check=check, save=save, fields=lambda actor, values: settings.raise_if(fields(actor, values)),
+            check=check, save=save, meta=SetupItem.decode,
+            fields=lambda actor, values: settings.raise_if(fields(actor, values)),
             saved=lambda runtime, actor, view, result: _redraw(runtime, actor, view.get("previous_view_id")),
             problems_as_notice=callback_id == views.REMOVE_FORM))
 
@@ -100,19 +99,20 @@ def register(app: App, runtime: Runtime) -> None:
            lambda s, a, m, v: settings.set_admins(s, a, views.read_admins(v)),
            lambda a, v: settings.admins_problems(a, views.read_admins(v)))
     saving(views.DEPARTMENT_FORM,
-           lambda s, a, m, v: settings.check_department(s, a, _id(m, "d"), views.read_department(v)),
-           lambda s, a, m, v: settings.save_department(s, a, _id(m, "d"), views.read_department(v)),
+           lambda s, a, m, v: settings.check_department(s, a, _id(m, "department"), views.read_department(v)),
+           lambda s, a, m, v: settings.save_department(s, a, _id(m, "department"), views.read_department(v)),
            lambda a, v: settings.department_problems(views.read_department(v)))
-    saving(views.LOCATION_FORM, lambda s, a, m, v: settings.check_location(s, a, _id(m, "l"), views.read_location(v)),
-           lambda s, a, m, v: settings.save_location(s, a, _id(m, "l"), views.read_location(v)),
+    saving(views.LOCATION_FORM,
+           lambda s, a, m, v: settings.check_location(s, a, _id(m, "location"), views.read_location(v)),
+           lambda s, a, m, v: settings.save_location(s, a, _id(m, "location"), views.read_location(v)),
            lambda a, v: settings.location_problems(views.read_location(v)))
     saving(hours.FORM, lambda s, a, m, v: settings.check_working_hours(s, a, hours.read(v)),
            lambda s, a, m, v: settings.save_working_hours(s, a, hours.read(v)),
            lambda a, v: settings.working_hours_problems(hours.read(v)))
-    saving(views.REMOVE_FORM, lambda s, a, m, v: (settings.check_remove_department if m.get("kind") == "department"
-                                                  else settings.check_remove_location)(s, a, _id(m, "id")),
-           lambda s, a, m, v: (settings.remove_department if m.get("kind") == "department"
-                               else settings.remove_location)(s, a, _id(m, "id")))
+    saving(views.REMOVE_FORM, lambda s, a, m, v: (settings.check_remove_department if _id(m, "department")
+                                                  else settings.check_remove_location)(s, a, _id(m, m and m.kind)),
+           lambda s, a, m, v: (settings.remove_department if _id(m, "department")
+                               else settings.remove_location)(s, a, _id(m, m and m.kind)))
 
 
 def open_page(runtime: Runtime, actor: Actor, trigger_id: str, tell: Callable[[str], object]) -> None:
@@ -171,9 +171,9 @@ def _pressed(body: dict) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def _id(meta: dict[str, Any], key: str) -> int | None:
-    found = meta.get(key)
-    return found if isinstance(found, int) and not isinstance(found, bool) else None
+def _id(meta: SetupItem | None, kind: str | None) -> int | None:
+    """The id of the department or location a form names; None for a new one (or none of that kind)."""
+    return meta.id if meta is not None and meta.kind == kind else None
 
 
 # --- App Home and help ---------------------------------------------------------------------------------

@@ -5,9 +5,8 @@ so a problem shows inline under its field. Forms carry what they edit in ``priva
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +16,7 @@ from bot.i18n import LANGUAGES, Reader, listed, plain, render, safe, text
 from bot.org import people
 from bot.org.settings import DepartmentDraft, LocationDraft, StandardSetting
 from bot.reports import service as reports
+from handlers.values import SetupItem
 from storage.models import Department, Location, Person, Role, RoleAssignment, Site, Standard
 
 PAGE = "setup_page"
@@ -78,9 +78,10 @@ def _edit(reader: Reader, value: str) -> dict[str, str]:
     return {"action_id": "setup_edit", "value": value, "label": plain(reader, f"setup.edit_{value}")}
 
 
-def _menu(reader: Reader, kind: str, item_id: int) -> list[dict[str, str]]:
-    return [{"label": plain(reader, "setup.department_edit"), "value": f"edit:{kind}:{item_id}"},
-            {"label": plain(reader, "setup.department_remove"), "value": f"remove:{kind}:{item_id}"}]
+def _menu(reader: Reader, kind: Literal["department", "location"], item_id: int) -> list[dict[str, str]]:
+    return [{"label": plain(reader, "setup.department_edit"), "value": SetupItem(kind, item_id).encode()},
+            {"label": plain(reader, "setup.department_remove"),
+             "value": SetupItem(kind, item_id, remove=True).encode()}]
 
 
 def page(session: Session, reader: Reader) -> dict[str, Any]:
@@ -188,10 +189,10 @@ def _users(initial: list[str]) -> dict[str, Any]:
 
 
 def _form(reader: Reader, callback_id: str, title: str, fields: list[dict[str, Any]],
-          meta: dict[str, Any] | None = None, *, submit: str = "setup.save",
+          meta: SetupItem | None = None, *, submit: str = "setup.save",
           intro: str | None = None) -> dict[str, Any]:
     return render("setup_form", reader, callback_id=callback_id, title=title, fields=fields, intro=intro,
-                  submit=plain(reader, submit), metadata=json.dumps(meta or {}))
+                  submit=plain(reader, submit), metadata=meta.encode() if meta else "")
 
 
 def general_form(session: Session, reader: Reader) -> dict[str, Any]:
@@ -247,7 +248,7 @@ def department_form(session: Session, reader: Reader, department_id: int | None)
                hint=plain(reader, "setup.department_form.channel_hint")),
         _field("supervisors", plain(reader, "setup.department_form.supervisors"), _users(supervisors),
                hint=plain(reader, "setup.department_form.supervisors_hint")),
-    ], {"d": d.id} if d else {})
+    ], SetupItem("department", d.id) if d else None)
 
 
 def location_form(session: Session, reader: Reader, location_id: int | None) -> dict[str, Any]:
@@ -270,15 +271,16 @@ def location_form(session: Session, reader: Reader, location_id: int | None) -> 
         fields.append(_field("site", plain(reader, "setup.location_form.site"),
                              _static(sites, str(loc.site_id) if loc else sites[0][1]), optional=False))
     return _form(reader, LOCATION_FORM, plain(reader, f"setup.location_form.title_{'edit' if loc else 'new'}"),
-                 fields, {"l": loc.id} if loc else {})
+                 fields, SetupItem("location", loc.id) if loc else None)
 
 
-def remove_form(session: Session, reader: Reader, kind: str, item_id: int) -> dict[str, Any] | None:
+def remove_form(session: Session, reader: Reader, kind: Literal["department", "location"], item_id: int,
+                ) -> dict[str, Any] | None:
     item: Department | Location | None = (session.get(Department, item_id) if kind == "department"
                                           else session.get(Location, item_id))
     if item is None:
         return None
-    return _form(reader, REMOVE_FORM, plain(reader, "setup.remove_form.title"), [], {"kind": kind, "id": item.id},
+    return _form(reader, REMOVE_FORM, plain(reader, "setup.remove_form.title"), [], SetupItem(kind, item.id),
                  submit="setup.remove", intro=text(reader, f"setup.remove_form.{kind}", name=item.name(reader.lang)))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.sandbox.emulator import interactive_elements
 from bot.sandbox.harness import Harness
+from handlers.values import SetupItem
 from storage.models import AuditEntry, Department, Location, Organisation, OutboxMessage, Report
 
 WORKER, SUPERVISOR, SAFETY, OWNER = "U0ZHANG", "U0LI", "U0LIU", "U0ZHAO"  # OWNER: the workspace's owner
@@ -156,7 +157,7 @@ def test_an_administrator_sets_the_plant_up_with_slacks_pickers_and_every_save_i
 
     # What was set up works: Zhang's report goes to his supervisor's channel, the safety owner is called in.
     h.driver.press(OWNER, "setup_item", view=page(h), block_id=f"location:{_id(h, Location)}",
-                   selected_option=f"edit:location:{_id(h, Location)}")
+                   selected_option=SetupItem("location", _id(h, Location)).encode())
     top(h, OWNER, "setup_location_submit")
     h.driver.submit(OWNER, {"name_en": "Press line 3", "department": str(_id(h, Department))})
     redrawn(h, OWNER, "Press line 3* · Stamping")
@@ -201,13 +202,13 @@ def test_a_department_with_reports_cannot_be_removed_one_without_can(plant):
     h.driver.submit(WORKER, {"department": str(stamping)})
 
     h.driver.press(OWNER, "setup_item", view=page(h), block_id=f"department:{stamping}",
-                   selected_option=f"remove:department:{stamping}")
+                   selected_option=SetupItem("department", stamping, remove=True).encode())
     top(h, OWNER, "setup_remove_submit")
     answer = h.driver.submit(OWNER, {})
     assert "1 report belongs to this department" in dumped(answer.json)
     h.driver.close(OWNER)
     h.driver.press(OWNER, "setup_item", view=page(h), block_id=f"department:{warehouse}",
-                   selected_option=f"remove:department:{warehouse}")
+                   selected_option=SetupItem("department", warehouse, remove=True).encode())
     top(h, OWNER, "setup_remove_submit")
     assert h.driver.submit(OWNER, {}).json is None
     h.emulator.wait_for(lambda: "Warehouse" not in dumped(h.emulator.open_modal(OWNER)))

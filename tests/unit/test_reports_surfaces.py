@@ -10,6 +10,7 @@ from bot import blockkit
 from bot.i18n import LANGUAGES, Reader
 from bot.reports import cards, forms, kinds, service
 from handlers.reports.common import notice_view
+from handlers.values import ReportRef
 from storage.models import Report, ReportKind, Standard
 from tests.unit.reports_world import (
     ENVIRONMENT,
@@ -131,7 +132,7 @@ def test_the_forms(world, lang):
             forms.receipt_view(reader, report.reference, "ABCD-EFGH", already=False),
             forms.receipt_view(reader, report.reference, None, already=True),
             notice_view(reader, ESCAPED),
-            *[forms.text_form(reader, callback_id, HOSTILE, {"r": rid}) for callback_id in forms.TEXT_FORMS],
+            *[forms.text_form(reader, callback_id, HOSTILE, ReportRef(rid)) for callback_id in forms.TEXT_FORMS],
         ]
     for view in views:
         assert_literal(view, "modal")
@@ -159,8 +160,8 @@ def test_the_question_to_a_named_reporter(world, lang):
     from bot.i18n import render, text
 
     reader = Reader(lang=lang)
-    message = render("report_question", reader, report_id=1, text=text(reader, "reports.dm.update",
-                                                                       reference="HZ-2026-0001", entry=HOSTILE))
+    message = render("report_question", reader, report_id=1, value=ReportRef(1).encode(),
+                     text=text(reader, "reports.dm.update", reference="HZ-2026-0001", entry=HOSTILE))
     assert_literal(message, "message")
 
 
@@ -231,5 +232,5 @@ def test_the_reminders_requests_and_the_effectiveness_form(world, lang):
         view = effectiveness.check_form(s, actor(world, SUPERVISOR), rid)
         assert_literal(view, "modal", shows_user_text=False)
         assert len(view["title"]["text"]) <= 24
-        nudge = followup.nudge_message(Reader(lang=lang), rid, ESCAPED, effectiveness.CHECK_BUTTONS)
+        nudge = followup.nudge_message(Reader(lang=lang), ReportRef(rid), ESCAPED, effectiveness.CHECK_BUTTONS)
         assert_literal(nudge, "message")
