@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import clock
 from bot.org import people
-from bot.reports import forms
 from bot.runtime import Runtime
+from handlers.reports import forms
 from storage.models import ProcessedEvent
 
 log = logging.getLogger(__name__)

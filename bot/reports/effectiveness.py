@@ -5,14 +5,13 @@ in their working hours, then reminded and the supervisor told; "not effective" r
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import clock, followups, jobs, scheduler
 from bot.followups import Stage
-from bot.i18n import Reader, render, text, zone
+from bot.i18n import Reader, text, zone
 from bot.org import people, working_hours
 from bot.org.people import Actor
 from bot.reports import followup, notify, permissions, service, timeline
@@ -21,7 +20,6 @@ from bot.runtime import current
 from handlers.values import ReportRef
 from storage.models import Person, Report, ReportEvent, ReportStatus
 
-CHECK_FORM = "report_check_submit"
 DEFAULT_AFTER = timedelta(days=90)
 STAGES = (Stage("ask", 0), Stage("remind", 8), Stage("escalate", 16))
 REPEAT_EVERY = 40
@@ -29,25 +27,13 @@ CHECK_BUTTONS = [{"action_id": "report_still_effective", "label": "reports.butto
                  {"action_id": "report_not_effective", "label": "reports.button.not_effective", "style": "danger"}]
 
 
-def check_form(session: Session, actor: Actor, report_id: int) -> dict[str, Any]:
+def proposal(session: Session, actor: Actor, report_id: int) -> tuple[Report, date, str | None]:
+    """What scheduling the check starts from, for someone who may: the date set (or 90 days on) and
+    the checker's Slack id."""
     report = _closed_for_triage(session, actor, report_id, "schedule_check")
     due = report.effectiveness_check_on or service.today(session) + DEFAULT_AFTER
     checker = session.get(Person, report.effectiveness_checker_id) if report.effectiveness_checker_id else None
-    return render("check_form", actor.reader, callback_id=CHECK_FORM, metadata=ReportRef(report.id).encode(),
-                  reference=report.reference, due=due.isoformat(), checker=checker.slack_user_id if checker else None)
-
-
-def read_check_form(values: dict[str, Any]) -> tuple[date | None, str | None]:
-    def value(block: str, key: str) -> Any:
-        element = next(iter((values.get(block) or {}).values()), None) or {}
-        return element.get(key)
-    raw = value("due_on", "selected_date")
-    try:
-        due = date.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        due = None
-    checker = value("owner", "selected_user")
-    return due, checker if isinstance(checker, str) and checker else None
+    return report, due, checker.slack_user_id if checker else None
 
 
 def _closed_for_triage(session: Session, actor: Actor, report_id: int, step: str) -> Report:

@@ -14,12 +14,12 @@ from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
 
 from bot.org.people import Actor
-from bot.reports import cards, corrective, effectiveness, forms, service
+from bot.reports import cards, corrective, effectiveness, service
 from bot.reports.errors import ReportError
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
 from handlers.payload import pressed_value
-from handlers.reports import drafts
+from handlers.reports import drafts, forms
 from handlers.reports.commands import open_report_form
 from handlers.reports.common import press
 from handlers.values import ActionRef, ReportRef
@@ -56,7 +56,8 @@ def register(app: App, runtime: Runtime) -> None:
     direct("action_more_time_refuse", lambda s, a, aid: corrective.decide_more_time(s, a, aid, False), ActionRef)
     direct("report_still_effective", lambda s, a, rid: effectiveness.record(s, a, rid, True))
     direct("report_not_effective", lambda s, a, rid: effectiveness.record(s, a, rid, False))
-    opens_form("report_schedule_check", effectiveness.check_form)
+    opens_form("report_schedule_check",
+               lambda s, a, rid: forms.check_form(a.reader, *effectiveness.proposal(s, a, rid)))
 
     opens_form("report_assess", lambda s, a, rid: _triage_form(s, a, rid, "assess_risk", lambda r: forms.risk_form(
         a.reader, r, service.is_residual(r))))

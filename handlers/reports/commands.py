@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from bot.i18n import plain, shortened, text
 from bot.org.people import Actor
-from bot.reports import cards, forms, kinds, service
+from bot.reports import cards, kinds, service
 from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
+from handlers.reports import forms
 from handlers.reports.common import explain
 from storage.models import ActionStatus, CorrectiveAction, Report, ReportStatus
 

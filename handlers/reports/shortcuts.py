@@ -5,9 +5,9 @@ import logging
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.reports import forms
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
+from handlers.reports import forms
 from handlers.reports.commands import open_report_form
 
 log = logging.getLogger(__name__)

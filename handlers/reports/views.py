@@ -15,11 +15,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.org.people import Actor
-from bot.reports import corrective, effectiveness, forms, reclassify, service
+from bot.reports import corrective, effectiveness, reclassify, service
 from bot.reports.errors import InvalidInput, ReportError
 from bot.runtime import Runtime
 from handlers import submissions
 from handlers.payload import state_values
+from handlers.reports import forms
 from handlers.reports.common import explain, file_once, inline_errors, notice_view, tell
 from handlers.setup import reach_admins
 from handlers.submissions import Form, Step
@@ -70,10 +71,10 @@ def register(app: App, runtime: Runtime) -> None:
         """0 when the metadata names nothing: no row has it, so the step refuses as for a report gone."""
         return meta.id if meta is not None else 0
 
-    form(effectiveness.CHECK_FORM,
-         lambda s, a, m, v: effectiveness.check_schedule(s, a, id_of(m), *effectiveness.read_check_form(v)),
-         lambda s, a, m, v: effectiveness.schedule(s, a, id_of(m), *effectiveness.read_check_form(v)),
-         lambda a, v: effectiveness.schedule_problems(*effectiveness.read_check_form(v)))
+    form(forms.CHECK_FORM,
+         lambda s, a, m, v: effectiveness.check_schedule(s, a, id_of(m), *forms.read_check_form(v)),
+         lambda s, a, m, v: effectiveness.schedule(s, a, id_of(m), *forms.read_check_form(v)),
+         lambda a, v: effectiveness.schedule_problems(*forms.read_check_form(v)))
     form(forms.RISK_FORM,
          lambda s, a, m, v: service.check_assess_risk(s, a, id_of(m), *forms.read_risk_form(v)),
          lambda s, a, m, v: service.assess_risk(s, a, id_of(m), *forms.read_risk_form(v)),

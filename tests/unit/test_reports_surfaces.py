@@ -8,7 +8,8 @@ import pytest
 
 from bot import blockkit
 from bot.i18n import LANGUAGES, Reader
-from bot.reports import cards, forms, kinds, service
+from bot.reports import cards, kinds, service
+from handlers.reports import forms
 from handlers.reports.common import notice_view
 from handlers.values import ReportRef
 from storage.models import Report, ReportKind, Standard
@@ -229,7 +230,7 @@ def test_the_reminders_requests_and_the_effectiveness_form(world, lang):
         assert seen >= {"nudge", "urgent", "declined", "more_time"}, seen
         report = s.get(Report, rid)
         report.status = report.status.CLOSED
-        view = effectiveness.check_form(s, actor(world, SUPERVISOR), rid)
+        view = forms.check_form(Reader(lang=lang), *effectiveness.proposal(s, actor(world, SUPERVISOR), rid))
         assert_literal(view, "modal", shows_user_text=False)
         assert len(view["title"]["text"]) <= 24
         nudge = followup.nudge_message(Reader(lang=lang), ReportRef(rid), ESCAPED, effectiveness.CHECK_BUTTONS)

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from bot import blockkit, clock
 from bot.i18n import Reader, catalog, merged, plain, safe, shortened, split_text, text
 from bot.org import channels, people
-from bot.reports import cards, contributions, corrective, forms, service
+from bot.reports import cards, contributions, corrective, service
 from bot.reports.service import ReportDraft
+from handlers.reports import forms
 from storage.models import OutboxMessage, Person, ReportEvent, ReportKind, ReportStatus, RiskLevel
 from tests.unit.reports_world import SAFETY, SUPERVISOR, WORKER, actor, assign, file, load_plant
 

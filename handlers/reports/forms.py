@@ -53,6 +53,7 @@ MORE_TIME_FORM = "action_more_time_submit"
 CANT_DO_FORM = "action_cant_do_submit"
 REOPEN_FORM = "action_reopen_submit"
 RECLASSIFY_FORM = "report_reclassify_submit"
+CHECK_FORM = "report_check_submit"
 
 # The one-line forms: callback id -> (title key, label key).
 TEXT_FORMS = {
@@ -240,6 +241,21 @@ def answer_form(session: Session, reader: Reader, report: Report) -> dict[str, A
 
 def read_text_form(values: dict[str, Any]) -> str:
     return _Values(values).text("text") or ""
+
+
+def check_form(reader: Reader, report: Report, due: date, checker: str | None) -> dict[str, Any]:
+    """When the effectiveness of a closed report is checked again, and by whom (effectiveness.proposal)."""
+    return render("check_form", reader, callback_id=CHECK_FORM, metadata=ReportRef(report.id).encode(),
+                  reference=report.reference, due=due.isoformat(), checker=checker)
+
+
+def read_check_form(values: dict[str, Any]) -> tuple[date | None, str | None]:
+    v = _Values(values)
+    try:
+        due = date.fromisoformat(v.get("due_on", "selected_date") or "")
+    except ValueError:
+        due = None
+    return due, v.get("owner", "selected_user") or None
 
 
 # --- the action owner's forms ------------------------------------------------------------------
