@@ -111,7 +111,7 @@ class ActionRef(_Row):
 
 @dataclass(frozen=True)
 class Draft(Value):
-    """A DM card's report as guessed: its words travel in the card itself (reports/cards.DRAFT_TEXT_BLOCK).
+    """A DM card's report as guessed: its words travel in the card itself (handlers/reports/cards.DRAFT_TEXT_BLOCK).
     ``words``: only in cards posted before, which carried them in the value."""
 
     TAG = "d"

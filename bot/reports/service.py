@@ -26,7 +26,7 @@ from bot import clock, followups
 from bot.i18n import zone
 from bot.org import people
 from bot.org.people import Actor
-from bot.reports import cards, closure, followup, kinds, notify, permissions, references, risk, timeline
+from bot.reports import closure, followup, kinds, notify, permissions, references, risk, timeline
 from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.kinds import ANONYMOUS_KINDS, DEFAULT_STANDARDS, REJECTION_NEEDS_NOTE
 from storage.db import is_read_only
@@ -265,12 +265,10 @@ def by_follow_code(session: Session, code: str) -> Report:
     return report
 
 
-def timeline_for(session: Session, actor: Actor, report: Report, *, modal: bool) -> dict[str, Any]:
-    """The timeline, to someone who may see the report (refused otherwise, audited); the injury class
-    only to those who may see it."""
+def check_visible(session: Session, actor: Actor, report: Report) -> bool:
+    """Refused (audited) unless the person may see the report; whether they may see its injury class too."""
     permissions.require_visible(session, actor, report)
-    return cards.timeline_surface(session, report, actor.reader, modal=modal,
-                                  injury=permissions.may_see_injury(actor, report))
+    return permissions.may_see_injury(actor, report)
 
 
 def get_action(session: Session, action_id: int | None) -> CorrectiveAction:

@@ -14,12 +14,13 @@ from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
 
 from bot.org.people import Actor
-from bot.reports import cards, corrective, effectiveness, service
+from bot.reports import corrective, effectiveness, service
+from bot.reports.cards import action_subject
 from bot.reports.errors import ReportError
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
 from handlers.payload import pressed_value
-from handlers.reports import drafts, forms
+from handlers.reports import cards, drafts, forms
 from handlers.reports.commands import open_report_form
 from handlers.reports.common import press
 from handlers.values import ActionRef, ReportRef
@@ -71,7 +72,7 @@ def register(app: App, runtime: Runtime) -> None:
         a.reader, forms.QUESTION_FORM, r.reference, ReportRef(r.id))))
     opens_form("report_reclassify", lambda s, a, rid: _triage_form(
         s, a, rid, "reclassify", lambda r: forms.reclassify_form(s, a.reader, r)))
-    opens_form("report_timeline", lambda s, a, rid: service.timeline_for(s, a, service.get(s, rid), modal=True))
+    opens_form("report_timeline", lambda s, a, rid: cards.timeline_for(s, a, service.get(s, rid), modal=True))
     opens_form("report_answer", _answer_form)
     opens_form("action_done",
                lambda s, a, aid: forms.done_form(a.reader, corrective.check_may_work_on(s, a, aid, "done")), ActionRef)
@@ -102,4 +103,4 @@ def _answer_form(session: Session, actor: Actor, report_id: int) -> dict:
 
 
 def _action_text_form(actor: Actor, action, callback_id: str) -> dict:
-    return forms.text_form(actor.reader, callback_id, cards.action_subject(action), ActionRef(action.id))
+    return forms.text_form(actor.reader, callback_id, action_subject(action), ActionRef(action.id))

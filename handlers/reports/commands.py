@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from bot.i18n import plain, shortened, text
 from bot.org.people import Actor
-from bot.reports import cards, kinds, service
+from bot.reports import kinds, service
+from bot.reports.cards import whole
 from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
-from handlers.reports import forms
+from handlers.reports import cards, forms
 from handlers.reports.common import explain
 from storage.models import ActionStatus, CorrectiveAction, Report, ReportStatus
 
@@ -86,7 +87,7 @@ def _status(runtime: Runtime, actor: Actor, reference: str) -> dict:
         return {"text": text(actor.reader, "reports.usage")}
     with runtime.db.session() as s:  # a refusal is audited: a write
         try:
-            return service.timeline_for(s, actor, service.by_reference(s, reference), modal=False)
+            return cards.timeline_for(s, actor, service.by_reference(s, reference), modal=False)
         except ReportError as exc:
             return {"text": explain(actor.reader, exc)}
 
@@ -124,6 +125,6 @@ def _mine(runtime: Runtime, actor: Actor) -> dict:
                       kind=plain(actor.reader, f"reports.kind.{r.kind.value}"),
                       status=plain(actor.reader, f"reports.status_name.{r.status.value}"),
                       closed=r.status == ReportStatus.CLOSED,
-                      description=shortened(actor.reader, r.description, 120, cards.whole(r))) for r in reports]
+                      description=shortened(actor.reader, r.description, 120, whole(r))) for r in reports]
     heading = text(actor.reader, "reports.mine.heading" if lines else "reports.mine.none")
     return {"text": "\n".join([heading, *lines])}

@@ -8,12 +8,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.i18n import text
 from bot.org.people import Actor
-from bot.reports import cards
 from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.kinds import DEFAULT_STANDARDS, Guess
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
 from handlers.payload import pressed_value
+from handlers.reports import cards
 from handlers.reports.commands import open_report_form
 from handlers.reports.common import explain, file_once, tell
 from handlers.setup import reach_admins

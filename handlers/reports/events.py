@@ -10,8 +10,9 @@ import re
 
 from bot import outbox
 from bot.org.people import Actor
-from bot.reports import cards, service
+from bot.reports import service
 from bot.runtime import Runtime
+from handlers.reports import cards
 
 SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank you", "ok", "okay", "help", "test",
                         "你好", "您好", "嗨", "谢谢", "好的", "好", "帮助", "测试"})

@@ -8,8 +8,8 @@ import pytest
 
 from bot import blockkit
 from bot.i18n import LANGUAGES, Reader
-from bot.reports import cards, kinds, service
-from handlers.reports import forms
+from bot.reports import kinds, service
+from handlers.reports import cards, forms
 from handlers.reports.common import notice_view
 from handlers.values import ReportRef
 from storage.models import Report, ReportKind, Standard

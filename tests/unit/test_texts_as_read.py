@@ -12,6 +12,7 @@ from bot.i18n import Reader, catalog, merged, plain, safe, shortened, split_text
 from bot.org import channels, people
 from bot.reports import cards, contributions, corrective, service
 from bot.reports.service import ReportDraft
+from handlers.reports import cards as surfaces
 from handlers.reports import forms
 from storage.models import OutboxMessage, Person, ReportEvent, ReportKind, ReportStatus, RiskLevel
 from tests.unit.reports_world import SAFETY, SUPERVISOR, WORKER, actor, assign, file, load_plant
@@ -84,9 +85,9 @@ def test_a_defect_card_and_timeline_name_its_nonconformity(world):
         service.assess_risk(s, actor(world, SUPERVISOR), report_id, 3, 3)
     with world.session() as s:
         report = service.get(s, report_id)
-        assert "一般风险（黄色） · 3 × 3 · 一般不合格" in dumped(cards.report_card(s, report, ZH))
-        assert "Medium · 3 × 3 · major nonconformity" in dumped(cards.report_card(s, report, EN))
-        timeline = dumped(cards.timeline_surface(s, report, ZH, modal=True))
+        assert "一般风险（黄色） · 3 × 3 · 一般不合格" in dumped(surfaces.report_card(s, report, ZH))
+        assert "Medium · 3 × 3 · major nonconformity" in dumped(surfaces.report_card(s, report, EN))
+        timeline = dumped(surfaces.timeline_surface(s, report, ZH, modal=True))
         assert "可能性 3 × 严重程度 3（一般不合格）。" in timeline
 
 
@@ -171,7 +172,7 @@ def test_a_mixed_channel_s_card_is_in_both_languages_once_each(world):
     report_id = file(world, description="3号压机下面漏油").report.id
     with world.session() as s:
         report = service.get(s, report_id)
-        both = merged([cards.report_card(s, report, EN), cards.report_card(s, report, ZH)])
+        both = merged([surfaces.report_card(s, report, EN), surfaces.report_card(s, report, ZH)])
     blockkit.check(both, "message")
     shown = dumped(both)
     assert "Acknowledge / 确认接收" in shown and "*Risk* / *风险*" in shown
@@ -185,7 +186,7 @@ def test_a_mixed_channel_s_card_gives_the_risk_grade_in_both_languages_and_its_s
         service.assess_risk(s, actor(world, SUPERVISOR), report_id, 3, 4)
     with world.session() as s:
         report = service.get(s, report_id)
-        shown = dumped(merged([cards.report_card(s, report, EN), cards.report_card(s, report, ZH)]))
+        shown = dumped(merged([surfaces.report_card(s, report, EN), surfaces.report_card(s, report, ZH)]))
     assert ":large_orange_circle: High / 较大风险（橙色） · 3 × 4" in shown and shown.count("3 × 4") == 1
     defect = [{"text": "🟠 High · 3 × 4 · major nonconformity"}, {"text": "🟠 较大风险 · 3 × 4 · 一般不合格"}]
     assert merged(defect) == {"text": "🟠 High / 较大风险 · 3 × 4 · major nonconformity / 一般不合格"}
@@ -229,7 +230,7 @@ def test_a_long_description_is_split_across_sections_never_cut(world):
     words = "Oil leaks under press 3 and runs onto the walkway. " * 58  # close to the form's 3,000 characters
     report_id = file(world, description=words.strip()).report.id
     with world.session() as s:
-        card = cards.report_card(s, service.get(s, report_id), EN)
+        card = surfaces.report_card(s, service.get(s, report_id), EN)
     blockkit.check(card, "message")
     described = " ".join(b["text"]["text"] for b in card["blocks"][1:3] if b["type"] == "section" and "text" in b)
     assert described.count("Oil leaks") == 58
@@ -256,5 +257,5 @@ def test_every_event_still_reads_after_a_risk_assessment_without_the_new_detail(
         s.add(ReportEvent(report_id=report_id, at=clock.now(), kind="risk_assessed",
                           detail={"level": "low", "likelihood": 1, "severity": 2}))
     with world.session() as s:
-        shown = dumped(cards.timeline_surface(s, service.get(s, report_id), EN, modal=True))
+        shown = dumped(surfaces.timeline_surface(s, service.get(s, report_id), EN, modal=True))
     assert "Low (likelihood 1 × severity 2)" in shown
