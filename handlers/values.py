@@ -25,6 +25,7 @@ from storage.models import ReportKind, Standard
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database: anything larger cannot name a row
 MAX_LENGTH = 3000  # Slack's private_metadata limit; a button value's is 2,000
 _HEAD = re.compile(r"([a-z]+)(\d+):")
+_HINTS: dict[type, dict[str, Any]] = {}
 
 
 def record_id(value: Any) -> int | None:
@@ -62,7 +63,7 @@ class Value:
         """The value from its fields as JSON gave them; None unless each is of its declared type."""
         if not isinstance(data, dict) or not set(data) <= {f.name for f in fields(cls)}:
             return None
-        hints = get_type_hints(cls)
+        hints = _HINTS.get(cls) or _HINTS.setdefault(cls, get_type_hints(cls))  # resolving them is slow
         read = {}
         for f in fields(cls):
             if f.name not in data:
