@@ -3,7 +3,7 @@
 ``problem(body)`` names the first field that is missing or of the wrong type (None when the body is
 fit to dispatch); bot/guard.py answers 400 to anything it names, so listeners may read these fields
 without guarding each access. What our own buttons and forms carry (values, private_metadata) is read
-in handlers/values.py.
+in bot/values.py.
 
 Fields are optional unless marked ``Required``; unknown fields are ignored, as Slack adds fields freely.
 """
@@ -263,7 +263,7 @@ def _name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-# --- what a listener reads (values that travel through Slack are read in handlers/values.py) ------------
+# --- what a listener reads (values that travel through Slack are read in bot/values.py) ------------
 
 def pressed(body: dict[str, Any]) -> dict[str, Any]:
     """The element pressed (the guard made sure there is one)."""
@@ -271,7 +271,7 @@ def pressed(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def pressed_value(body: dict[str, Any]) -> Any:
-    """The pressed button's value, for a kind of handlers/values.py to decode."""
+    """The pressed button's value, for a kind of bot/values.py to decode."""
     return pressed(body).get("value")
 
 

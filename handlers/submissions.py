@@ -46,7 +46,7 @@ PROBLEMS = (InvalidInput, Invalid)  # fields to fix: the reports' and the set-up
 
 @dataclass(frozen=True)
 class Form:
-    """``meta`` decodes the form's private_metadata (handlers/values.py; None if it is not one), which
+    """``meta`` decodes the form's private_metadata (bot/values.py; None if it is not one), which
     ``check`` and ``save`` get; ``fields(actor, values)`` raises the problems the values alone show; ``check``
     reads and raises; ``save`` checks again and writes; ``saved(runtime, actor, view, result)`` runs after a
     save (no transaction)."""

@@ -21,7 +21,7 @@ from bot import outbox
 from bot.i18n import render, safe, text
 from bot.org import people
 from bot.reports import cards, closure
-from handlers.values import ReportRef
+from bot.reports.values import ReportRef
 from storage.models import (
     ActionStatus,
     CorrectiveAction,

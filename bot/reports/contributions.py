@@ -13,7 +13,7 @@ from bot.org.people import Actor
 from bot.reports import service
 from bot.reports.cards import action_subject, whole
 from bot.reports.timeline import due_datetime
-from handlers.values import ActionRef, ReportRef
+from bot.reports.values import ActionRef, ReportRef
 from storage.models import ActionStatus, CorrectiveAction, Report, ReportStandard, ReportStatus
 
 HOME_LIMIT = 10

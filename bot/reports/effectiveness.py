@@ -16,8 +16,8 @@ from bot.org import people, working_hours
 from bot.org.people import Actor
 from bot.reports import followup, notify, permissions, service, timeline
 from bot.reports.errors import ReportError
+from bot.reports.values import ReportRef
 from bot.runtime import current
-from handlers.values import ReportRef
 from storage.models import Person, Report, ReportEvent, ReportStatus
 
 DEFAULT_AFTER = timedelta(days=90)

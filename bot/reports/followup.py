@@ -27,8 +27,8 @@ from bot.followups import Stage
 from bot.i18n import Reader, plain, render, safe, text
 from bot.org import people, working_hours
 from bot.reports import cards, closure, notify, timeline
+from bot.reports.values import ActionRef, ReportRef
 from bot.runtime import current
-from handlers.values import ActionRef, ReportRef
 from storage.models import (
     ActionStatus,
     CorrectiveAction,

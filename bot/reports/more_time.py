@@ -16,8 +16,8 @@ from bot.followups import Stage
 from bot.i18n import listed, plain, safe, text
 from bot.org import people, working_hours
 from bot.reports import cards, followup, notify, permissions, timeline
+from bot.reports.values import ActionRef
 from bot.runtime import current
-from handlers.values import ActionRef
 from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, ReportStatus, Role, Standard
 
 # Working hours of the department after the stage before: asked at once, reminded after half a day, the

@@ -20,8 +20,8 @@ from bot.i18n import Reader, listed, merged, plain, render, safe, shortened, tex
 from bot.org import channels, people, working_hours
 from bot.reports import asks, cards, timeline
 from bot.reports.cards import action_subject
+from bot.reports.values import ReportRef
 from handlers.reports import cards as surfaces  # until the Slack side turns events into messages
-from handlers.values import ReportRef
 from storage.models import (
     ActionStatus,
     CorrectiveAction,

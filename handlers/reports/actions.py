@@ -18,12 +18,12 @@ from bot.reports import corrective, effectiveness, service
 from bot.reports.cards import action_subject
 from bot.reports.errors import ReportError
 from bot.reports.service import ReportDraft
+from bot.reports.values import ActionRef, ReportRef
 from bot.runtime import Runtime
 from handlers.payload import pressed_value
 from handlers.reports import cards, drafts, forms
 from handlers.reports.commands import open_report_form
 from handlers.reports.common import press
-from handlers.values import ActionRef, ReportRef
 
 Ref = type[ReportRef] | type[ActionRef]
 

@@ -27,7 +27,7 @@ from bot.reports.cards import (
     whole,
 )
 from bot.reports.kinds import Guess
-from handlers.values import ActionRef, Draft, ReportRef
+from bot.reports.values import ActionRef, Draft, ReportRef
 from storage.models import (
     ActionStatus,
     CorrectiveAction,

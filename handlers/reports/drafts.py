@@ -11,13 +11,13 @@ from bot.org.people import Actor
 from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.kinds import DEFAULT_STANDARDS, Guess
 from bot.reports.service import ReportDraft
+from bot.reports.values import Draft
 from bot.runtime import Runtime
 from handlers.payload import pressed_value
 from handlers.reports import cards
 from handlers.reports.commands import open_report_form
 from handlers.reports.common import explain, file_once, tell
 from handlers.setup import reach_admins
-from handlers.values import Draft
 
 
 def register(app: App, runtime: Runtime) -> None:

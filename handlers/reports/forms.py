@@ -2,7 +2,7 @@
 
 Block ids are the field names of the domain's drafts, so an ``InvalidInput`` from the service
 maps straight onto inline errors. Modal state (which report or action) travels in
-``private_metadata``, as a value of handlers/values.py.
+``private_metadata``, as a value of bot/values.py.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from bot.reports.cards import action_subject
 from bot.reports.kinds import DEFAULT_STANDARDS, REJECTION_NEEDS_NOTE
 from bot.reports.reclassify import Reclassification
 from bot.reports.service import ActionDraft, ReportDraft
-from handlers.values import ActionRef, ReportFormMeta, ReportRef
+from bot.reports.values import ActionRef, ReportFormMeta, ReportRef
 from storage import db
 from storage.models import (
     ActionType,

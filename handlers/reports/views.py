@@ -17,6 +17,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.org.people import Actor
 from bot.reports import corrective, effectiveness, reclassify, service
 from bot.reports.errors import InvalidInput, ReportError
+from bot.reports.values import ActionRef, ReportFormMeta, ReportRef
 from bot.runtime import Runtime
 from handlers import submissions
 from handlers.payload import state_values
@@ -24,7 +25,6 @@ from handlers.reports import forms
 from handlers.reports.common import explain, file_once, inline_errors, notice_view, tell
 from handlers.setup import reach_admins
 from handlers.submissions import Form, Step
-from handlers.values import ActionRef, ReportFormMeta, ReportRef
 
 
 def register(app: App, runtime: Runtime) -> None:

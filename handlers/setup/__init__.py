@@ -18,6 +18,7 @@ from bot.help import CommandGroup, add_group
 from bot.i18n import plain, text
 from bot.org import people, settings, waiting  # waiting: also the daily reminder it schedules
 from bot.org.people import Actor
+from bot.org.values import SetupItem
 from bot.reports import service as reports
 from bot.reports.errors import ReportError
 from bot.runtime import Runtime
@@ -25,7 +26,6 @@ from handlers import submissions
 from handlers.reports.common import explain, notice_view
 from handlers.setup import hours, views
 from handlers.submissions import Form, Step
-from handlers.values import SetupItem
 
 log = logging.getLogger(__name__)
 

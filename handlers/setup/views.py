@@ -15,8 +15,8 @@ from bot import mrkdwn
 from bot.i18n import LANGUAGES, Reader, listed, plain, render, safe, text
 from bot.org import people
 from bot.org.settings import DepartmentDraft, LocationDraft, StandardSetting
+from bot.org.values import SetupItem
 from bot.reports import service as reports
-from handlers.values import SetupItem
 from storage.models import Department, Location, Person, Role, RoleAssignment, Site, Standard
 
 PAGE = "setup_page"

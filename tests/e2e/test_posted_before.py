@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from handlers.values import ActionRef, ReportRef
+from bot.reports.values import ActionRef, ReportRef
 from storage.models import ReportStatus
 from tests.e2e.test_reports import SUPERVISOR, WORKER, buttons, card, dumped, file_report, modal, report_row
 

@@ -9,9 +9,9 @@ import pytest
 from bot import blockkit
 from bot.i18n import LANGUAGES, Reader
 from bot.reports import kinds, service
+from bot.reports.values import ReportRef
 from handlers.reports import cards, forms
 from handlers.reports.common import notice_view
-from handlers.values import ReportRef
 from storage.models import Report, ReportKind, Standard
 from tests.unit.reports_world import (
     ENVIRONMENT,

@@ -5,8 +5,10 @@ import json
 
 import pytest
 
+from bot.org.values import SetupItem
+from bot.reports.values import ActionRef, Draft, ReportFormMeta, ReportRef
 from bot.sandbox import fuzz
-from handlers.values import MAX_ID, ActionRef, Draft, ReportFormMeta, ReportRef, SetupItem, Value
+from bot.values import MAX_ID, Value
 from storage.models import ReportKind, Standard
 
 KINDS: list[type[Value]] = [ReportRef, ActionRef, Draft, ReportFormMeta, SetupItem]

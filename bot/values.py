@@ -1,11 +1,11 @@
-"""What Triad's buttons and forms carry through Slack and get back: each kind a frozen dataclass, encoded
-and decoded here only.
+"""What Triad's buttons and forms carry through Slack and get back, encoded and decoded here only.
 
-A value is written ``<tag><version>:<JSON object>``, e.g. ``r1:{"id":42}``: fields left at their default
-are left out, so values stay far under Slack's limits (2,000 characters a button value, 3,000 a view's
-private_metadata). ``decode`` never raises: anything that is not a well-formed value of that kind (forged,
-cut, another kind's) is None, and a listener given None does nothing. Every ``int`` field is a row id, so
-a number no row can have never reaches a query.
+Each kind is a frozen dataclass of its domain (bot/reports/values.py, bot/org/values.py), where both the
+Slack side and the messages bot/ still sends reach it. A value is written ``<tag><version>:<JSON object>``,
+e.g. ``r1:{"id":42}``: fields left at their default are left out, so values stay far under Slack's limits
+(2,000 characters a button value, 3,000 a view's private_metadata). ``decode`` never raises: anything that
+is not a well-formed value of that kind (forged, cut, another kind's) is None, and a listener given None
+does nothing. Every ``int`` field is a row id, so a number no row can have never reaches a query.
 
 Cards and forms already posted carry what was written before values were versioned (version 0): plain ids
 ("42"), ``{"r": 42}`` / ``{"a": 42}`` metadata, the draft card's JSON. Each kind reads its own in
@@ -19,8 +19,6 @@ import types
 from dataclasses import MISSING, dataclass, fields
 from enum import Enum
 from typing import Any, ClassVar, Literal, Self, Union, get_args, get_origin, get_type_hints
-
-from storage.models import ReportKind, Standard
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database: anything larger cannot name a row
 MAX_LENGTH = 3000  # Slack's private_metadata limit; a button value's is 2,000
@@ -81,109 +79,18 @@ class Value:
         return None
 
 
-# --- the reports' values ---------------------------------------------------------------------------
-
 @dataclass(frozen=True)
-class _Row(Value):
+class RowRef(Value):
+    """A row named by its id; ``earlier`` reads a plain id (a button) or ``{TAG: id}`` (private_metadata)."""
+
     id: int
 
     @classmethod
     def earlier(cls, raw: str) -> Self | None:
-        """A plain id (a button) or ``{TAG: id}`` (a form's private_metadata)."""
         found = record_id(raw) if raw.strip().isdigit() else None
-        if found is None and (old := _json_object(raw)) is not None and isinstance(old.get(cls.TAG), int):
+        if found is None and (old := json_object(raw)) is not None and isinstance(old.get(cls.TAG), int):
             found = record_id(old[cls.TAG])
         return cls(found) if found is not None else None
-
-
-@dataclass(frozen=True)
-class ReportRef(_Row):
-    """The report a card's button or a triage form is about."""
-
-    TAG = "r"
-
-
-@dataclass(frozen=True)
-class ActionRef(_Row):
-    """The corrective action an owner's or verifier's button or form is about."""
-
-    TAG = "a"
-
-
-@dataclass(frozen=True)
-class Draft(Value):
-    """A DM card's report as guessed: its words travel in the card itself (handlers/reports/cards.DRAFT_TEXT_BLOCK).
-    ``words``: only in cards posted before, which carried them in the value."""
-
-    TAG = "d"
-    kind: ReportKind | None = None
-    standards: tuple[Standard, ...] = ()
-    location_id: int | None = None
-    source: str = ""
-    words: str | None = None
-
-    @classmethod
-    def earlier(cls, raw: str) -> Self | None:
-        """``{"k": kind, "s": [standards], "l": location, "src": message, "d": words}``, each read leniently
-        as it always was: what is not understood is left out."""
-        old = _json_object(raw)
-        if old is None:
-            return None
-        kind, standards = old.get("k"), old.get("s")
-        return cls(kind=ReportKind(kind) if kind in ReportKind._value2member_map_ else None,
-                   standards=tuple(Standard(s) for s in standards if s in Standard._value2member_map_)
-                   if isinstance(standards, list) else (),
-                   location_id=record_id(old.get("l")),
-                   source=str(old.get("src") or "")[:200],
-                   words=str(old["d"]) if old.get("d") else None)
-
-
-@dataclass(frozen=True)
-class ReportFormMeta(Value):
-    """The report form's private_metadata: the message it was started from, the channel it was started in."""
-
-    TAG = "f"
-    link: str | None = None
-    channel: str | None = None
-
-    @classmethod
-    def earlier(cls, raw: str) -> Self | None:
-        old = _json_object(raw or "{}")
-        if old is None:
-            return None
-        link, channel = old.get("link"), old.get("ch")
-        return cls(link=link if isinstance(link, str) else None, channel=channel if isinstance(channel, str) else None)
-
-
-# --- set-up's values ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SetupItem(Value):
-    """The department or location a set-up form edits or removes (a form for a new one carries none),
-    or the set-up page's menu beside it offers to."""
-
-    TAG = "s"
-    kind: Literal["department", "location"]
-    id: int
-    remove: bool = False
-
-    @classmethod
-    def earlier(cls, raw: str) -> Self | None:
-        """``{"d": id}``, ``{"l": id}`` (edit forms), ``{"kind": kind, "id": id}`` (the remove form) or
-        ``edit:department:3`` / ``remove:location:7`` (the menu)."""
-        what, _, rest = raw.partition(":")
-        kind, _, item = rest.partition(":")
-        if what in ("edit", "remove") and record_id(item) is not None:
-            return cls.build({"kind": kind, "id": record_id(item), "remove": what == "remove"})
-        old = _json_object(raw)
-        if old is None:
-            return None
-        if "kind" in old:
-            return cls.build(old)
-        for key, kind in (("d", "department"), ("l", "location")):
-            if key in old:
-                return cls.build({"kind": kind, "id": old[key]})
-        return None
 
 
 # --- reading -------------------------------------------------------------------------------------------
@@ -198,7 +105,7 @@ def _json(raw: str) -> Any:
         return _BAD
 
 
-def _json_object(raw: str) -> dict[str, Any] | None:
+def json_object(raw: str) -> dict[str, Any] | None:
     value = _json(raw)
     return value if isinstance(value, dict) else None
 
