@@ -21,7 +21,6 @@ from bot.org import channels, people, working_hours
 from bot.reports import asks, cards, timeline
 from bot.reports.cards import action_subject
 from bot.reports.values import ReportRef
-from handlers.reports import cards as surfaces  # until the Slack side turns events into messages
 from storage.models import (
     ActionStatus,
     CorrectiveAction,
@@ -127,7 +126,7 @@ def _post_card(session: Session, report: Report) -> None:
     channel_id = report.channel_id
     assert channel_id is not None
     outbox.post(session, card_key(report), channel_id,
-                for_channel(session, channel_id, lambda reader: surfaces.report_card(session, report, reader)))
+                for_channel(session, channel_id, lambda reader: cards.report_card(session, report, reader)))
     outbox.post(session, f"report:{report.id}:owners", channel_id,
                 for_channel(session, channel_id, _owners_call(session, [tag.standard for tag in report.standards])),
                 thread_key=card_key(report))
@@ -171,7 +170,7 @@ def _tell(session: Session, report: Report, entry: ReportEvent) -> None:
     if report.channel_id is not None:  # a report waiting for a channel gets its card, as it is then, once posted
         outbox.update(session, f"{card_key(report)}:{entry.id}", card_key(report),
                       for_channel(session, report.channel_id,
-                                  lambda reader: surfaces.report_card(session, report, reader)))
+                                  lambda reader: cards.report_card(session, report, reader)))
         outbox.post(session, f"report:{report.id}:event:{entry.id}", report.channel_id,
                     for_channel(session, report.channel_id,
                                 lambda reader: {"text": _event_text(session, entry, reader)}),
@@ -221,7 +220,7 @@ def action_card(session: Session, action: CorrectiveAction, entry: ReportEvent) 
     owner = session.get(Person, action.owner_id)
     assert owner is not None
     outbox.post(session, _owner_card_key(action, entry), owner.slack_user_id,
-                surfaces.action_card(session, action, reader_of(session, owner)))
+                cards.action_card(session, action, reader_of(session, owner)))
 
 
 def _refresh_latest(session: Session, action: CorrectiveAction, card: str, posted_on: tuple[str, ...],
@@ -244,20 +243,20 @@ def _refresh_latest(session: Session, action: CorrectiveAction, card: str, poste
 def action_changed(session: Session, action: CorrectiveAction) -> None:
     """Refresh the owner's latest action card (posted on assignment and on each reopening)."""
     _refresh_latest(session, action, "card", ("action_assigned", "action_reopened"), action.owner_id,
-                    lambda reader: surfaces.action_card(session, action, reader))
+                    lambda reader: cards.action_card(session, action, reader))
 
 
 def verification_settled(session: Session, action: CorrectiveAction) -> None:
     """The verifier decided: their DM card (posted when the action was done) shows the outcome."""
     _refresh_latest(session, action, "verify", ("action_done",), action.verifier_id,
-                    lambda reader: surfaces.verify_card(session, action, reader))
+                    lambda reader: cards.verify_card(session, action, reader))
 
 
 def verify_card(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
     verifier = session.get(Person, action.verifier_id)
     assert verifier is not None
     outbox.post(session, f"action:{action.id}:verify:{entry.id}", verifier.slack_user_id,
-                surfaces.verify_card(session, action, reader_of(session, verifier)))
+                cards.verify_card(session, action, reader_of(session, verifier)))
 
 
 # --- reclassified or transferred (reclassify.py) ----------------------------------------------------
@@ -277,7 +276,7 @@ def transferred(session: Session, report: Report, entry: ReportEvent, old_channe
 
     outbox.update(session, f"{old}:moved:{entry.id}", old, for_channel(session, old_channel, moved))
     outbox.post(session, card_key(report), new_channel,
-                for_channel(session, new_channel, lambda reader: surfaces.report_card(session, report, reader)))
+                for_channel(session, new_channel, lambda reader: cards.report_card(session, report, reader)))
     owners_called(session, report, entry, [tag.standard for tag in report.standards],
                   new=[s for s in entry.detail.get("added") or []])
 

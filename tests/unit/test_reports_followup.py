@@ -184,7 +184,6 @@ def test_a_sign_off_counts_only_for_the_state_its_owner_saw(plant):
 def test_sign_off_is_offered_and_accepted_only_when_everything_else_is_done(plant):
     from bot.i18n import Reader
     from bot.reports import cards
-    from handlers.reports import cards as surfaces
 
     actor(plant, QUALITY)
     rid = stamping(plant, kind=ReportKind.DEFECT, standards=[Standard.QUALITY, Standard.SAFETY])
@@ -193,7 +192,7 @@ def test_sign_off_is_offered_and_accepted_only_when_everything_else_is_done(plan
     with plant.session() as s:
         report = service.get(s, rid)
         assert report.status == ReportStatus.CLOSING
-        assert "report_sign_off" not in [b["action_id"] for b in surfaces.card_buttons(report)]
+        assert "report_sign_off" not in [b["action_id"] for b in cards.card_buttons(report)]
         with pytest.raises(ReportError) as caught:
             service.sign_off(s, actor(plant, QUALITY), rid)
         assert caught.value.key == "reports.error.sign_off_early"

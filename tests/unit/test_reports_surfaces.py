@@ -8,6 +8,7 @@ import pytest
 
 from bot import blockkit
 from bot.i18n import LANGUAGES, Reader
+from bot.reports import cards as bot_cards
 from bot.reports import kinds, service
 from bot.reports.values import ReportRef
 from handlers.reports import cards, forms
@@ -74,7 +75,7 @@ def test_the_report_card_in_every_state(world, lang):
         with world.session() as s:
             report = s.get(Report, rid)
             states.append(report.status)
-            assert_literal(cards.report_card(s, report, reader), "message")
+            assert_literal(bot_cards.report_card(s, report, reader), "message")
             assert_literal(cards.timeline_surface(s, report, reader, modal=False), "message")
             assert_literal(cards.timeline_surface(s, report, reader, modal=True, follow=True), "modal")
 
@@ -106,9 +107,9 @@ def test_the_action_messages_and_list(world, lang):
     with world.session() as s:
         action = service.get_action(s, aid)
         action.description = HOSTILE
-        assert_literal(cards.action_card(s, action, reader), "message")
+        assert_literal(bot_cards.action_card(s, action, reader), "message")
         action.evidence_note, action.evidence_files = HOSTILE, FILES
-        assert_literal(cards.verify_card(s, action, reader), "message")
+        assert_literal(bot_cards.verify_card(s, action, reader), "message")
         assert_literal(cards.action_list(s, reader, [action] * 20, [action] * 20, service.today(s)), "message")
         assert_literal(cards.action_list(s, reader, [], [], service.today(s)) | {"text": ESCAPED}, "message")
         assert_literal(forms.done_form(reader, action), "modal")

@@ -85,8 +85,8 @@ def test_a_defect_card_and_timeline_name_its_nonconformity(world):
         service.assess_risk(s, actor(world, SUPERVISOR), report_id, 3, 3)
     with world.session() as s:
         report = service.get(s, report_id)
-        assert "一般风险（黄色） · 3 × 3 · 一般不合格" in dumped(surfaces.report_card(s, report, ZH))
-        assert "Medium · 3 × 3 · major nonconformity" in dumped(surfaces.report_card(s, report, EN))
+        assert "一般风险（黄色） · 3 × 3 · 一般不合格" in dumped(cards.report_card(s, report, ZH))
+        assert "Medium · 3 × 3 · major nonconformity" in dumped(cards.report_card(s, report, EN))
         timeline = dumped(surfaces.timeline_surface(s, report, ZH, modal=True))
         assert "可能性 3 × 严重程度 3（一般不合格）。" in timeline
 
@@ -172,7 +172,7 @@ def test_a_mixed_channel_s_card_is_in_both_languages_once_each(world):
     report_id = file(world, description="3号压机下面漏油").report.id
     with world.session() as s:
         report = service.get(s, report_id)
-        both = merged([surfaces.report_card(s, report, EN), surfaces.report_card(s, report, ZH)])
+        both = merged([cards.report_card(s, report, EN), cards.report_card(s, report, ZH)])
     blockkit.check(both, "message")
     shown = dumped(both)
     assert "Acknowledge / 确认接收" in shown and "*Risk* / *风险*" in shown
@@ -186,7 +186,7 @@ def test_a_mixed_channel_s_card_gives_the_risk_grade_in_both_languages_and_its_s
         service.assess_risk(s, actor(world, SUPERVISOR), report_id, 3, 4)
     with world.session() as s:
         report = service.get(s, report_id)
-        shown = dumped(merged([surfaces.report_card(s, report, EN), surfaces.report_card(s, report, ZH)]))
+        shown = dumped(merged([cards.report_card(s, report, EN), cards.report_card(s, report, ZH)]))
     assert ":large_orange_circle: High / 较大风险（橙色） · 3 × 4" in shown and shown.count("3 × 4") == 1
     defect = [{"text": "🟠 High · 3 × 4 · major nonconformity"}, {"text": "🟠 较大风险 · 3 × 4 · 一般不合格"}]
     assert merged(defect) == {"text": "🟠 High / 较大风险 · 3 × 4 · major nonconformity / 一般不合格"}
@@ -230,7 +230,7 @@ def test_a_long_description_is_split_across_sections_never_cut(world):
     words = "Oil leaks under press 3 and runs onto the walkway. " * 58  # close to the form's 3,000 characters
     report_id = file(world, description=words.strip()).report.id
     with world.session() as s:
-        card = surfaces.report_card(s, service.get(s, report_id), EN)
+        card = cards.report_card(s, service.get(s, report_id), EN)
     blockkit.check(card, "message")
     described = " ".join(b["text"]["text"] for b in card["blocks"][1:3] if b["type"] == "section" and "text" in b)
     assert described.count("Oil leaks") == 58
