@@ -6,10 +6,14 @@ form's private_metadata ``{"r": 42}``, a DM draft card its JSON with the words i
 from __future__ import annotations
 
 import json
+import re
 
 from bot.reports.values import ActionRef, ReportRef
+from bot.sandbox import fuzz
 from storage.models import ReportStatus
 from tests.e2e.test_reports import SUPERVISOR, WORKER, buttons, card, dumped, file_report, modal, report_row
+
+VERSIONED = re.compile(r"[a-z]+\d+:\{.*\}", re.S)
 
 
 def test_li_triages_from_a_card_and_a_form_posted_before_the_upgrade(harness):
@@ -54,3 +58,20 @@ def test_zhang_files_from_a_dm_draft_card_posted_before_its_words_moved_into_the
     h.deliver()
     filed = report_row(h)
     assert filed is not None and filed.description == "2号线冷却液泄漏" and filed.kind.value == "environmental"
+
+
+def test_what_triad_posts_now_carries_versioned_values_only(harness):
+    """A day at the plant: every button pressed and every form sent carries a value of bot/values.py
+    (or a set-up part's name), never the ad hoc formats read above."""
+    pressed, sent = [], []
+    for sample in fuzz.record_corpus(harness):
+        if sample.kind == "interactive" and sample.data.get("type") == "block_actions":
+            pressed += [(a["action_id"], a.get("value")) for a in sample.data["actions"] if "value" in a]
+        elif sample.kind == "interactive" and sample.data.get("type") == "view_submission":
+            sent.append((sample.data["view"]["callback_id"], sample.data["view"].get("private_metadata", "")))
+    assert {action for action, _ in pressed} >= {"report_acknowledge", "report_assess", "draft_edit", "setup_edit"}
+    assert {form for form, _ in sent} >= {"report_submit", "report_risk_submit", "report_action_submit"}
+    for action, value in pressed:
+        assert VERSIONED.match(value) or action == "setup_edit" and re.fullmatch(r"[a-z_]+", value), (action, value)
+    for form, meta in sent:
+        assert VERSIONED.match(meta) or form.startswith("setup_") and meta == "", (form, meta)
