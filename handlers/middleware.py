@@ -1,4 +1,5 @@
-"""Global middleware: drop Slack's retries of events already handled; know who is asking."""
+"""Global middleware: serve the request's workspace; drop Slack's retries of events already handled; know who is
+asking."""
 from __future__ import annotations
 
 import logging
@@ -6,16 +7,31 @@ import logging
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
-from bot import clock
+from bot import clock, workspaces
 from bot.org import people
 from bot.reports import forms
 from bot.runtime import Runtime
 from storage.models import ProcessedEvent
+from storage.workspaces import serving
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, runtime: Runtime) -> None:
+    @app.middleware
+    def serve_the_workspace(context: BoltContext, next) -> BoltResponse | None:
+        """Every unit of work of the request (and of its listener, in another thread) belongs to its team's
+        organisation; a team Triad does not serve is refused before anything is read or written."""
+        team_id = context.team_id
+        if not team_id:
+            return next()  # nothing of a workspace to touch (url_verification)
+        workspace = workspaces.serving_team(runtime.db, team_id)
+        if workspace is None:
+            log.warning("a request of team %s, which Triad does not serve, was refused", team_id)
+            return BoltResponse(status=403, body="this workspace is not served here")
+        with serving(workspace):
+            return next()
+
     @app.middleware
     def skip_duplicate_events(body: dict, req: BoltRequest, next) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
