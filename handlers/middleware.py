@@ -25,6 +25,9 @@ def register(app: App, runtime: Runtime) -> None:
         team_id = context.team_id
         if not team_id:
             return next()  # nothing of a workspace to touch (url_verification)
+        if not isinstance(team_id, str):  # from a field no real Slack fills that way
+            log.warning("refused a request whose team id is a %s", type(team_id).__name__)
+            return BoltResponse(status=400, body="malformed team id")
         workspace = workspaces.serving_team(runtime.db, team_id)
         if workspace is None:
             log.warning("a request of team %s, which Triad does not serve, was refused", team_id)

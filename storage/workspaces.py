@@ -83,7 +83,7 @@ def _only_this_workspace(state: ORMExecuteState) -> None:
 def _tenant_tables() -> frozenset[str]:
     from storage.models import Base
 
-    return frozenset(m.class_.__tablename__ for m in Base.registry.mappers if issubclass(m.class_, Tenant))
+    return frozenset(m.tables[0].name for m in Base.registry.mappers if issubclass(m.class_, Tenant))
 
 
 @event.listens_for(Session, "before_flush")
