@@ -12,17 +12,18 @@ from bot.org import people
 from bot.reports import forms
 from bot.runtime import Runtime
 from storage.models import ProcessedEvent
-from storage.workspaces import serving
+from storage.workspaces import serve
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, runtime: Runtime) -> None:
     @app.middleware
-    def serve_the_workspace(context: BoltContext, next) -> BoltResponse | None:
+    def serve_the_workspace(body: dict, context: BoltContext, next) -> BoltResponse | None:
         """Every unit of work of the request (and of its listener, in another thread) belongs to its team's
         organisation; a team Triad does not serve is refused before anything is read or written."""
-        team_id = context.team_id
+        team_id = team_of(body, context)
+        serve(None)  # a thread that answered another team's request before (Socket Mode reuses threads)
         if not team_id:
             return next()  # nothing of a workspace to touch (url_verification)
         if not isinstance(team_id, str):  # from a field no real Slack fills that way
@@ -32,8 +33,8 @@ def register(app: App, runtime: Runtime) -> None:
         if workspace is None:
             log.warning("a request of team %s, which Triad does not serve, was refused", team_id)
             return BoltResponse(status=403, body="this workspace is not served here")
-        with serving(workspace):
-            return next()
+        serve(workspace)  # Bolt runs the next middleware once this one returns: no ``with``
+        return next()
 
     @app.middleware
     def skip_duplicate_events(body: dict, req: BoltRequest, next) -> BoltResponse | None:
@@ -60,6 +61,15 @@ def register(app: App, runtime: Runtime) -> None:
                 if stale:
                     context[REFRESH] = lambda: refreshed_actor(runtime, user_id)
         return next()
+
+
+def team_of(body: dict, context: BoltContext) -> object:
+    """The workspace the person acts in: the request's team (in Enterprise Grid, their own workspace, where Bolt
+    would name the team the app is installed in), else Bolt's."""
+    team = body.get("team")
+    if isinstance(team, dict) and team.get("id"):
+        return team["id"]
+    return body.get("team_id") or context.team_id
 
 
 REFRESH = "refresh_actor_after_ack"  # set on the context; handlers.errors.barrier runs it once the ack is sent

@@ -32,6 +32,12 @@ class NoWorkspace(RuntimeError):
     """Several workspaces, and a unit of work that did not say whose it is."""
 
 
+def serve(workspace: int | None) -> None:
+    """From now on in this context (a request's own: bot/server.py), units of work belong to ``workspace``;
+    threads started from a copy of the context inherit it (bot/app.py ListenerPool)."""
+    _serving.set(workspace)
+
+
 @contextmanager
 def serving(workspace: int | None) -> Iterator[None]:
     """Units of work opened meanwhile (in this thread, and in threads started from a copy of its context)
