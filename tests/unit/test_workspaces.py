@@ -69,3 +69,19 @@ def test_with_several_workspaces_a_unit_of_work_must_say_whose_it_is(two_plants)
             s.scalars(select(Person)).all()
     with serving(b), db.read() as s:  # a request of plant B's team, or a job run for it
         assert {p.organisation_id for p in s.scalars(select(Person))} == {b}
+
+
+def test_an_organisation_file_is_loaded_into_the_workspace_named(two_plants, database_url, monkeypatch, capsys):
+    from bot.cli import main
+
+    db, a, b = two_plants
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["org", "load", str(ORG_FILE)]) == 1
+    assert "serves several workspaces: say which with --team (T0PLANTA, T0PLANTB)" in capsys.readouterr().err
+    assert main(["org", "load", str(ORG_FILE), "--team", "T0ELSEWHERE"]) == 1
+    assert "serves no workspace T0ELSEWHERE" in capsys.readouterr().err
+    assert main(["org", "load", str(ORG_FILE), "--team", "T0PLANTB"]) == 0
+    with db.read(b) as s:
+        assert s.scalar(select(func.count()).select_from(Department)) == 3
