@@ -1,6 +1,7 @@
 """The Bolt app factory: one app, the same in HTTP mode, Socket Mode, the sandbox and the tests."""
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -33,10 +34,11 @@ class ListenerPool(ThreadPoolExecutor):
     def submit(self, fn, /, *args, **kwargs) -> Future:
         with self._changed:
             self._running += 1
+        request = contextvars.copy_context()  # the workspace the middleware serves (storage/workspaces.py)
 
         def counted():
             try:
-                return fn(*args, **kwargs)
+                return request.run(fn, *args, **kwargs)
             finally:
                 with self._changed:
                     self._running -= 1

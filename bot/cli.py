@@ -85,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("file", type=Path, help="the organisation file, e.g. examples/org.yml")
         p.add_argument("--lang", choices=("en", "zh"), default="en",
                        help="the language problems are told in (en or zh; default en)")
+        if name == "load":
+            p.add_argument("--team", metavar="TEAM_ID",
+                           help="the Slack workspace to load it into (its team id, e.g. T0123ABCD), when Triad "
+                                "serves several")
         p.set_defaults(func=func)
     return parser
 
@@ -284,13 +288,32 @@ def _org_check(settings: Settings, args) -> int:
     return 0
 
 
+def _workspace_to_load(db, team: str | None) -> int | None:
+    """The organisation ``--team`` names; None for the only one (a single-workspace install)."""
+    from sqlalchemy import select
+
+    from storage.models import Organisation
+
+    with db.read() as s:
+        teams = dict(s.execute(select(Organisation.team_id, Organisation.id).order_by(Organisation.id)).all())
+    if team is None:
+        if len(teams) > 1:
+            raise StartupError("Triad serves several workspaces: say which with --team "
+                               f"({', '.join(str(t) for t in teams if t)}).")
+        return None
+    if team not in teams:
+        known = ", ".join(str(t) for t in teams if t) or "none"
+        raise StartupError(f"Triad serves no workspace {team}: known are {known}.")
+    return teams[team]
+
+
 def _org_load(settings: Settings, args) -> int:
     from bot.i18n import Reader
     from bot.org.orgfile import OrgFileError, load_file
 
     db = _database(settings, upgrade=settings.is_sandbox)
     try:
-        with db.session() as s:
+        with db.session(_workspace_to_load(db, args.team)) as s:
             summary = load_file(s, args.file, Reader(lang=args.lang))
     except OrgFileError as exc:
         return _problems(exc.problems)

@@ -21,12 +21,25 @@ class Job:
     """Run every ``every`` by whichever process holds the scheduler's lease (bot/scheduler.py).
 
     ``sweep``: it depends on the time (reminders, escalations), so the sandbox runs it right after its
-    clock moves, as if that time had passed."""
+    clock moves, as if that time had passed. ``per_workspace``: run once for each workspace, its units of work
+    in that workspace (storage/workspaces.py); the platform's own jobs run once."""
 
     id: str
     run: Callable[[Runtime], None]
     every: timedelta
     sweep: bool = True
+    per_workspace: bool = True
+
+    def run_everywhere(self, runtime: Runtime) -> None:
+        if not self.per_workspace:
+            self.run(runtime)
+            return
+        from bot.workspaces import all_workspaces
+        from storage.workspaces import serving
+
+        for workspace in all_workspaces(runtime.db):
+            with serving(workspace):
+                self.run(runtime)
 
 
 @dataclass(frozen=True)

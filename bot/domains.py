@@ -49,7 +49,7 @@ def run_time_sweeps(runtime: Runtime) -> None:
     """What the scheduler would have run while the sandbox's clock moved forward; one failing does not stop the rest."""
     for sweep in time_sweeps():
         try:
-            sweep.run(runtime)
+            sweep.run_everywhere(runtime)
         except Exception:
             log.exception("time sweep %s failed", sweep.id)
 

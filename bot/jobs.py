@@ -35,6 +35,6 @@ def housekeeping(runtime: Runtime) -> None:
 
 
 PLATFORM = Domain("platform", jobs=(
-    Job("outbox-sweep", deliver_outbox, timedelta(seconds=5), sweep=False),
-    Job("housekeeping", housekeeping, timedelta(hours=6), sweep=False),
+    Job("outbox-sweep", deliver_outbox, timedelta(seconds=5), sweep=False, per_workspace=False),
+    Job("housekeeping", housekeeping, timedelta(hours=6), sweep=False, per_workspace=False),
 ))

@@ -38,7 +38,7 @@ def run_job(job_id: str) -> None:
     if job is None or _running is None:
         log.warning("job %s is not known to this process: skipped", job_id)
         return
-    job.run(_running)
+    job.run_everywhere(_running)
 
 
 class Lease:

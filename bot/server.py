@@ -4,6 +4,7 @@ Tests and the sandbox serve the very same WSGI app on loopback from a thread.
 """
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import threading
@@ -35,7 +36,8 @@ def wsgi_app(runtime: Runtime, app: App):
             start_response("200 OK" if healthy else "503 Service Unavailable",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        return slack(environ, start_response)
+        # Each request in a context of its own: the workspace the middleware serves ends with it.
+        return contextvars.copy_context().run(slack, environ, start_response)
 
     return application
 

@@ -1,4 +1,5 @@
-"""Global middleware: drop Slack's retries of events already handled; know who is asking."""
+"""Global middleware: serve the request's workspace; drop Slack's retries of events already handled; know who is
+asking."""
 from __future__ import annotations
 
 import logging
@@ -6,16 +7,35 @@ import logging
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
-from bot import clock
+from bot import clock, workspaces
 from bot.org import people
 from bot.runtime import Runtime
 from handlers.reports import forms
 from storage.models import ProcessedEvent
+from storage.workspaces import serve
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, runtime: Runtime) -> None:
+    @app.middleware
+    def serve_the_workspace(body: dict, context: BoltContext, next) -> BoltResponse | None:
+        """Every unit of work of the request (and of its listener, in another thread) belongs to its team's
+        organisation; a team Triad does not serve is refused before anything is read or written."""
+        team_id = team_of(body, context)
+        serve(None)  # a thread that answered another team's request before (Socket Mode reuses threads)
+        if not team_id:
+            return next()  # nothing of a workspace to touch (url_verification)
+        if not isinstance(team_id, str):  # from a field no real Slack fills that way
+            log.warning("refused a request whose team id is a %s", type(team_id).__name__)
+            return BoltResponse(status=400, body="malformed team id")
+        workspace = workspaces.serving_team(runtime.db, team_id)
+        if workspace is None:
+            log.warning("a request of team %s, which Triad does not serve, was refused", team_id)
+            return BoltResponse(status=403, body="this workspace is not served here")
+        serve(workspace)  # Bolt runs the next middleware once this one returns: no ``with``
+        return next()
+
     @app.middleware
     def skip_duplicate_events(body: dict, req: BoltRequest, next) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
@@ -41,6 +61,15 @@ def register(app: App, runtime: Runtime) -> None:
                 if stale:
                     context[REFRESH] = lambda: refreshed_actor(runtime, user_id)
         return next()
+
+
+def team_of(body: dict, context: BoltContext) -> object:
+    """The workspace the person acts in: the request's team (in Enterprise Grid, their own workspace, where Bolt
+    would name the team the app is installed in), else Bolt's."""
+    team = body.get("team")
+    if isinstance(team, dict) and team.get("id"):
+        return team["id"]
+    return body.get("team_id") or context.team_id
 
 
 REFRESH = "refresh_actor_after_ack"  # set on the context; handlers.errors.barrier runs it once the ack is sent

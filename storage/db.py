@@ -18,6 +18,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
+from storage.workspaces import WORKSPACE, being_served
+
 T = TypeVar("T")
 
 # Hooks run after a successful commit of a session that set the matching flag in
@@ -41,23 +43,25 @@ class Database:
         self._writers = Admission(SQLITE_WRITERS if url.startswith("sqlite") else POSTGRESQL_WRITERS)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, workspace: int | None = None) -> Iterator[Session]:
         """A unit of work that may write: on SQLite it holds the write lock from its first statement.
 
         Units that may write are admitted a few at a time (see Admission), so those queueing on a lock never
-        hold every pooled connection: a read, the first step of every request, always finds one."""
-        with self._writers, self._unit(self._factory) as session:
+        hold every pooled connection: a read, the first step of every request, always finds one.
+        ``workspace``: the organisation whose rows it sees and writes (storage/workspaces.py)."""
+        with self._writers, self._unit(self._factory, workspace) as session:
             yield session
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
+    def read(self, workspace: int | None = None) -> Iterator[Session]:
         """A unit of work that only reads: no write lock, and any write fails instead of queueing."""
-        with self._unit(self._read_factory) as session:
+        with self._unit(self._read_factory, workspace) as session:
             yield session
 
     @contextmanager
-    def _unit(self, factory: sessionmaker[Session]) -> Iterator[Session]:
-        session = factory(info={MEMO: self.memo})
+    def _unit(self, factory: sessionmaker[Session], workspace: int | None) -> Iterator[Session]:
+        workspace = being_served() if workspace is None else workspace
+        session = factory(info={MEMO: self.memo} if workspace is None else {MEMO: self.memo, WORKSPACE: workspace})
         try:
             yield session
             session.commit()
@@ -149,7 +153,7 @@ _watched: set[str] = set()  # table names
 def remembered(session: Session, key: Any, compute: Callable[[], T]) -> T:
     """``compute()``, or what it gave a moment ago in this process (see Memo); computed afresh outside a Database."""
     memo: Memo | None = session.info.get(MEMO)
-    return compute() if memo is None else memo.get(session, key, compute)
+    return compute() if memo is None else memo.get(session, (session.info.get(WORKSPACE), key), compute)
 
 
 def watch(*tables: str) -> None:

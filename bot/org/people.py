@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload, object_session
 from bot import clock
 from bot.i18n import LANGUAGES, Reader, language_for_locale
 from storage.models import Organisation, Person, Role, RoleAssignment, Standard
+from storage.workspaces import WORKSPACE, workspace_of
 
 if TYPE_CHECKING:  # the domain knows Slack's profile only as a shape
     from bot.gateway import Profile
@@ -67,6 +68,8 @@ def organisation(session: Session) -> Organisation:
     if org.id is None:  # a fresh install before any organisation file: keep the defaults
         session.add(org)
         session.flush()
+        session.info[WORKSPACE] = org.id
+        session.info[_ORGANISATION] = org
     return org
 
 
@@ -76,7 +79,8 @@ def settings_of(session: Session) -> Organisation:
     Looked up once per unit of work: a card alone asks for it several times, and it is the same row."""
     org = session.info.get(_ORGANISATION)
     if org is None:
-        org = session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+        workspace = workspace_of(session)
+        org = session.get(Organisation, workspace) if workspace is not None else None
         if org is None:
             return Organisation(name="Triad", language="en", timezone="UTC")
         session.info[_ORGANISATION] = org

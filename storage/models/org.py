@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base
+from storage.models.base import Base, Tenant
 
 
 class Standard(str, enum.Enum):
@@ -42,6 +42,10 @@ class Organisation(Base):
     safety_channel_id: Mapped[str | None] = mapped_column(String(32))
     # Working hours (bot/hours.py) as their text, e.g. "mon-fri 08:00-17:00"; None: the default.
     working_hours: Mapped[str | None] = mapped_column(String(500))
+    # The Slack workspace (team) it is, and its Enterprise Grid org; a single-workspace install learns its
+    # team from the first request.
+    team_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
 
     def channel_for(self, standard: Standard) -> str | None:
         return {
@@ -61,24 +65,26 @@ class BilingualName:
         return self.name_zh if lang == "zh" else self.name_en
 
 
-class Department(BilingualName, Base):
+class Department(BilingualName, Tenant, Base):
     __tablename__ = "department"
+    __table_args__ = (UniqueConstraint("organisation_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(64))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     working_hours: Mapped[str | None] = mapped_column(String(500))  # None: the organisation's
 
 
-class Site(BilingualName, Base):
+class Site(BilingualName, Tenant, Base):
     __tablename__ = "site"
+    __table_args__ = (UniqueConstraint("organisation_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(64))
     locations: Mapped[list[Location]] = relationship(back_populates="site", order_by="Location.id")
 
 
-class Location(BilingualName, Base):
+class Location(BilingualName, Tenant, Base):
     __tablename__ = "location"
     __table_args__ = (UniqueConstraint("site_id", "code"),)
 
@@ -90,11 +96,12 @@ class Location(BilingualName, Base):
     department: Mapped[Department | None] = relationship()
 
 
-class Person(Base):
+class Person(Tenant, Base):
     __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("organisation_id", "slack_user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slack_user_id: Mapped[str] = mapped_column(String(32), unique=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
     name_en: Mapped[str] = mapped_column(String(200))
     name_zh: Mapped[str | None] = mapped_column(String(200))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
@@ -116,7 +123,7 @@ class Person(Base):
         return (self.name_zh or self.name_en) if lang == "zh" else self.name_en
 
 
-class RoleAssignment(Base):
+class RoleAssignment(Tenant, Base):
     __tablename__ = "role_assignment"
     __table_args__ = (UniqueConstraint("person_id", "role", "department_id", "standard"),)
 

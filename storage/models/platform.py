@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, OfWorkspace, Tenant
 
 
-class OutboxMessage(Base):
+class OutboxMessage(OfWorkspace, Base):
     """A message the bot owes someone, written in the transaction of the change that owes it."""
 
     __tablename__ = "outbox_message"
@@ -65,7 +65,7 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime]
 
 
-class AuditEntry(Base):
+class AuditEntry(Tenant, Base):
     """Every permission decision on a button or command: who, what, on which subject, allowed or not."""
 
     __tablename__ = "audit_entry"

@@ -5,10 +5,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base
+from storage.models.base import Base, Tenant
 from storage.models.org import Standard, _enum
 
 
@@ -71,12 +71,12 @@ class ActionStatus(str, enum.Enum):
     DECLINED = "declined"  # the owner cannot do it: triage assigns another
 
 
-class Report(Base):
+class Report(Tenant, Base):
     __tablename__ = "report"
-    __table_args__ = (Index("ix_report_status", "status"),)
+    __table_args__ = (Index("ix_report_status", "status"), UniqueConstraint("organisation_id", "reference"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(20), unique=True)  # HZ-2026-0042
+    reference: Mapped[str] = mapped_column(String(20))  # HZ-2026-0042, one per workspace
     kind: Mapped[ReportKind] = mapped_column(_enum(ReportKind, "report_kind"))
     status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus, "report_status"))
     description: Mapped[str] = mapped_column(Text)
@@ -122,7 +122,7 @@ class Report(Base):
         back_populates="report", cascade="all, delete-orphan", order_by="CorrectiveAction.number")
 
 
-class ReportStandard(Base):
+class ReportStandard(Tenant, Base):
     """A standard the report is tagged to; its owner signs off when several are tagged."""
 
     __tablename__ = "report_standard"
@@ -135,7 +135,7 @@ class ReportStandard(Base):
     report: Mapped[Report] = relationship(back_populates="standards")
 
 
-class ReportEvent(Base):
+class ReportEvent(Tenant, Base):
     """The timeline: who did what, when. Append-only (see the listener below)."""
 
     __tablename__ = "report_event"
@@ -156,7 +156,7 @@ def _timeline_is_append_only(mapper: Any, connection: Any, target: ReportEvent) 
     raise ValueError("the report timeline is append-only")
 
 
-class CorrectiveAction(Base):
+class CorrectiveAction(Tenant, Base):
     __tablename__ = "corrective_action"
     __table_args__ = (Index("ix_corrective_action_owner", "owner_id", "status"),)
 
@@ -184,7 +184,7 @@ class CorrectiveAction(Base):
     report: Mapped[Report] = relationship(back_populates="actions", lazy="joined", innerjoin=True)
 
 
-class FollowUp(Base):
+class FollowUp(Tenant, Base):
     """How far a chain of reminders and escalations has got (bot/followups.py), by the chain's key."""
 
     __tablename__ = "follow_up"
@@ -196,10 +196,12 @@ class FollowUp(Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), index=True)
 
 
-class ReferenceCounter(Base):
-    """The last number handed out per kind and year (HZ-2026-0042)."""
+class ReferenceCounter(Tenant, Base):
+    """The last number handed out per workspace, kind and year (HZ-2026-0042)."""
 
     __tablename__ = "reference_counter"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
 
     kind: Mapped[ReportKind] = mapped_column(_enum(ReportKind, "report_kind"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)

@@ -37,6 +37,7 @@ def _paint_shop(db) -> None:
 
     with db.session() as s:
         s.add(Organisation(name="Riverside", language="en", timezone="UTC"))
+    with db.session() as s:  # its rows are written into it
         paint = Department(code="paint", name_en="Painting", name_zh="涂装", channel_id="C0PAINT")
         s.add(paint)
         s.flush()
