@@ -20,7 +20,7 @@ from bot.config import Settings  # noqa: E402
 from bot.help import help_message  # noqa: E402
 from bot.home import home_view  # noqa: E402
 from bot.org import people  # noqa: E402
-from bot.sandbox.harness import Harness  # noqa: E402
+from sandbox.harness import Harness  # noqa: E402
 
 TARGETS = {
     "slash command answered (p95, ms)": 300,

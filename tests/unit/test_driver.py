@@ -1,4 +1,4 @@
-"""Tests for the signed Slack request driver (bot/sandbox/driver.py).
+"""Tests for the signed Slack request driver (sandbox/driver.py).
 
 Most tests point the driver at a small recording server that stands in for the app; the last
 ones drive a real slack_bolt App, whose Web API client talks to the emulator.
@@ -22,8 +22,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.sandbox.driver import SentRequest, SlackDriver
-from bot.sandbox.emulator import SlackEmulator
+from sandbox.driver import SentRequest, SlackDriver
+from sandbox.emulator import SlackEmulator
 
 SECRET = "sandbox-signing-secret"
 TOKEN = "xoxb-sandbox"

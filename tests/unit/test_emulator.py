@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from bot.sandbox.emulator import (
+from sandbox.emulator import (
     DOWNLOAD_METHOD,
     RESPONSE_URL_METHOD,
     UPLOAD_METHOD,

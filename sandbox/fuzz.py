@@ -27,9 +27,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.sandbox.driver import FORM, JSON, SentRequest
-from bot.sandbox.harness import Harness
 from handlers import payload
+from sandbox.driver import FORM, JSON, SentRequest
+from sandbox.harness import Harness
 from storage.models import Base
 
 HANG = 3.0  # Slack gives up on an answer after this long

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import clock, outbox
-from bot.sandbox.emulator import EmulatorEvent, SlackEmulator
-from bot.sandbox.harness import Harness
+from sandbox.emulator import EmulatorEvent, SlackEmulator
+from sandbox.harness import Harness
 
 QUIET = 0.15  # seconds without a Slack call or a change: the app is done
 PATIENCE = 3.0  # Slack's own limit for an answer

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.sandbox.emulator import SlackEmulator, interactive_elements
+from sandbox.emulator import SlackEmulator, interactive_elements
 
 __all__ = ["Response", "SentRequest", "SlackDriver"]
 
