@@ -124,6 +124,7 @@ class SlackDriver:
         self.team_id = team_id or emulator.team_id
         self.timeout = timeout
         self.last_request: SentRequest | None = None
+        self.on_send: list[Callable[[SentRequest], Any]] = []  # called with each request before it goes out
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     # -- signing and transport --------------------------------------------------------------
@@ -162,6 +163,8 @@ class SlackDriver:
 
     def _post(self, request: SentRequest) -> Response:
         self.last_request = request
+        for observer in self.on_send:
+            observer(request)
         http_request = urllib.request.Request(request.url, data=request.body, headers=request.headers, method="POST")
         started = time.monotonic()
         try:

@@ -55,7 +55,7 @@ class Harness:
         if load_org and self.org_file:
             with self.db.session() as s:
                 load_file(s, self.org_file)
-        self.app = create_app(self.runtime, signing_secret=self.settings.signing_secret)
+        self.app = create_app(self.runtime)
         self.server = LoopbackServer(wsgi_app(self.runtime, self.app)).start()
         self.driver = SlackDriver(f"{self.server.url}/slack/events", cast(str, self.settings.signing_secret),
                                   self.emulator, settle=self.settle)

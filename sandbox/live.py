@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot import clock, outbox
 from sandbox.emulator import EmulatorEvent, SlackEmulator
@@ -25,7 +26,7 @@ class Change:
 
     kind: str  # "message" | "ephemeral"
     first: str  # the first event seen: posted, updated or deleted
-    data: dict
+    data: dict[str, Any]
     deleted: bool = False
 
 
