@@ -20,6 +20,10 @@ Given ``limits`` (``bot.slack_limits``, time-scaled if wished) it enforces Slack
 as Slack does: chat.postMessage per channel with a short burst, every method per its tier, and
 HTTP 429 with Retry-After when a caller goes faster.
 
+It hosts one workspace, or several with ``add_team`` (members and channels then belong to a team,
+and each team's bot token sees its own team only): ready for a second demo workspace once Triad
+serves several.
+
 All state lives in memory behind one lock; the HTTP server runs in daemon threads. One module
 per Slack API family, each a part of ``SlackEmulator`` over the shared ``Workspace`` (state.py):
 
@@ -38,7 +42,7 @@ per Slack API family, each a part of ``SlackEmulator`` over the shared ``Workspa
 from sandbox.emulator.blocks import interactive_elements
 from sandbox.emulator.emulator import SlackEmulator
 from sandbox.emulator.files import DOWNLOAD_METHOD, UPLOAD_METHOD
-from sandbox.emulator.records import PERMALINK_HOST, ApiCall, EmulatorError, EmulatorEvent, EventKind
+from sandbox.emulator.records import PERMALINK_HOST, ApiCall, EmulatorError, EmulatorEvent, EventKind, Team
 from sandbox.emulator.responses import RESPONSE_URL_METHOD
 
 __all__ = [
@@ -50,6 +54,7 @@ __all__ = [
     "PERMALINK_HOST",
     "RESPONSE_URL_METHOD",
     "SlackEmulator",
+    "Team",
     "UPLOAD_METHOD",
     "interactive_elements",
 ]

@@ -132,7 +132,7 @@ class Chat(Workspace):
             channel=channel,
             ts=self._next_ts(),
             user=author,
-            team=self.team_id,
+            team=self.team_of(channel) or self.team_id,
             text=text,
             blocks=blocks,
             attachments=attachments,
@@ -215,7 +215,7 @@ class Chat(Workspace):
     def _chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._postable_channel(str(required(args, "channel", error="channel_not_found")))
         user = str(required(args, "user", error="user_not_in_channel"))
-        if user not in self._users:
+        if self._member(user) is None:
             raise EmulatorError("user_not_in_channel")
         return {"message_ts": self._post_ephemeral(channel, user, args).ts}
 

@@ -26,26 +26,28 @@ class Conversations(Chat):
         }
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        team = self._caller or self._teams[self.team_id]
         return {
             "url": f"{PERMALINK_HOST}/",
-            "team": "Triad Sandbox",
+            "team": team.name,
             "user": self._users[self.bot_user_id].name,
-            "team_id": self.team_id,
+            "team_id": team.id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        user = self._users.get(str(required(args, "user")))
+        user = self._member(str(required(args, "user")))
         if user is None:
             raise EmulatorError("user_not_found")
-        return {"user": user.to_api(self.team_id, include_locale=flag(args, "include_locale"))}
+        return {"user": user.to_api(include_locale=flag(args, "include_locale"))}
 
     def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         """Every member in one page (the sandbox's workspaces are small)."""
-        return {"members": [u.to_api(self.team_id, include_locale=flag(args, "include_locale"))
-                            for u in self._users.values()], "response_metadata": {"next_cursor": ""}}
+        return {"members": [u.to_api(include_locale=flag(args, "include_locale"))
+                            for u in self._users.values() if self._member(u.id)],
+                "response_metadata": {"next_cursor": ""}}
 
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if args.get("channel"):
@@ -53,7 +55,7 @@ class Conversations(Chat):
         users = [u for u in str(required(args, "users")).split(",") if u]
         if len(users) != 1:
             raise EmulatorError("invalid_arguments", ["the sandbox supports 1:1 DMs only"])
-        if users[0] not in self._users:
+        if self._member(users[0]) is None:
             raise EmulatorError("user_not_found")
         return {"channel": {"id": self.dm_channel(users[0])}, "no_op": True, "already_open": True}
 

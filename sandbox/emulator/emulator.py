@@ -47,6 +47,7 @@ class SlackEmulator(Conversations, Reactions, Files, ResponseUrls, Views):
         self._server: HttpServer | None = None
         self._origin = None
         self._clear_activity()
+        self.add_team(team_id, bot_token, domain=self.team_domain, name="Triad Sandbox")
         self.add_user(bot_user_id, "triad", "Triad", is_bot=True)
         self._methods = self._web_api()
 
@@ -122,12 +123,13 @@ class SlackEmulator(Conversations, Reactions, Files, ResponseUrls, Views):
         return PROCESSED_THEN_FAILED
 
     def _call(self, method: str, args: dict[str, Any], token: str | None, fault: str | None) -> dict[str, Any]:
-        """Authenticate and run one API method under the lock; record it."""
+        """Authenticate and run one API method under the lock, as the token's team; record it."""
         with self._changing():
             try:
                 if not token:
                     raise EmulatorError("not_authed")
-                if token != self.bot_token:
+                self._caller = next((team for team in self._teams.values() if team.bot_token == token), None)
+                if self._caller is None:
                     raise EmulatorError("invalid_auth")
                 handler = self._methods.get(method)
                 if handler is None:
@@ -135,5 +137,7 @@ class SlackEmulator(Conversations, Reactions, Files, ResponseUrls, Views):
                 result = {"ok": True, **handler(args)}
             except EmulatorError as error:
                 result = error.to_response()
+            finally:
+                self._caller = None
             self._record(method, args, ok=result["ok"], error=result.get("error"), fault=fault)
             return result

@@ -64,9 +64,10 @@ class Files(Chat, Faults):
 
     def _new_file(self, name: str, size: int, user: str, mimetype: str | None = None) -> File:
         file_id = f"F{self._run}{next(self._ids):06d}"
-        url = f"{self.origin}/files-pri/{self.team_id}-{file_id}/{quote(name)}"
+        team = self._caller.id if self._caller else self.team_of(user) or self.team_id
+        url = f"{self.origin}/files-pri/{team}-{file_id}/{quote(name)}"
         mime = mimetype or mimetypes.guess_type(name)[0] or "application/octet-stream"
-        stored = File(file_id, name, name, mime, user, int(time.time()), size, url)
+        stored = File(file_id, name, name, mime, user, int(time.time()), size, url, team)
         self._files[file_id] = stored
         return stored
 
@@ -93,15 +94,17 @@ class Files(Chat, Faults):
         return Reply.text(200, f"OK - {len(content)}") if stored else Reply.text(404, "file_not_found")
 
     def _download_request(self, path: str, request: Request) -> Reply:
-        """A file's url_private: the bytes with the bot token, Slack's login page without."""
+        """A file's url_private: the bytes with the bot token of the file's team, Slack's login page without."""
         file_id = path.split("/")[2].rpartition("-")[2]
         fault = self._take_fault(DOWNLOAD_METHOD, None)
         refusal = self._injected_reply(DOWNLOAD_METHOD, {"file": file_id}, fault)
         if refusal is not None:
             return refusal
-        authorised = bearer_token(request.headers) == self.bot_token
+        token = bearer_token(request.headers)
         with self._changing():
             stored = self._files.get(file_id)
+            team = self._teams.get(stored.team_id) if stored else None
+            authorised = team is not None and token == team.bot_token
             error = None if stored else "file_not_found"
             if stored and not authorised:
                 error = "not_authed"

@@ -80,6 +80,16 @@ class EmulatorEvent:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Team:
+    """A workspace Triad is installed in: its id, domain and name, and the bot token Triad has there."""
+
+    id: str
+    domain: str
+    name: str
+    bot_token: str
+
+
 @dataclass
 class User:
     id: str
@@ -91,11 +101,12 @@ class User:
     is_admin: bool
     is_bot: bool = False
     is_owner: bool = False
+    team_id: str = ""
 
-    def to_api(self, team_id: str, *, include_locale: bool) -> dict[str, Any]:
+    def to_api(self, *, include_locale: bool) -> dict[str, Any]:
         user: dict[str, Any] = {
             "id": self.id,
-            "team_id": team_id,
+            "team_id": self.team_id,
             "name": self.name,
             "real_name": self.real_name,
             "deleted": False,
@@ -239,6 +250,7 @@ class File:
     created: int
     size: int
     url_private: str
+    team_id: str  # the workspace whose bot token may download it
     content: bytes | None = None
     channels: list[str] = field(default_factory=list)
 

@@ -34,7 +34,7 @@ class ResponseUrls(Chat, Faults):
         """
         with self._changing():
             channel = self._postable_channel(channel_id)
-            url = f"{self.origin}/actions/{self.team_id}/{next(self._ids)}/{secrets.token_hex(12)}"
+            url = f"{self.origin}/actions/{self.team_of(channel)}/{next(self._ids)}/{secrets.token_hex(12)}"
             self._response_urls[urlsplit(url).path] = ResponseUrl(channel, user_id, message_ts)
             return url
 

@@ -108,7 +108,7 @@ class Views(Workspace):
         return f"{int(time.time())}.{secrets.token_hex(4)}"
 
     def _view_api(self, view: View) -> dict[str, Any]:
-        return view.to_api(self.team_id, self.app_id, self.bot_id)
+        return view.to_api(self.team_of(view.user) or self.team_id, self.app_id, self.bot_id)
 
     def _checked_view(self, view: Any, surface: blockkit.Surface) -> dict[str, Any]:
         """A copy of a view argument with generated ids, refused as Slack refuses it."""
@@ -210,7 +210,7 @@ class Views(Workspace):
 
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         user = str(required(args, "user_id"))
-        if user not in self._users:
+        if self._member(user) is None:
             raise EmulatorError("user_not_found")
         payload = self._checked_view(args.get("view"), "home")
         current = self._homes.get(user)
