@@ -13,17 +13,19 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.emulator.events import Observable
 from sandbox.emulator.records import EmulatorError, Team, User
 from sandbox.emulator.wire import Reply, Request
 
-Method = Any  # a Web API method: takes the parsed arguments, returns the answer's fields (or raises EmulatorError)
+# A Web API method: takes the parsed arguments, returns the answer's fields (or raises EmulatorError).
+Method = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class Workspace(Observable):
-    """One Slack workspace with Triad installed: its members, channels and the bot's identity."""
+    """The Slack workspace(s) Triad is installed in: their members and channels, and the bot's identity."""
 
     team_domain = "triad-sandbox"
     bot_user_id: str
