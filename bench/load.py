@@ -1,4 +1,4 @@
-"""Triad under load against a bare Bolt app (bench/bare_app.py), side by side in one run.
+"""Triad under load against a bare Bolt app (bench/bare_app.py), side by side in one run, with a floor.
 
 Both run as their own gunicorn process groups (same stack, WEB_CONCURRENCY x WEB_THREADS) against
 one local Slack emulator (trigger_ids expire 3 s after the request was signed, as on Slack), Triad
@@ -10,6 +10,10 @@ server and not how soon the outbox posts; that delay is shown as "card posted").
 measures both apps at 8 and then 50 users, alternating which goes first; the ratios of each round
 are summarised as min/median/max, because the machine is shared and noisy. Idle memory is the
 resident memory of each web process group (gunicorn master and workers) once started.
+
+The floor (bench/floor_app.py) is the bare app plus one ORM read per request and one small write per
+submission and press, on the same database: the least an app that keeps records does. Its ratios to the
+bare app are printed beside Triad's, without a target, so a run shows how much of the gap is Triad's own.
 
     python bench/load.py [--database sqlite|postgresql|both] [--rounds 3] [--iterations 2]
 
@@ -338,44 +342,49 @@ def measure(database: str, url: str, rounds: int, iterations: int) -> dict[str, 
                                    env={**env, "SLACK_SIGNING_SECRET": triad.secret},
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     bare = WebApp("bare", [sys.executable, str(ROOT / "bench" / "bare_app.py")], env)
+    floor = WebApp("floor", [sys.executable, str(ROOT / "bench" / "floor_app.py")], env)
     ratios: dict[str, list[float]] = {}
     try:
-        triad.wait_ready()
-        bare.wait_ready()
+        for app in (triad, bare, floor):
+            app.wait_ready()
         if triad_clock.poll() is not None:
             raise SystemExit(f"Triad's clock did not start:\n{triad_clock.stderr.read()}")
         time.sleep(2)  # idle: workers booted, nothing asked yet
-        triad_mb, bare_mb = triad.memory_mb(), bare.memory_mb()
+        triad_mb, bare_mb, floor_mb = triad.memory_mb(), bare.memory_mb(), floor.memory_mb()
         ratios["idle memory ratio"] = [triad_mb / bare_mb]
+        ratios["floor: idle memory ratio"] = [floor_mb / bare_mb]
         print(f"[{database}] idle memory: Triad {triad_mb:.0f} MB, bare Bolt {bare_mb:.0f} MB "
-              f"(ratio {triad_mb / bare_mb:.2f})", flush=True)
-        for app in (triad, bare):  # warm-up: every user known (profiles asked once), code paths loaded
+              f"(ratio {triad_mb / bare_mb:.2f}), floor {floor_mb:.0f} MB (ratio {floor_mb / bare_mb:.2f})", flush=True)
+        for app in (triad, bare, floor):  # warm-up: every user known (profiles asked once), code paths loaded
             run_phase(app, emulator, cards, USERS, 1, app is triad)
             quiesce(emulator)
         emulator.reset()
         for round_no in range(rounds):
             for users in LEVELS:
-                order = (triad, bare) if round_no % 2 == 0 else (bare, triad)
+                order = (triad, bare, floor) if round_no % 2 == 0 else (floor, bare, triad)
                 phases = {}
                 for app in order:
                     phases[app.name] = run_phase(app, emulator, cards, USERS[:users], iterations, app is triad)
                     quiesce(emulator)
                     emulator.reset()
-                t, b = phases["triad"], phases["bare"]
+                t, b, f = phases["triad"], phases["bare"], phases["floor"]
                 key = f"{users} users"
                 ratios.setdefault(f"p99 ack ratio, {key}", []).append(t.p99 / b.p99)
                 ratios.setdefault(f"throughput ratio, {key}", []).append(t.throughput / b.throughput)
+                ratios.setdefault(f"floor: p99 ack ratio, {key}", []).append(f.p99 / b.p99)
+                ratios.setdefault(f"floor: throughput ratio, {key}", []).append(f.throughput / b.throughput)
                 ratios.setdefault(f"acks over 3 s, {key}", []).append(t.over_limit)
                 ratios.setdefault(f"expired trigger_ids, {key}", []).append(t.expired_triggers)
                 ratios.setdefault(f"modals or cards lost, {key}", []).append(t.lost)
                 line = (f"[{database}] round {round_no + 1}, {users:2} users: Triad p99 {t.p99 * 1000:6.0f} ms, "
                         f"{t.throughput:5.1f} req/s | bare p99 {b.p99 * 1000:6.0f} ms, {b.throughput:5.1f} req/s | "
                         f"Triad over 3 s {t.over_limit}, expired triggers {t.expired_triggers}, lost {t.lost}; "
-                        f"bare over 3 s {b.over_limit}, expired {b.expired_triggers}, lost {b.lost}")
+                        f"bare over 3 s {b.over_limit}, expired {b.expired_triggers}, lost {b.lost} | "
+                        f"floor p99 {f.p99 * 1000:6.0f} ms, {f.throughput:5.1f} req/s")
                 print(line, flush=True)
-                for p in (t, b):
+                for label, p in (("Triad", t), ("bare ", b), ("floor", f)):
                     if os.environ.get("BENCH_DETAIL"):
-                        print(f"    {'Triad' if p is t else 'bare '}: {p.detail()}", flush=True)
+                        print(f"    {label}: {p.detail()}", flush=True)
                     for error in p.errors[:3]:
                         print(f"    {error}", flush=True)
         triad_after, bare_after = triad.memory_mb(), bare.memory_mb()
@@ -386,6 +395,7 @@ def measure(database: str, url: str, rounds: int, iterations: int) -> dict[str, 
         triad_clock.terminate()
         triad_clock.wait(timeout=30)
         bare.stop()
+        floor.stop()
         emulator.stop()
     return ratios
 
@@ -394,6 +404,9 @@ def verdict(database: str, ratios: dict[str, list[float]]) -> int:
     missed = 0
     print(f"\n[{database}] min / median / max over the rounds")
     for name, values in ratios.items():
+        if name.startswith("floor"):  # the reference's own cost: no target
+            print(f"     {name:36} {min(values):7.2f} {statistics.median(values):7.2f} {max(values):7.2f}")
+            continue
         if name.startswith(("p99", "throughput", "idle")):
             limit = TARGETS[name.split(",")[0]]
             at_least = name.startswith("throughput")

@@ -17,9 +17,9 @@ for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
     os.environ.pop(name, None)
 
 from bot.config import Settings  # noqa: E402
-from bot.help import help_message  # noqa: E402
-from bot.home import home_view  # noqa: E402
 from bot.org import people  # noqa: E402
+from handlers.help import help_message  # noqa: E402
+from handlers.home import home_view  # noqa: E402
 from sandbox.harness import Harness  # noqa: E402
 
 TARGETS = {

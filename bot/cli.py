@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import signal
@@ -151,13 +150,17 @@ def _in_child(work) -> int:
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
+_served = None  # this worker process's runtime, for gunicorn's exit hook
+
+
 def _serve_process(settings: Settings):
     """Build one worker process: runtime, Bolt app, outbox worker, scheduler."""
     from bot import runtime as rt
     from bot.app import create_app
     from bot.server import wsgi_app
 
-    runtime = rt.build(settings)
+    global _served
+    runtime = _served = rt.build(settings)
     app = create_app(runtime)
     if settings.outbox == "embedded":
         runtime.start_worker()
@@ -172,10 +175,8 @@ def _serve_process(settings: Settings):
 def _worker_exit(server, worker) -> None:
     """gunicorn's hook once a worker has finished its requests (SIGTERM on a deploy): the outbox's deliveries
     in flight finish (or stay marked as possibly sent), and the scheduler lease is let go."""
-    from bot import runtime as rt
-
-    with contextlib.suppress(RuntimeError):  # the worker died before it built its runtime
-        rt.current().close(grace=10.0)
+    if _served is not None:  # else the worker died before it built its runtime
+        _served.close(grace=10.0)
 
 
 def _exit_on_sigterm() -> None:
@@ -224,7 +225,6 @@ def _sandbox(settings: Settings, args) -> int:
 
 
 def _clock(settings: Settings, args) -> int:
-    import handlers.reports  # noqa: F401  the domains' jobs register on import, as in the web process
     from bot import runtime as rt
     from bot.scheduler import Scheduler
 

@@ -55,10 +55,19 @@ def language_for_locale(locale: str | None, default: str = "en") -> str:
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
+    from bot import domains  # the list imports every domain, and every domain texts
+
     texts: dict[str, str] = {}
-    for path in sorted((PROMPTS / lang).glob("*.yml")):
-        _flatten(path.stem, yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}, texts)
+    for folder in (PROMPTS, *(d.prompts for d in domains.DOMAINS if d.prompts is not None)):
+        for path in sorted((folder / lang).glob("*.yml")):
+            _flatten(path.stem, yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}, texts)
     return texts
+
+
+def forget_texts() -> None:
+    """Read the texts again (the list of domains changed)."""
+    catalog.cache_clear()
+    _compiled.cache_clear()
 
 
 def _flatten(prefix: str, node: Any, out: dict[str, str]) -> None:

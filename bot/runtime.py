@@ -44,22 +44,10 @@ class Runtime:
         self.db.dispose()
 
 
-_current: Runtime | None = None
-
-
 def build(settings: Settings, *, token: str | None = None, api_url: str | None = None,
           slack_limits: Limits = SLACK) -> Runtime:
     """``slack_limits``: what Slack allows (the outbox paces itself just under it); the sandbox's are time-scaled."""
-    global _current
     db = Database(settings.database_url)
     gateway = SlackGateway(token or settings.bot_token or "xoxb-sandbox", api_url or settings.api_url)
     deliverer = Deliverer(db, gateway, slack_limits.with_headroom())
-    _current = Runtime(settings=settings, db=db, gateway=gateway, deliverer=deliverer)
-    return _current
-
-
-def current() -> Runtime:
-    """The process's runtime, for scheduler jobs (which APScheduler stores by reference, not by value)."""
-    if _current is None:
-        raise RuntimeError("Triad's runtime is not built in this process")
-    return _current
+    return Runtime(settings=settings, db=db, gateway=gateway, deliverer=deliverer)

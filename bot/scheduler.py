@@ -17,27 +17,28 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot import clock
+from bot import clock, domains
 from bot.runtime import Runtime
 from storage.models import SchedulerLease
 
-if TYPE_CHECKING:  # domains import this module to add their jobs; a web-only process never loads APScheduler
+if TYPE_CHECKING:  # a web-only process never loads APScheduler
     from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
 LEASE = "scheduler"
 LEASE_FOR = timedelta(seconds=60)
 
-# (job id, "module:function", trigger kwargs). Functions take no arguments: they use runtime.current().
-JOBS: list[tuple[str, str, dict[str, Any]]] = [
-    ("outbox-sweep", "bot.jobs:deliver_outbox", {"trigger": "interval", "seconds": 5}),
-    ("housekeeping", "bot.jobs:housekeeping", {"trigger": "interval", "hours": 6}),
-]
+_running: Runtime | None = None  # the runtime of the scheduler running in this process
 
 
-def add_job(job_id: str, func: str, **trigger: Any) -> None:
-    if all(existing[0] != job_id for existing in JOBS):
-        JOBS.append((job_id, func, trigger))
+def run_job(job_id: str) -> None:
+    """What APScheduler calls: it stores a job by reference (this function and the job's id, see
+    ``_start_scheduler``), so the job gets the runtime of the scheduler that runs it here."""
+    job = domains.job(job_id)
+    if job is None or _running is None:
+        log.warning("job %s is not known to this process: skipped", job_id)
+        return
+    job.run(_running)
 
 
 class Lease:
@@ -113,9 +114,16 @@ class Scheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
             timezone="UTC",
         )
+        global _running
+        _running = self.runtime
         scheduler.start()
-        for job_id, func, trigger in JOBS:
-            scheduler.add_job(func, id=job_id, replace_existing=True, **trigger)
+        wanted = {job.id: job for job in domains.all_jobs()}
+        for stored in scheduler.get_jobs():  # a job no domain declares any more (renamed, removed) stops
+            if stored.id not in wanted:
+                stored.remove()
+        for job in wanted.values():
+            scheduler.add_job("bot.scheduler:run_job", id=job.id, args=[job.id], replace_existing=True,
+                              trigger="interval", seconds=job.every.total_seconds())
         self.scheduler = scheduler
         log.info("scheduler running in this process (%s)", self.lease.holder)
 

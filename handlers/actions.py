@@ -4,10 +4,9 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 
 from bot import outbox
-from bot.help import help_message
 from bot.runtime import Runtime
 from handlers.commands import show_org
-from handlers.reports import actions as report_actions
+from handlers.help import help_message
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -23,8 +22,6 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         actor = context["actor"]
         show_org(runtime, actor, body["trigger_id"], respond=lambda **kw: _dm(runtime, actor, body, kw))
-
-    report_actions.register(app, runtime)
 
 
 def _dm(runtime: Runtime, actor, body: dict, message: dict) -> None:

@@ -1,20 +1,20 @@
-"""Slash commands. /triad is the settings and help command; domains add their own commands."""
+"""/triad, the settings and help command; domains add words to it (their SlackSide) and commands of their own."""
 from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot import audit, clock
-from bot.help import help_message
-from bot.home import describe_roles
+from bot import audit, clock, domains
 from bot.i18n import plain, text
 from bot.org import people
 from bot.org.overview import org_modal
 from bot.runtime import Runtime
-from handlers.reports import commands as report_commands
-from handlers.setup import open_page
+from handlers.help import help_message
+from handlers.home import describe_roles
 
 
 def register(app: App, runtime: Runtime) -> None:
+    subcommands = {word: sub.run for side in domains.slack_sides() for sub in side.subcommands for word in sub.words}
+
     @app.command("/triad")
     def triad(ack: Ack, command: dict, context: BoltContext, respond: Respond) -> None:
         ack()  # every answer follows over the response_url or in a modal
@@ -30,13 +30,10 @@ def register(app: App, runtime: Runtime) -> None:
                     response_type="ephemeral")
         elif sub in ("org", "组织"):
             show_org(runtime, actor, command["trigger_id"], respond)
-        elif sub in ("setup", "set-up", "设置"):
-            open_page(runtime, actor, command["trigger_id"],
-                      lambda message: respond(text=message, response_type="ephemeral"))
+        elif sub in subcommands:
+            subcommands[sub](runtime, actor, command, respond)
         else:
             respond(help_message(actor, unknown_word=words[0][:40]), response_type="ephemeral")
-
-    report_commands.register(app, runtime)
 
 
 def show_org(runtime: Runtime, actor: people.Actor, trigger_id: str, respond) -> None:

@@ -5,21 +5,18 @@ import logging
 
 from slack_bolt import App, BoltContext
 
-from bot import outbox
-from bot.home import home_view
+from bot import domains, outbox
 from bot.i18n import text
 from bot.runtime import Runtime
-from handlers.reports.events import report_from_dm
+from handlers.home import home_view
 
 log = logging.getLogger(__name__)
 
-# Domains add handlers for direct messages: fn(runtime, actor, event) -> bool (True when handled).
-DM_HANDLERS: list = []
-
 
 def register(app: App, runtime: Runtime) -> None:
-    if report_from_dm not in DM_HANDLERS:
-        DM_HANDLERS.append(report_from_dm)
+    sides = domains.slack_sides()  # the first reader that answers: those that look for something, then any words
+    readers = [read for side in sides for read in side.direct_messages]
+    readers += [side.any_direct_message for side in sides if side.any_direct_message is not None]
 
     @app.event("app_home_opened")
     def publish_home(event: dict, context: BoltContext) -> None:
@@ -32,8 +29,8 @@ def register(app: App, runtime: Runtime) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or "actor" not in context:
             return
         actor = context["actor"]
-        for handler in DM_HANDLERS:
-            if handler(runtime, actor, event):
+        for read in readers:
+            if read(runtime, actor, event):
                 return
         # Words we could not read as anything: say what we can do rather than stay silent.
         with runtime.db.session() as s:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import cast
 
-from bot import clock, jobs
+from bot import clock, domains
 from bot import runtime as rt
 from bot.app import create_app
 from bot.config import Settings
@@ -87,7 +87,7 @@ class Harness:
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward, run what the scheduler would have run meanwhile, deliver."""
         clock.advance(delta)
-        jobs.run_time_sweeps()
+        domains.run_time_sweeps(self.runtime)
         self.deliver()
 
     def stop(self) -> None:

@@ -11,10 +11,10 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import clock, jobs, scheduler
+from bot import clock
 from bot.org import people, settings, working_hours
 from bot.reports import notify, service
-from bot.runtime import Runtime, current
+from bot.runtime import Runtime
 
 REMIND_AFTER = timedelta(days=1)
 
@@ -49,12 +49,7 @@ def learn_workspace_admins(runtime: Runtime) -> bool:
     return True
 
 
-def sweep_job() -> None:
-    runtime = current()
+def sweep_job(runtime: Runtime) -> None:
     learn_workspace_admins(runtime)
     with runtime.db.session() as s:
         remind(s)
-
-
-jobs.TIME_SWEEPS.append(sweep_job)
-scheduler.add_job("setup-waiting-reports", "bot.org.waiting:sweep_job", trigger="interval", minutes=30)

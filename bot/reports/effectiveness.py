@@ -11,14 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import clock, followups, jobs, scheduler
+from bot import clock, followups
 from bot.followups import Stage
 from bot.i18n import Reader, render, text, zone
 from bot.org import people, working_hours
 from bot.org.people import Actor
 from bot.reports import followup, notify, permissions, service, timeline
 from bot.reports.errors import ReportError
-from bot.runtime import current
+from bot.runtime import Runtime
 from storage.models import Person, Report, ReportEvent, ReportStatus
 
 CHECK_FORM = "report_check_submit"
@@ -144,10 +144,6 @@ def _ask(session: Session, report: Report, person: Person, entry: ReportEvent) -
                          followup.nudge_message(their, report.id, words, CHECK_BUTTONS))
 
 
-def sweep_job() -> None:
-    with current().db.session() as s:
+def sweep_job(runtime: Runtime) -> None:
+    with runtime.db.session() as s:
         sweep(s)
-
-
-jobs.TIME_SWEEPS.append(sweep_job)
-scheduler.add_job("effectiveness-checks", "bot.reports.effectiveness:sweep_job", trigger="interval", minutes=15)

@@ -22,12 +22,12 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot import clock, followups, jobs, mrkdwn, scheduler
+from bot import clock, followups, mrkdwn
 from bot.followups import Stage
 from bot.i18n import Reader, plain, render, safe, text
 from bot.org import people, working_hours
 from bot.reports import cards, closure, notify, timeline
-from bot.runtime import current
+from bot.runtime import Runtime
 from storage.models import (
     ActionStatus,
     CorrectiveAction,
@@ -194,8 +194,8 @@ def sweep(session: Session) -> int:
     return sum(follow_up(session, report, since.get(report.id)) for report in reports)
 
 
-def sweep_job() -> None:
-    with current().db.session() as s:
+def sweep_job(runtime: Runtime) -> None:
+    with runtime.db.session() as s:
         sweep(s)
 
 
@@ -222,8 +222,6 @@ def alert_if_urgent(session: Session, report: Report, why: str) -> None:
                     urgent=True)
 
 
-jobs.TIME_SWEEPS.append(sweep_job)
-scheduler.add_job("report-follow-ups", "bot.reports.followup:sweep_job", trigger="interval", minutes=15)
 
 
 # --- leftovers -------------------------------------------------------------------------------------
@@ -242,12 +240,11 @@ def purge(session: Session) -> int:
     return int(getattr(gone, "rowcount", 0) or 0)
 
 
-def purge_job() -> None:
-    with current().db.session() as s:
+def purge_job(runtime: Runtime) -> None:
+    with runtime.db.session() as s:
         purge(s)
 
 
-scheduler.add_job("follow-up-purge", "bot.reports.followup:purge_job", trigger="interval", hours=6)
 
 
 # --- asked at once of the supervisor -----------------------------------------------------------------

@@ -61,7 +61,7 @@ KIND_KEYWORDS = {
     ReportKind.ENVIRONMENTAL: ("leak", "spill", "oil", "emission", "smoke", "fume", "waste", "wastewater", "noise",
                                "drain", "chemical", "release", "discharge", "dumped", "vapour", "vapor", "odour",
                                "odor", "smell", "dust", "coolant", "diesel",
-                               "漏油", "漏水", "漏气", "渗油", "油污", "机油", "泄漏", "渗漏", "排放", "烟", "废水",
+                               "漏油", "漏水", "漏气", "渗油", "油污", "机油", "有油", "油渍", "泄漏", "渗漏", "排放", "烟", "废水",
                                "废弃物", "垃圾", "噪声", "噪音", "化学品",
                                "溢出", "倾倒", "气味", "异味", "粉尘", "扬尘",
                                "污染", "雨水"),
@@ -85,7 +85,7 @@ KIND_KEYWORDS = {
 # Words that tag a further standard whatever the kind (oil on a walkway is a slip hazard too).
 STANDARD_KEYWORDS = {
     Standard.SAFETY: ("walkway", "floor", "slip", "trip", "fall", "fell", "injur", "guard", "ladder", "helmet",
-                      "ppe", "extinguisher", "通道", "地面", "滑", "绊",
+                      "ppe", "extinguisher", "通道", "地面", "地上", "滑", "绊",
                       "摔", "受伤", "防护", "梯", "安全帽", "灭火器"),
     Standard.ENVIRONMENT: ("leak", "spill", "emission", "waste", "wastewater", "drain", "release", "discharge",
                            "泄漏", "渗漏", "漏油", "排放", "废水", "废弃物", "溢出", "污染"),

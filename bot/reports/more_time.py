@@ -11,12 +11,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import clock, followups, jobs, mrkdwn, outbox, scheduler
+from bot import clock, followups, mrkdwn, outbox
 from bot.followups import Stage
 from bot.i18n import listed, plain, safe, text
 from bot.org import people, working_hours
 from bot.reports import cards, followup, notify, permissions, timeline
-from bot.runtime import current
+from bot.runtime import Runtime
 from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, ReportStatus, Role, Standard
 
 # Working hours of the department after the stage before: asked at once, reminded after half a day, the
@@ -145,10 +145,6 @@ def sweep(session: Session) -> int:
     return sum(follow_up(session, a, requests[a.id]) for a in actions if a.id in requests)
 
 
-def sweep_job() -> None:
-    with current().db.session() as s:
+def sweep_job(runtime: Runtime) -> None:
+    with runtime.db.session() as s:
         sweep(s)
-
-
-jobs.TIME_SWEEPS.append(sweep_job)
-scheduler.add_job("more-time-approvals", "bot.reports.more_time:sweep_job", trigger="interval", minutes=15)

@@ -13,12 +13,12 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import clock, followups, jobs, scheduler
+from bot import clock, followups
 from bot.followups import Stage
 from bot.i18n import text, zone
 from bot.org import people, working_hours
 from bot.reports import cards, followup, notify, service, timeline
-from bot.runtime import current
+from bot.runtime import Runtime
 from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportStatus
 
 # Working hours after the due day has ended (the first: its owner, at the next working moment).
@@ -103,10 +103,6 @@ def _escalate(session: Session, action: CorrectiveAction, group: list[Person]) -
             description=action.description, channel=cards.channel_of(action.report, their))})
 
 
-def sweep_job() -> None:
-    with current().db.session() as s:
+def sweep_job(runtime: Runtime) -> None:
+    with runtime.db.session() as s:
         sweep(s)
-
-
-jobs.TIME_SWEEPS.append(sweep_job)
-scheduler.add_job("action-reminders", "bot.reports.overdue:sweep_job", trigger="interval", minutes=15)

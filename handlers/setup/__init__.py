@@ -13,10 +13,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
 
-from bot import home, outbox
-from bot.help import CommandGroup, add_group
+from bot import outbox
 from bot.i18n import plain, text
-from bot.org import people, settings, waiting  # waiting: also the daily reminder it schedules
+from bot.org import people, settings, waiting
 from bot.org.people import Actor
 from bot.reports import service as reports
 from bot.reports.errors import ReportError
@@ -26,6 +25,7 @@ from handlers.payload import record_id
 from handlers.reports.common import explain, notice_view
 from handlers.setup import hours, views
 from handlers.submissions import Form, Step
+from handlers.surface import CommandGroup, SlackSide, Subcommand
 
 log = logging.getLogger(__name__)
 
@@ -191,9 +191,17 @@ def _home_buttons(actor: Actor) -> list[dict[str, Any]]:
             ] if actor.is_admin else []
 
 
+def _setup_command(runtime: Runtime, actor: Actor, command: dict[str, Any], respond: Any) -> None:
+    open_page(runtime, actor, command["trigger_id"], lambda message: respond(text=message, response_type="ephemeral"))
+
+
 if hours.section not in views.SECTIONS:
     views.SECTIONS.append(hours.section)
-if _home_waiting not in home.WAITING:
-    home.WAITING.append(_home_waiting)
-    home.BUTTONS.append(_home_buttons)
-add_group(CommandGroup("help.commands_heading", ("setup.help_line",), visible=lambda a: a.is_admin))
+
+SLACK = SlackSide(
+    listeners=register,
+    subcommands=(Subcommand(("setup", "set-up", "设置"), _setup_command),),
+    home_waiting=(_home_waiting,),
+    home_buttons=(_home_buttons,),
+    help=(CommandGroup("help.commands_heading", ("setup.help_line",), visible=lambda a: a.is_admin),),
+)

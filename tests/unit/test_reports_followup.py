@@ -522,10 +522,12 @@ def test_leftover_chains_of_reports_settled_long_ago_are_purged(plant):
         assert sorted(s.scalars(select(FollowUp.report_id))) == [checked, live]  # a check still to come; open
 
 
-def test_the_purge_is_a_scheduled_job():
-    from bot import scheduler
+def test_the_purge_is_a_scheduled_job_the_sandbox_does_not_run_on_each_step():
+    from bot import domains
 
-    assert ("follow-up-purge", "bot.reports.followup:purge_job", {"trigger": "interval", "hours": 6}) in scheduler.JOBS
+    purge = domains.job("follow-up-purge")
+    assert purge is not None and purge.run is followup.purge_job and purge.every == timedelta(hours=6)
+    assert purge not in domains.time_sweeps()
 
 
 # --- escalations wait for their reader's working hours; urgent alerts do not ------------------------------

@@ -129,10 +129,11 @@ def test_more_time_starts_the_chain_again(plant):
 
 
 def test_the_scheduler_and_the_sandbox_both_run_the_sweeps():
-    from bot import jobs, scheduler
+    from bot import domains
     from bot.reports import effectiveness, followup, more_time
 
+    sweeps = {job.id: job for job in domains.time_sweeps()}
     for module, name in ((overdue, "action-reminders"), (followup, "report-follow-ups"),
                          (effectiveness, "effectiveness-checks"), (more_time, "more-time-approvals")):
-        assert module.sweep_job in jobs.TIME_SWEEPS
-        assert (name, f"{module.__name__}:sweep_job", {"trigger": "interval", "minutes": 15}) in scheduler.JOBS
+        assert sweeps[name].run is module.sweep_job
+        assert sweeps[name].every == timedelta(minutes=15)

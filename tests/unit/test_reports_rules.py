@@ -102,6 +102,8 @@ WORKER_SENTENCES = [
     ("strong chemical smell near the tank", ReportKind.ENVIRONMENTAL, (Standard.ENVIRONMENT,)),
     ("废水直接排到雨水沟里", ReportKind.ENVIRONMENTAL, (Standard.ENVIRONMENT,)),
     ("化学品库有异味", ReportKind.ENVIRONMENTAL, (Standard.ENVIRONMENT,)),
+    ("地上有油", ReportKind.ENVIRONMENTAL, (Standard.ENVIRONMENT, Standard.SAFETY)),  # as "oil on the floor"
+    ("there is oil on the floor", ReportKind.ENVIRONMENTAL, (Standard.ENVIRONMENT, Standard.SAFETY)),
     ("parts from press 3 are out of spec", ReportKind.DEFECT, (Standard.QUALITY,)),
     ("wrong label on the boxes for the customer", ReportKind.DEFECT, (Standard.QUALITY,)),
     ("这批零件尺寸超差，需要返工", ReportKind.DEFECT, (Standard.QUALITY,)),

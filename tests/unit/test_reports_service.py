@@ -329,8 +329,7 @@ def test_a_busy_home_page_costs_no_more_queries_than_a_quiet_one(plant):
     """App Home lists each action with its report's reference: loaded together, not a query per action."""
     from sqlalchemy import event
 
-    from bot.home import home_view
-    from bot.reports import contributions  # noqa: F401  (registers what reporting adds to Home)
+    from handlers.home import home_view
 
     def queries_for_home() -> int:
         statements = []

@@ -166,8 +166,7 @@ def test_the_question_to_a_named_reporter(world, lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_app_home_shows_what_waits_for_each_person(world, lang):
-    from bot.home import home_view
-    from handlers import reports  # noqa: F401  registers the contributions
+    from handlers.home import home_view
 
     rid = hostile_report(world)
     hostile_report(world)

@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from bot import blockkit
-from bot.help import help_message
-from bot.home import home_view
 from bot.i18n import LANGUAGES
 from bot.org import people
 from bot.org.orgfile import apply, parse
 from bot.org.overview import org_modal
+from handlers.help import help_message
+from handlers.home import home_view
 from sandbox.demo import ORG_FILE
 from storage.models import Person
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from bot import blockkit, clock
 from bot.i18n import Reader, catalog, merged, plain, safe, shortened, split_text, text
 from bot.org import channels, people
-from bot.reports import cards, contributions, corrective, forms, service
+from bot.reports import cards, corrective, forms, service
 from bot.reports.service import ReportDraft
+from handlers.reports import home as reports_home
 from storage.models import OutboxMessage, Person, ReportEvent, ReportKind, ReportStatus, RiskLevel
 from tests.unit.reports_world import SAFETY, SUPERVISOR, WORKER, actor, assign, file, load_plant
 
@@ -219,7 +220,7 @@ def test_lists_and_channel_lines_that_shorten_a_report_say_so(world):
     with world.session() as s:
         line = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "C0SAFETY")).one().payload["text"]
         assert "_(shortened; the whole text: <#C0STAMP>)_" in line
-        home = contributions.waiting(s, supervisor)
+        home = reports_home.waiting(s, supervisor)
         report = service.get(s, report_id)
         assert f"`/report status {report.reference}`" in home[0]["text"]
 

@@ -1,4 +1,4 @@
-"""What reporting adds to App Home (what waits for a person, the "Report an issue" button) and to help."""
+"""What reporting adds to App Home: what waits for a person, and the "Report an issue" button."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,8 +6,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from bot import home
-from bot.help import CommandGroup, add_group
 from bot.i18n import plain, shortened, text
 from bot.org.people import Actor
 from bot.reports import service
@@ -93,12 +91,3 @@ def waiting_for_decision(session: Session, actor: Actor) -> list[dict[str, Any]]
 def buttons(actor: Actor) -> list[dict[str, Any]]:
     return [{"action_id": "home_report", "label": plain(actor.reader, "reports.home.report_button"),
              "style": "primary"}]
-
-
-if waiting not in home.WAITING:
-    home.WAITING.append(waiting)
-    home.WAITING.append(waiting_for_decision)
-    home.BUTTONS.append(buttons)
-add_group(CommandGroup("reports.help.heading", ("reports.help.report", "reports.help.report_kind",
-                                                "reports.help.status", "reports.help.mine", "reports.help.follow",
-                                                "reports.help.actions", "reports.help.dm")), first=True)

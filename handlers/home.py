@@ -1,24 +1,16 @@
-"""App Home: each person's start page. Domains contribute what waits for a person and buttons."""
+"""App Home: each person's start page. Each domain's Slack side adds what waits for the person, and buttons."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import clock, help, outbox
+from bot import clock, domains, outbox
 from bot.i18n import listed, plain, render
 from bot.org.people import Actor
+from handlers import help
 from storage.models import Department, Person, Site
-
-# fn(session, actor) -> list of {"text": mrkdwn, "button": {"action_id", "value", "label"} | None}
-WaitingProvider = Callable[[Session, Actor], list[dict[str, Any]]]
-# fn(actor) -> list of {"action_id", "label", "style"?}
-ButtonProvider = Callable[[Actor], list[dict[str, Any]]]
-
-WAITING: list[WaitingProvider] = []
-BUTTONS: list[ButtonProvider] = []
 
 
 def describe_roles(actor: Actor, session: Session) -> str:
@@ -33,8 +25,9 @@ def describe_roles(actor: Actor, session: Session) -> str:
 
 
 def home_view(session: Session, actor: Actor) -> dict[str, Any]:
-    waiting = [item for provider in WAITING for item in provider(session, actor)]
-    buttons = [button for provider in BUTTONS for button in provider(actor)]
+    sides = domains.slack_sides()
+    waiting = [item for side in sides for provider in side.home_waiting for item in provider(session, actor)]
+    buttons = [button for side in sides for provider in side.home_buttons for button in provider(actor)]
     admin = None
     if actor.is_admin:
         admin = {

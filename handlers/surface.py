@@ -1,0 +1,52 @@
+"""What a domain shows in Slack, declared once in ``handlers/<domain>/__init__.py`` as ``SLACK`` and found
+through its DOMAIN (bot/domains.py). The core (handlers/__init__.py) registers each side's listeners and
+gathers the rest: /triad words, direct-message readers, App Home sections and help entries."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App, Respond
+from sqlalchemy.orm import Session
+
+from bot.org.people import Actor
+from bot.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class CommandGroup:
+    """Lines of /triad help and of App Home under one heading (text keys); ``first``: everyday work, shown
+    before the settings."""
+
+    heading: str
+    commands: tuple[str, ...]
+    visible: Callable[[Actor], bool] = lambda actor: True
+    first: bool = False
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """``/triad <word>``: ``run(runtime, actor, command, respond)``; ``words`` in every language."""
+
+    words: tuple[str, ...]
+    run: Callable[[Runtime, Actor, dict[str, Any], Respond], None]
+
+
+# fn(session, actor) -> list of {"text": mrkdwn, "button": {"action_id", "value", "label"} | None}
+HomeWaiting = Callable[[Session, Actor], list[dict[str, Any]]]
+# fn(actor) -> list of {"action_id", "label", "style"?}
+HomeButtons = Callable[[Actor], list[dict[str, Any]]]
+# fn(runtime, actor, event) -> True when it answered the direct message
+DirectMessage = Callable[[Runtime, Actor, dict[str, Any]], bool]
+
+
+@dataclass(frozen=True)
+class SlackSide:
+    listeners: Callable[[App, Runtime], None] = lambda app, runtime: None
+    subcommands: tuple[Subcommand, ...] = ()
+    direct_messages: tuple[DirectMessage, ...] = ()  # readers of DMs they recognise, asked in the list's order
+    any_direct_message: DirectMessage | None = None  # what reads any words, once no domain's reader answered
+    home_waiting: tuple[HomeWaiting, ...] = ()
+    home_buttons: tuple[HomeButtons, ...] = ()
+    help: tuple[CommandGroup, ...] = field(default=())
