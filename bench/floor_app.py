@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import String, Text, create_engine, event, select
@@ -70,7 +70,7 @@ class Store:
 
     def write(self, person: Person, words: str, key: str) -> None:
         with self.sessions.begin() as s:
-            s.add(Record(person_id=person.id, words=words, written_at=datetime.now(timezone.utc)))
+            s.add(Record(person_id=person.id, words=words, written_at=datetime.now(UTC)))
             s.add(Outgoing(key=key, payload=words))
 
 
