@@ -222,7 +222,7 @@ def _sandbox(settings: Settings, args) -> int:
     if not settings.is_sandbox:
         raise StartupError("the sandbox runs without Slack tokens: unset SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET "
                            "/ SLACK_APP_TOKEN (or use another shell) to open it.")
-    from bot.sandbox.console import run_sandbox
+    from sandbox.console import run_sandbox
 
     _exit_on_sigterm()
     return run_sandbox(settings, script=args.script, fresh=args.fresh, empty=args.empty)
