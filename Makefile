@@ -12,7 +12,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# ruff on the whole tree; mypy strict on the domain and storage, plain on the Slack-facing code (pyproject.toml).
+# ruff on the whole tree; mypy strict on the domain, storage and sandbox, plain on the Bolt-facing code (pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy

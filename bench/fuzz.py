@@ -18,8 +18,8 @@ for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
     os.environ.pop(name, None)
 
 from bot.config import Settings  # noqa: E402
-from bot.sandbox import fuzz  # noqa: E402
-from bot.sandbox.harness import Harness  # noqa: E402
+from sandbox import fuzz  # noqa: E402
+from sandbox.harness import Harness  # noqa: E402
 
 
 def main() -> int:

@@ -44,9 +44,9 @@ for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
 
 import yaml  # noqa: E402
 
-from bot.sandbox import demo  # noqa: E402
-from bot.sandbox.driver import SlackDriver  # noqa: E402
-from bot.sandbox.emulator import EmulatorEvent, SlackEmulator  # noqa: E402
+from sandbox import demo  # noqa: E402
+from sandbox.driver import SlackDriver  # noqa: E402
+from sandbox.emulator import EmulatorEvent, SlackEmulator  # noqa: E402
 
 TOKEN = "xoxb-bench"
 USERS = [f"U0BENCH{n:03d}" for n in range(1, 51)]

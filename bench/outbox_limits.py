@@ -31,8 +31,8 @@ from bot import outbox  # noqa: E402
 from bot import runtime as rt  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.gateway import OUTBOX_EVENT  # noqa: E402
-from bot.sandbox.emulator import SlackEmulator  # noqa: E402
 from bot.slack_limits import SLACK  # noqa: E402
+from sandbox.emulator import SlackEmulator  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
 

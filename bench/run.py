@@ -18,9 +18,9 @@ for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
 
 from bot.config import Settings  # noqa: E402
 from bot.org import people  # noqa: E402
-from bot.sandbox.harness import Harness  # noqa: E402
 from handlers.help import help_message  # noqa: E402
 from handlers.home import home_view  # noqa: E402
+from sandbox.harness import Harness  # noqa: E402
 
 TARGETS = {
     "slash command answered (p95, ms)": 300,

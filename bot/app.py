@@ -11,9 +11,11 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
+from bot.config import Settings
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+SANDBOX_SIGNING_SECRET = "sandbox-signing-secret"  # no secret set: the sandbox's, which Slack never uses
 AUTH_RETRY = 30.0  # seconds between attempts to learn who the bot is while Slack does not answer
 
 # Bolt runs every listener in this pool and answers Slack as soon as the listener acks; the work
@@ -57,14 +59,19 @@ class ListenerPool(ThreadPoolExecutor):
             return self._changed.wait_for(lambda: self._running == 0, timeout)
 
 
-def create_app(runtime: Runtime, *, signing_secret: str | None = None) -> App:
+def signing_secret(settings: Settings) -> str:
+    """The secret Bolt, and the guard in front of it (bot/server.py), check requests' signatures with."""
+    return settings.signing_secret or SANDBOX_SIGNING_SECRET
+
+
+def create_app(runtime: Runtime) -> App:
     settings = runtime.settings
     gateway_client = runtime.gateway.client
     runtime.listeners = ListenerPool()
     app = App(
         client=WebClient(base_url=gateway_client.base_url, timeout=gateway_client.timeout),  # token from authorize
         authorize=BotIdentity(gateway_client).authorizer(),
-        signing_secret=signing_secret or settings.signing_secret or "sandbox-signing-secret",
+        signing_secret=signing_secret(settings),
         request_verification_enabled=True,
         ignoring_self_events_enabled=True,
         logger=logging.getLogger("slack_bolt"),

@@ -222,7 +222,7 @@ def _sandbox(settings: Settings, args) -> int:
     if not settings.is_sandbox:
         raise StartupError("the sandbox runs without Slack tokens: unset SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET "
                            "/ SLACK_APP_TOKEN (or use another shell) to open it.")
-    from bot.sandbox.console import run_sandbox
+    from sandbox.console import run_sandbox
 
     _exit_on_sigterm()
     return run_sandbox(settings, script=args.script, fresh=args.fresh, empty=args.empty)
@@ -233,12 +233,14 @@ def _clock(settings: Settings, args) -> int:
     from bot.scheduler import Scheduler
 
     _database(settings).dispose()
-    _exit_on_sigterm()
     runtime = rt.build(settings)
+    runtime.scheduler = scheduler = Scheduler(runtime)
+    # SIGTERM (a deploy) ends the loop below rather than raising inside whatever runs when it arrives: an
+    # exception raised in a garbage-collection callback is only printed, and the clock never stopped.
+    signal.signal(signal.SIGTERM, lambda signum, frame: scheduler.stop_soon())
     # What the jobs owe goes out at once; so does what web processes with TRIAD_OUTBOX=off commit, which
     # cannot wake this process: it watches for new messages instead.
     runtime.start_worker(watch=CLOCK_WATCH)
-    runtime.scheduler = Scheduler(runtime)
     log.info("Triad clock: running scheduled jobs")
     try:
         runtime.scheduler.run_forever()

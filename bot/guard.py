@@ -15,9 +15,8 @@ import json
 import logging
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-from slack_bolt.request.internals import parse_body
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from handlers import payload
 
@@ -82,6 +81,19 @@ def _malformed(raw: bytes, content_type: str | None) -> tuple[str | None, str]:
     if payload.has_lone_surrogate(text, body):
         return "a string holds half a UTF-16 surrogate pair", payload.kind_of(body)
     return payload.problem(body), payload.kind_of(body)
+
+
+def parse_body(body: str, content_type: str | None) -> Any:
+    """The body as Bolt parses it (slack_bolt.request.internals.parse_body, which is not Bolt's public API:
+    tests/unit/test_guard.py checks the two agree): JSON, an interactivity form's ``payload`` JSON, or a form."""
+    if not body:
+        return {}
+    if content_type == "application/json" or body.startswith("{"):
+        return json.loads(body)
+    if "payload" in body:
+        payload_json = dict(parse_qsl(body, keep_blank_values=True)).get("payload")
+        return json.loads(payload_json) if payload_json is not None else {}
+    return dict(parse_qsl(body, keep_blank_values=True))
 
 
 def _refuse(start_response: StartResponse, status: int, reason: str, kind: str) -> Iterable[bytes]:

@@ -84,7 +84,12 @@ class Scheduler:
         self._thread.start()
 
     def run_forever(self) -> None:
+        """Until ``stop_soon``: keep or take the lease and run the jobs while it is held."""
         self._keep_lease()
+
+    def stop_soon(self) -> None:
+        """Make ``run_forever`` return (safe from a signal handler: it only sets an event)."""
+        self._stop.set()
 
     def stop(self) -> None:
         self._stop.set()

@@ -24,9 +24,10 @@ SLACK_PATH = "/slack/events"
 def wsgi_app(runtime: Runtime, app: App):
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+    from bot.app import signing_secret
     from bot.guard import guard
 
-    slack = guard(SlackRequestHandler(app, path=SLACK_PATH), app._signing_secret, SLACK_PATH)
+    slack = guard(SlackRequestHandler(app, path=SLACK_PATH), signing_secret(runtime.settings), SLACK_PATH)
 
     def application(environ, start_response):
         path = environ.get("PATH_INFO", "")

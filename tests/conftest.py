@@ -84,7 +84,7 @@ def db(database_url: str):
 
 @pytest.fixture
 def harness(settings: Settings, db: Database):
-    from bot.sandbox.harness import Harness
+    from sandbox.harness import Harness
 
     h = Harness(settings).start(migrate_db=False)
     yield h

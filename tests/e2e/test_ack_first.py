@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from bot.sandbox.harness import Harness
+from sandbox.harness import Harness
 from storage.models import (
     ActionStatus,
     AuditEntry,

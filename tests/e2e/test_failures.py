@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import func, select
 
-from bot.sandbox.emulator import interactive_elements
+from sandbox.emulator import interactive_elements
 from storage.db import Database
 from storage.models import Report
 

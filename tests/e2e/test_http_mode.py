@@ -10,8 +10,8 @@ from urllib.request import urlopen
 
 import pytest
 
-from bot.sandbox.driver import SlackDriver
-from bot.sandbox.emulator import SlackEmulator
+from sandbox.driver import SlackDriver
+from sandbox.emulator import SlackEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,9 +8,9 @@ import urllib.parse
 import pytest
 
 from bot.config import Settings
-from bot.sandbox import fuzz
-from bot.sandbox.driver import FORM, JSON
-from bot.sandbox.harness import Harness
+from sandbox import fuzz
+from sandbox.driver import FORM, JSON
+from sandbox.harness import Harness
 
 WORKER = "U0ZHANG"
 

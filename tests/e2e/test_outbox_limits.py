@@ -15,9 +15,9 @@ from sqlalchemy import select, update
 
 from bot import clock, outbox
 from bot.outbox import CLAIM_FOR, THREAD_GONE_NOTE
-from bot.sandbox.demo import CHANNELS
-from bot.sandbox.harness import Harness
 from bot.slack_limits import SLACK
+from sandbox.demo import CHANNELS
+from sandbox.harness import Harness
 from storage.models import OutboxMessage
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,8 +18,8 @@ from urllib.request import urlopen
 
 import pytest
 
-from bot.sandbox.driver import SlackDriver
-from bot.sandbox.emulator import SlackEmulator
+from sandbox.driver import SlackDriver
+from sandbox.emulator import SlackEmulator
 from tests.e2e.test_http_mode import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,8 +57,8 @@ def outside_env(**extra: str) -> dict[str, str]:
 
 def test_the_installed_package_reads_its_own_texts_and_examples(venv, tmp_path):
     where = run(venv / "bin" / "python", "-c",
-                "import bot, bot.i18n, bot.sandbox.demo, bot.sandbox.commands as c; "
-                "print(bot.__file__, bot.i18n.PROMPTS, bot.sandbox.demo.ORG_FILE, c.MANIFEST, sep='\\n')",
+                "import bot, bot.i18n, sandbox.demo, sandbox.commands as c; "
+                "print(bot.__file__, bot.i18n.PROMPTS, sandbox.demo.ORG_FILE, c.MANIFEST, sep='\\n')",
                 cwd=tmp_path, env=outside_env()).stdout.split()
     assert len(where) == 4 and all(path.startswith(str(venv)) and Path(path).exists() for path in where), where
 

@@ -9,7 +9,7 @@ import json
 import re
 
 from bot.reports.values import ActionRef, ReportRef
-from bot.sandbox import fuzz
+from sandbox import fuzz
 from storage.models import ReportStatus
 from tests.e2e.test_reports import SUPERVISOR, WORKER, buttons, card, dumped, file_report, modal, report_row
 

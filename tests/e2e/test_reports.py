@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import clock
-from bot.sandbox.emulator import interactive_elements
+from sandbox.emulator import interactive_elements
 from storage.models import AuditEntry, Base, Report, ReportStatus
 
 WORKER, SUPERVISOR, QUALITY, ENVIRONMENT, SAFETY, MANAGER = "U0ZHANG", "U0LI", "U0CHEN", "U0WANG", "U0LIU", "U0ZHAO"

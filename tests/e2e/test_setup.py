@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.org.values import SetupItem
-from bot.sandbox.emulator import interactive_elements
-from bot.sandbox.harness import Harness
+from sandbox.emulator import interactive_elements
+from sandbox.harness import Harness
 from storage.models import AuditEntry, Department, Location, Organisation, OutboxMessage, Report
 
 WORKER, SUPERVISOR, SAFETY, OWNER = "U0ZHANG", "U0LI", "U0LIU", "U0ZHAO"  # OWNER: the workspace's owner

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.org.orgfile import load_file
-from bot.sandbox.demo import ORG_FILE
-from bot.sandbox.driver import SlackDriver
+from sandbox.demo import ORG_FILE
+from sandbox.driver import SlackDriver
 from storage.models import Organisation, Person, Report
 from storage.workspaces import serving
 

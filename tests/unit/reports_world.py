@@ -8,7 +8,7 @@ from bot.org import people
 from bot.org.orgfile import load_file
 from bot.reports import corrective, service
 from bot.reports.service import ActionDraft, ReportDraft
-from bot.sandbox.demo import ORG_FILE
+from sandbox.demo import ORG_FILE
 from storage.models import ActionType, ReportKind, Standard
 
 _sources = itertools.count(1)

@@ -1,4 +1,4 @@
-"""Tests for the signed Slack request driver (bot/sandbox/driver.py).
+"""Tests for the signed Slack request driver (sandbox/driver.py).
 
 Most tests point the driver at a small recording server that stands in for the app; the last
 ones drive a real slack_bolt App, whose Web API client talks to the emulator.
@@ -22,8 +22,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.sandbox.driver import SentRequest, SlackDriver
-from bot.sandbox.emulator import SlackEmulator
+from sandbox.driver import SentRequest, SlackDriver
+from sandbox.emulator import SlackEmulator
 
 SECRET = "sandbox-signing-secret"
 TOKEN = "xoxb-sandbox"
@@ -557,3 +557,27 @@ def test_a_bolt_app_rejects_forged_and_stale_requests(bolt: SlackDriver) -> None
     assert bolt.send_raw(body, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64).status == 401
     assert bolt.send_raw(body, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 600).status == 401
     assert bolt.url_verification("challenge-1").json == {"challenge": "challenge-1"}
+
+
+# -- a second workspace ---------------------------------------------------------------------
+
+
+def test_requests_come_from_the_acting_members_team(driver: SlackDriver, app: RecordingApp,
+                                                   emulator: SlackEmulator) -> None:
+    emulator.add_team("T0OTHER", "xoxb-other", domain="other-plant")
+    emulator.add_user("U9", "zoe", "Zoe Zhu", team_id="T0OTHER")
+    emulator.add_channel("C9", "safety", team_id="T0OTHER")
+    driver.slash("U9", "/triad", channel_id="C9")
+    assert (app.last.form()["team_id"], app.last.form()["team_domain"]) == ("T0OTHER", "other-plant")
+    driver.dm("U9", "hello")
+    envelope = app.last.json()
+    assert (envelope["team_id"], envelope["authorizations"][0]["team_id"], envelope["event"]["team"]) == (
+        "T0OTHER", "T0OTHER", "T0OTHER")
+    driver.shortcut("U9", "report")
+    assert app.last.payload()["team"] == {"id": "T0OTHER", "domain": "other-plant"}
+    assert app.last.payload()["user"]["team_id"] == "T0OTHER"
+    driver.slash("U1", "/triad")
+    assert app.last.form()["team_id"] == "T0TRIAD"
+    pinned = SlackDriver(app.url, SECRET, emulator, team_id="T0PINNED")
+    pinned.slash("U9", "/triad")
+    assert app.last.form()["team_id"] == "T0PINNED"

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from bot.sandbox.emulator import (
+from sandbox.emulator import (
     DOWNLOAD_METHOD,
     RESPONSE_URL_METHOD,
     UPLOAD_METHOD,
@@ -643,3 +643,70 @@ def test_reset_keeps_users_and_channels(emulator: SlackEmulator, client: WebClie
     assert emulator.calls == [] and emulator.messages() == [] and emulator.open_modal("U1") is None
     assert client.chat_postMessage(channel="U1", text="still here")["channel"] == "D1"
     assert emulator.user("U1")["locale"] == "zh-CN" and emulator.channel_name("C1") == "quality"
+
+
+# -- a second workspace ---------------------------------------------------------------------
+
+
+def two_teams(emulator: SlackEmulator) -> WebClient:
+    """The emulator with Triad installed in a second team, T0OTHER (member U9, channel C9); its client."""
+    emulator.add_team("T0OTHER", "xoxb-other", domain="other-plant", name="Other Plant")
+    emulator.add_user("U9", "zoe", "Zoe Zhu", team_id="T0OTHER")
+    emulator.add_channel("C9", "safety", team_id="T0OTHER")
+    return WebClient(base_url=emulator.api_url, token="xoxb-other", timeout=3)
+
+
+def test_each_teams_token_speaks_for_that_team(emulator: SlackEmulator, client: WebClient) -> None:
+    other = two_teams(emulator)
+    assert (other.auth_test()["team_id"], other.auth_test()["team"]) == ("T0OTHER", "Other Plant")
+    assert client.auth_test()["team_id"] == "T0TRIAD"
+    assert [u["id"] for u in other.users_list()["members"]] == ["UBOT", "U9"]
+    assert {u["id"] for u in client.users_list()["members"]} == {"UBOT", "U1", "U2"}
+    assert other.users_info(user="U9")["user"]["team_id"] == "T0OTHER"
+    assert emulator.user("U1")["team_id"] == "T0TRIAD"
+    assert (emulator.team_of("U9"), emulator.team_of("D9"), emulator.team_of("C9"), emulator.team_of("C1")) == (
+        "T0OTHER", "T0OTHER", "T0OTHER", "T0TRIAD")
+    assert emulator.team_of("C404") is None and emulator.team("T0OTHER").domain == "other-plant"
+
+
+def test_a_team_sees_nothing_of_another(emulator: SlackEmulator, client: WebClient) -> None:
+    other = two_teams(emulator)
+    posted = other.chat_postMessage(channel="U9", text="hello Zoe")
+    assert (posted["channel"], posted["message"]["team"]) == ("D9", "T0OTHER")
+    refusals = [
+        (lambda: client.chat_postMessage(channel="C9", text="x"), "channel_not_found"),
+        (lambda: client.chat_postMessage(channel="U9", text="x"), "channel_not_found"),
+        (lambda: client.conversations_history(channel="D9"), "channel_not_found"),
+        (lambda: client.users_info(user="U9"), "user_not_found"),
+        (lambda: client.conversations_open(users="U9"), "user_not_found"),
+        (lambda: client.chat_postEphemeral(channel="C1", user="U9", text="x"), "user_not_in_channel"),
+        (lambda: client.views_publish(user_id="U9", view=home()), "user_not_found"),
+        (lambda: other.chat_postMessage(channel="C1", text="x"), "channel_not_found"),
+    ]
+    for call, error in refusals:
+        with pytest.raises(SlackApiError) as caught:
+            call()
+        assert caught.value.response["error"] == error
+    assert client.chat_postMessage(channel="C1", text="ours")["message"]["team"] == "T0TRIAD"
+
+
+def test_a_file_downloads_only_with_its_teams_token(emulator: SlackEmulator) -> None:
+    other = two_teams(emulator)
+    uploaded = other.files_upload_v2(channel="C9", content=b"photo", filename="p.jpg")["files"][0]
+    url = uploaded["url_private"]
+    assert "/T0OTHER-" in url
+
+    def download(token: str) -> tuple[str, bytes]:
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=3) as answer:
+            return answer.headers["Content-Type"], answer.read()
+
+    assert download("xoxb-other") == ("image/jpeg", b"photo")
+    assert download(TOKEN)[0].startswith("text/html")  # Slack's sign-in page
+
+
+def test_teams_need_tokens_of_their_own(emulator: SlackEmulator) -> None:
+    with pytest.raises(ValueError, match="token"):
+        emulator.add_team("T0OTHER", TOKEN)
+    with pytest.raises(ValueError, match="add_team"):
+        emulator.add_user("U9", "zoe", "Zoe Zhu", team_id="T0NOPE")

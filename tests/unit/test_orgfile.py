@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.org.orgfile import OrgFileError, apply, parse
-from bot.sandbox.demo import ORG_FILE
+from sandbox.demo import ORG_FILE
 from storage.models import Department, Person, Role, Standard
 
 

@@ -11,9 +11,9 @@ from bot.i18n import LANGUAGES
 from bot.org import people
 from bot.org.orgfile import apply, parse
 from bot.org.overview import org_modal
-from bot.sandbox.demo import ORG_FILE
 from handlers.help import help_message
 from handlers.home import home_view
+from sandbox.demo import ORG_FILE
 from storage.models import Person
 
 HOSTILE = "<!channel> <http://evil.example|Payroll> & *bold*"

@@ -7,8 +7,8 @@ import pytest
 
 from bot.org.values import SetupItem
 from bot.reports.values import ActionRef, Draft, ReportFormMeta, ReportRef
-from bot.sandbox import fuzz
 from bot.values import MAX_ID, Value
+from sandbox import fuzz
 from storage.models import ReportKind, Standard
 
 KINDS: list[type[Value]] = [ReportRef, ActionRef, Draft, ReportFormMeta, SetupItem]

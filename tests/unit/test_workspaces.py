@@ -9,7 +9,7 @@ from bot.org.orgfile import load_file
 from bot.reports import service
 from bot.reports.errors import ReportError
 from bot.reports.service import ReportDraft
-from bot.sandbox.demo import ORG_FILE
+from sandbox.demo import ORG_FILE
 from storage.models import Department, Organisation, OutboxMessage, Person, Report, ReportKind
 from storage.workspaces import NoWorkspace, serving
 

@@ -27,9 +27,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.sandbox.driver import FORM, JSON, SentRequest
-from bot.sandbox.harness import Harness
 from handlers import payload
+from sandbox.driver import FORM, JSON, SentRequest
+from sandbox.harness import Harness
 from storage.models import Base
 
 HANG = 3.0  # Slack gives up on an answer after this long
@@ -53,7 +53,7 @@ class Sample:
 @dataclass
 class Outcome:
     total: int = 0
-    statuses: Counter = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
     server_errors: int = 0
     hangs: int = 0
     slowest: float = 0.0
@@ -86,19 +86,17 @@ class Outcome:
 def record_corpus(h: Harness) -> list[Sample]:
     """Play a short day at the plant and keep every request the driver sent."""
     sent: list[tuple[SentRequest, list[dict[str, Any]]]] = []
-    post = h.driver._post
 
-    def recording(request: SentRequest):
+    def recording(request: SentRequest) -> None:
         sample = _parsed(request)
         user = payload.user_id(sample.data) if sample is not None and isinstance(sample.data, dict) else None
         sent.append((request, [dict(v) for v in h.emulator.modal_stack(user)] if user else []))
-        return post(request)
 
-    h.driver._post = recording  # type: ignore[method-assign]
+    h.driver.on_send.append(recording)
     try:
         _a_day_at_the_plant(h)
     finally:
-        h.driver._post = post  # type: ignore[method-assign]
+        h.driver.on_send.remove(recording)
     samples = []
     for request, modals in sent:
         sample = _parsed(request)
@@ -245,7 +243,7 @@ def _mutate_once(rng: random.Random, data: Any, routes: dict[str, list[str]]) ->
     return f"{where} = {json.dumps(value)[:40]}"
 
 
-def _paths(value: Any, prefix: tuple) -> Any:
+def _paths(value: Any, prefix: tuple[Any, ...]) -> Any:
     if isinstance(value, dict):
         for key, inner in value.items():
             yield (*prefix, key)
@@ -256,7 +254,7 @@ def _paths(value: Any, prefix: tuple) -> Any:
             yield from _paths(inner, (*prefix, i))
 
 
-def _at(value: Any, path: tuple) -> Any:
+def _at(value: Any, path: tuple[Any, ...]) -> Any:
     for key in path:
         value = value[key]
     return value
@@ -409,7 +407,7 @@ _VIEW_PAYLOAD = ("type", "title", "submit", "close", "blocks", "private_metadata
                  "notify_on_close", "external_id", "submit_disabled")
 
 
-def _quiet(working, patience: float = 10.0) -> None:
+def _quiet(working: Callable[[], bool], patience: float = 10.0) -> None:
     """Wait until the listeners Bolt started after acking are done (their effects belong to their request)."""
     deadline = time.monotonic() + patience
     while working() and time.monotonic() < deadline:

@@ -15,8 +15,8 @@ from itertools import zip_longest
 from typing import Any
 
 from bot.i18n import Reader, plain
-from bot.sandbox.emulator import PERMALINK_HOST
-from bot.sandbox.forms import option_pairs
+from sandbox.emulator import PERMALINK_HOST
+from sandbox.forms import option_pairs
 
 _CODES = {"bold": "1", "dim": "2", "italic": "3", "underline": "4", "reverse": "7", "strike": "9", "red": "31",
           "green": "32", "yellow": "33", "blue": "34", "magenta": "35", "cyan": "36"}

@@ -1,7 +1,7 @@
 """One console session: who you are in the emulated Slack, what you see, and what each line does.
 
 ``Session.run(line)`` carries out one line as the person at the keyboard would in Slack (through
-the driver, so the real app answers; the commands are in ``bot.sandbox.commands``), waits for the
+the driver, so the real app answers; the commands are in ``sandbox.commands``), waits for the
 app to settle, and shows what the current user can now see. Every word comes from
 ``prompts/<lang>/sandbox.yml``, in the current user's language.
 """
@@ -22,10 +22,10 @@ from sqlalchemy.exc import OperationalError
 
 from bot import clock
 from bot.i18n import Reader, language_for_locale, when, zone
-from bot.sandbox import commands, demo, forms, live, render
-from bot.sandbox.commands import Problem
-from bot.sandbox.driver import Response
-from bot.sandbox.harness import Harness
+from sandbox import commands, demo, forms, live, render
+from sandbox.commands import Problem
+from sandbox.driver import Response
+from sandbox.harness import Harness
 from storage.models import Report
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,11 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot import clock, outbox
-from bot.sandbox.emulator import EmulatorEvent, SlackEmulator
-from bot.sandbox.harness import Harness
+from sandbox.emulator import EmulatorEvent, SlackEmulator
+from sandbox.harness import Harness
 
 QUIET = 0.15  # seconds without a Slack call or a change: the app is done
 PATIENCE = 3.0  # Slack's own limit for an answer
@@ -25,7 +26,7 @@ class Change:
 
     kind: str  # "message" | "ephemeral"
     first: str  # the first event seen: posted, updated or deleted
-    data: dict
+    data: dict[str, Any]
     deleted: bool = False
 
 

@@ -48,7 +48,7 @@ class Directory:
     today: date | None = None  # by the sandbox clock, in the person's zone: what `tomorrow` and `+3d` count from
 
 
-def parse(item: Mapping[str, Any], typed: str, directory: Directory, upload: Callable[[str], dict]) -> Any:
+def parse(item: Mapping[str, Any], typed: str, directory: Directory, upload: Callable[[str], dict[str, Any]]) -> Any:
     """The driver's value for ``item`` from ``typed``; ``upload(name)`` stores a file and returns it, as Slack
     hands files over."""
     kind, typed = str(item.get("type")), typed.strip()
@@ -217,7 +217,7 @@ def _channel(typed: str, directory: Directory) -> str:
     raise FieldError("no_channel", typed=typed, channels=", ".join("#" + n for n in directory.channels.values()))
 
 
-def _files(item: Mapping[str, Any], typed: str, upload: Callable[[str], dict]) -> list[dict]:
+def _files(item: Mapping[str, Any], typed: str, upload: Callable[[str], dict[str, Any]]) -> list[dict[str, Any]]:
     names = _items(typed)
     allowed = [t.lower() for t in item.get("filetypes") or []]
     for name in names:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.sandbox.emulator import SlackEmulator, interactive_elements
+from sandbox.emulator import SlackEmulator, interactive_elements
 
 __all__ = ["Response", "SentRequest", "SlackDriver"]
 
@@ -116,14 +116,16 @@ class SlackDriver:
         settle: Callable[[], Any] | None = None,
     ) -> None:
         """``settle``, when given, is called after each answer: the harness waits there for the
-        app's work after its ack, so whoever looks next sees its effect."""
+        app's work after its ack, so whoever looks next sees its effect. Requests come from the acting
+        member's team in the emulator, or from ``team_id`` for every request when it is given."""
         self.app_url = app_url
         self.settle = settle
         self.signing_secret = signing_secret
         self.emulator = emulator
-        self.team_id = team_id or emulator.team_id
+        self.team_id = team_id  # None: each request from the team of the member who acts
         self.timeout = timeout
         self.last_request: SentRequest | None = None
+        self.on_send: list[Callable[[SentRequest], Any]] = []  # called with each request before it goes out
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     # -- signing and transport --------------------------------------------------------------
@@ -162,6 +164,8 @@ class SlackDriver:
 
     def _post(self, request: SentRequest) -> Response:
         self.last_request = request
+        for observer in self.on_send:
+            observer(request)
         http_request = urllib.request.Request(request.url, data=request.body, headers=request.headers, method="POST")
         started = time.monotonic()
         try:
@@ -193,8 +197,8 @@ class SlackDriver:
         return self._send_form(
             {
                 "token": VERIFICATION_TOKEN,
-                "team_id": self.team_id,
-                "team_domain": self.emulator.team_domain,
+                "team_id": self._team(user_id),
+                "team_domain": self._domain(user_id),
                 "channel_id": channel,
                 "channel_name": self.emulator.channel_name(channel) or "unknown",
                 "user_id": user_id,
@@ -411,10 +415,11 @@ class SlackDriver:
         retry_reason: str = "http_timeout",
     ) -> Response:
         """An Events API ``event_callback``; ``retry_num`` adds Slack's retry headers."""
+        team = self._team(event.get("user"), event.get("channel"))
         body = {
             "token": VERIFICATION_TOKEN,
-            "team_id": self.team_id,
-            "context_team_id": self.team_id,
+            "team_id": team,
+            "context_team_id": team,
             "context_enterprise_id": None,
             "api_app_id": self.emulator.app_id,
             "event": {"event_ts": _action_ts(), **event},
@@ -424,7 +429,7 @@ class SlackDriver:
             "authorizations": [
                 {
                     "enterprise_id": None,
-                    "team_id": self.team_id,
+                    "team_id": team,
                     "user_id": self.emulator.bot_user_id,
                     "is_bot": True,
                     "is_enterprise_install": False,
@@ -448,7 +453,7 @@ class SlackDriver:
                 "text": text,
                 "ts": posted["ts"],
                 "client_msg_id": str(uuid.uuid4()),
-                "team": self.team_id,
+                "team": self._team(user_id),
                 "blocks": [_rich_text(text)],
                 "channel": posted["channel"],
                 "event_ts": posted["ts"],
@@ -481,14 +486,25 @@ class SlackDriver:
             raise LookupError(f"unknown user {user_id!r}: add it with emulator.add_user() first")
         return user
 
+    def _team(self, *acting: Any) -> str:
+        """The team a request comes from: ``team_id`` if given, else that of the first known member or channel."""
+        if self.team_id is not None:
+            return self.team_id
+        teams = (self.emulator.team_of(a) for a in acting if isinstance(a, str))
+        return next((t for t in teams if t is not None), self.emulator.team_id)
+
+    def _domain(self, user_id: str) -> str:
+        team = self.emulator.team(self._team(user_id))
+        return team.domain if team is not None else self.emulator.team_domain
+
     def _interaction(self, kind: str, user_id: str) -> dict[str, Any]:
         """Fields every interactivity payload carries."""
-        name = self._user(user_id)["name"]
+        name, team = self._user(user_id)["name"], self._team(user_id)
         return {
             "type": kind,
             "token": VERIFICATION_TOKEN,
-            "team": {"id": self.team_id, "domain": self.emulator.team_domain},
-            "user": {"id": user_id, "username": name, "name": name, "team_id": self.team_id},
+            "team": {"id": team, "domain": self._domain(user_id)},
+            "user": {"id": user_id, "username": name, "name": name, "team_id": team},
             "api_app_id": self.emulator.app_id,
             "enterprise": None,
             "is_enterprise_install": False,

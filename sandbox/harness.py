@@ -16,11 +16,11 @@ from bot import runtime as rt
 from bot.app import create_app
 from bot.config import Settings
 from bot.org.orgfile import load_file
-from bot.sandbox import demo
-from bot.sandbox.driver import SlackDriver
-from bot.sandbox.emulator import SlackEmulator
 from bot.server import LoopbackServer, wsgi_app
 from bot.slack_limits import SLACK, Limits
+from sandbox import demo
+from sandbox.driver import SlackDriver
+from sandbox.emulator import SlackEmulator
 from storage import migrate
 
 BOT_TOKEN = "xoxb-sandbox"
@@ -55,7 +55,7 @@ class Harness:
         if load_org and self.org_file:
             with self.db.session() as s:
                 load_file(s, self.org_file)
-        self.app = create_app(self.runtime, signing_secret=self.settings.signing_secret)
+        self.app = create_app(self.runtime)
         self.server = LoopbackServer(wsgi_app(self.runtime, self.app)).start()
         self.driver = SlackDriver(f"{self.server.url}/slack/events", cast(str, self.settings.signing_secret),
                                   self.emulator, settle=self.settle)

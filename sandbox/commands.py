@@ -18,11 +18,11 @@ import yaml
 from bot import clock, outbox, shipped
 from bot.i18n import plain, when
 from bot.org import people
-from bot.sandbox import demo, forms, live, render
-from bot.sandbox.emulator import interactive_elements
+from sandbox import demo, forms, live, render
+from sandbox.emulator import interactive_elements
 
 if TYPE_CHECKING:
-    from bot.sandbox.session import Session
+    from sandbox.session import Session
 
 MANIFEST = shipped.path("manifest.yml")
 RECENT = 10  # messages shown when a channel is opened

@@ -20,10 +20,10 @@ from typing import TextIO
 from bot import shipped
 from bot.config import Settings
 from bot.i18n import Reader, plain
-from bot.sandbox import demo
-from bot.sandbox.commands import COMMANDS, manifest
-from bot.sandbox.harness import Harness
-from bot.sandbox.session import Session
+from sandbox import demo
+from sandbox.commands import COMMANDS, manifest
+from sandbox.harness import Harness
+from sandbox.session import Session
 
 EXIT_WORDS = ("quit", "exit")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
