@@ -488,6 +488,7 @@ def show_outbox(session: Session, argument: str) -> None:
 COMMANDS: dict[str, tuple[Callable[[Session, str], None], bool]] = {
     "help": (show_help, False), "?": (show_help, False), "who": (list_people, False), "as": (act_as, False),
     "lang": (switch_language, False), "channels": (list_channels, False), "open": (open_channel, False),
+    "channel": (open_channel, False),  # as newcomers type it
     "thread": (open_thread, False), "dms": (open_dms, False), "home": (open_home, True),
     "dm": (write_dm, True), "say": (post_in_channel, True), "shortcut": (run_shortcut, True),
     "press": (press, True), "set": (set_field, True), "submit": (submit, True), "cancel": (cancel, True),

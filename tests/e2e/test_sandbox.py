@@ -46,6 +46,12 @@ def test_help_lists_every_command_in_english(settings, db):
         assert f"\n  {syntax}" in out, syntax
 
 
+def test_a_channel_is_opened_by_its_name_however_a_newcomer_asks(settings, db):
+    status, out = replay(settings, "channel triage\nopen safety\n#stamping\n")
+    assert status == 0
+    assert "zhao@#triage> open safety" in out and "zhao@#safety> #stamping" in out
+
+
 def test_zhang_reads_the_console_and_triad_in_chinese(settings, db):
     status, out = replay(settings, """
         # comments and blank lines are skipped
