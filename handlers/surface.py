@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import App, Respond
 from sqlalchemy.orm import Session
 
+from bot.i18n import Reader
 from bot.org.people import Actor
 from bot.runtime import Runtime
 
@@ -39,6 +40,8 @@ HomeWaiting = Callable[[Session, Actor], list[dict[str, Any]]]
 HomeButtons = Callable[[Actor], list[dict[str, Any]]]
 # fn(runtime, actor, event) -> True when it answered the direct message
 DirectMessage = Callable[[Runtime, Actor, dict[str, Any]], bool]
+# fn(session, reader) -> parts of the set-up page: {"text": mrkdwn, "button": {...} | None}; their buttons are theirs
+SetupSection = Callable[[Session, Reader], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,4 @@ class SlackSide:
     home_waiting: tuple[HomeWaiting, ...] = ()
     home_buttons: tuple[HomeButtons, ...] = ()
     help: tuple[CommandGroup, ...] = field(default=())
+    setup_sections: tuple[SetupSection, ...] = ()  # parts of the administrators' set-up page

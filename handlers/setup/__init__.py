@@ -195,13 +195,11 @@ def _setup_command(runtime: Runtime, actor: Actor, command: dict[str, Any], resp
     open_page(runtime, actor, command["trigger_id"], lambda message: respond(text=message, response_type="ephemeral"))
 
 
-if hours.section not in views.SECTIONS:
-    views.SECTIONS.append(hours.section)
-
 SLACK = SlackSide(
     listeners=register,
     subcommands=(Subcommand(("setup", "set-up", "设置"), _setup_command),),
     home_waiting=(_home_waiting,),
     home_buttons=(_home_buttons,),
     help=(CommandGroup("help.commands_heading", ("setup.help_line",), visible=lambda a: a.is_admin),),
+    setup_sections=(hours.section,),
 )

@@ -5,13 +5,12 @@ so a problem shows inline under its field. Forms carry what they edit in ``priva
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import mrkdwn
+from bot import domains, mrkdwn
 from bot.i18n import LANGUAGES, Reader, listed, plain, render, safe, text
 from bot.org import people
 from bot.org.settings import DepartmentDraft, LocationDraft, StandardSetting
@@ -44,10 +43,6 @@ TIME_ZONES = (
     "America/Buenos_Aires", "America/Sao_Paulo", "Australia/Perth", "Australia/Adelaide", "Australia/Brisbane",
     "Australia/Sydney", "Australia/Melbourne", "Pacific/Auckland", "Pacific/Honolulu",
 )
-
-# Other domains add a part to the page (working hours, for example): fn(session, reader) -> list of
-# {"text": mrkdwn, "button": {"action_id", "value", "label"} | None}. They handle their own buttons.
-SECTIONS: list[Callable[[Session, Reader], list[dict[str, Any]]]] = []
 
 
 # --- the page ---------------------------------------------------------------------------------------
@@ -138,8 +133,9 @@ def page(session: Session, reader: Reader) -> dict[str, Any]:
               else text(reader, "setup.admins_workspace", admins=_people(workspace, reader)))
     sections += [{"divider": True},
                  {"text": _lines(text(reader, "setup.admins_heading"), admins), "button": _edit(reader, "admins")}]
-    for provider in SECTIONS:
-        sections += provider(session, reader)
+    for side in domains.slack_sides():  # parts other domains add (working hours), with their own buttons
+        for provider in side.setup_sections:
+            sections += provider(session, reader)
     sections = [{"divider": False, "text": "", "button": None, "menu": None, "block_id": None, **section}
                 for section in sections]
     return render("setup_page", reader, callback_id=PAGE, sections=sections)
