@@ -74,13 +74,12 @@ def workspace_of(session: Session, *, create: bool = False) -> int | None:
 def _only_this_workspace(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete) or state.is_column_load:
         return
-    try:
-        workspace = workspace_of(state.session)
-    except NoWorkspace:
+    workspace = state.session.info.get(WORKSPACE)  # a request's or a job's: known, nothing to look up
+    if workspace is None:
         statement = cast(ClauseElement, state.statement)
-        if any(table.name in _tenant_tables() for table in find_tables(statement, include_crud=True)):
-            raise
-        return  # the organisations themselves, the platform's tables
+        if not any(table.name in _tenant_tables() for table in find_tables(statement, include_crud=True)):
+            return  # the organisations themselves, the outbox's delivery: no workspace to look up
+        workspace = workspace_of(state.session)
     state.statement = state.statement.options(with_loader_criteria(
         Tenant, lambda cls: cls.organisation_id == workspace, include_aliases=True))
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload, object_session
 from bot import clock
 from bot.i18n import LANGUAGES, Reader, language_for_locale
 from storage.models import Organisation, Person, Role, RoleAssignment, Standard
-from storage.workspaces import WORKSPACE, workspace_of
+from storage.workspaces import DEFAULTS, WORKSPACE, workspace_of
 
 if TYPE_CHECKING:  # the domain knows Slack's profile only as a shape
     from bot.gateway import Profile
@@ -82,7 +82,7 @@ def settings_of(session: Session) -> Organisation:
         workspace = workspace_of(session)
         org = session.get(Organisation, workspace) if workspace is not None else None
         if org is None:
-            return Organisation(name="Triad", language="en", timezone="UTC")
+            return Organisation(**DEFAULTS)
         session.info[_ORGANISATION] = org
     return cast(Organisation, org)
 
