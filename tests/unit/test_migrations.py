@@ -37,3 +37,30 @@ def test_running_reminder_chains_learn_their_report_when_migrated(tmp_path):
         rows = dict(conn.execute(text("SELECT key, report_id FROM follow_up")).all())
     engine.dispose()
     assert rows == {"report:7:waiting:triage:12": 7, "report:7:urgent:injury": 7, "setup:odd": None}
+
+
+def test_a_single_plant_goes_back_to_before_workspaces_and_forward_again_unchanged(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from bot.org.orgfile import load_file
+    from sandbox.demo import ORG_FILE
+    from storage.db import Database
+
+    url = f"sqlite:///{tmp_path / 'plant.sqlite3'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    with db.session() as s:
+        load_file(s, ORG_FILE)
+    db.dispose()
+    command.downgrade(migrate.alembic_config(url), "0008")
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert "organisation_id" not in {row[1] for row in conn.execute(text("PRAGMA table_info(person)"))}
+        people = conn.scalar(text("SELECT count(*) FROM person"))
+    engine.dispose()
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM person WHERE organisation_id = 1")) == people > 0
+    engine.dispose()

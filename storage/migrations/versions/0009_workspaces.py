@@ -54,4 +54,24 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("workspaces cannot be merged back into one")
+    """Back to one workspace: only possible while there is one (two plants' codes and numbers would clash)."""
+    conn = op.get_bind()
+    if conn.scalar(sa.text("SELECT count(*) FROM organisation")) > 1:
+        raise RuntimeError("several workspaces are served: their rows cannot go back into one")
+    with op.batch_alter_table("reference_counter") as batch:
+        batch.drop_constraint("pk_reference_counter", type_="primary")
+        batch.create_primary_key("pk_reference_counter", ["kind", "year"])
+    for table, constraint, columns in PER_WORKSPACE:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint(f"uq_{table}_organisation_id", type_="unique")
+            batch.create_unique_constraint(constraint, list(columns))
+    for table in TENANT_TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint(f"fk_{table}_organisation_id_organisation", type_="foreignkey")
+            if table != "reference_counter":
+                batch.drop_index(f"ix_{table}_organisation_id")
+            batch.drop_column("organisation_id")
+    with op.batch_alter_table("organisation") as batch:
+        batch.drop_constraint("uq_organisation_team_id", type_="unique")
+        batch.drop_column("enterprise_id")
+        batch.drop_column("team_id")
