@@ -89,9 +89,9 @@ class Installs:
             self._known.clear()
 
 
-def authorize_url(api_url: str | None) -> str:
+def authorize_url(api_url: str) -> str:
     """Where a browser is sent to approve an install: Slack's, or the emulator's beside its Web API."""
-    if not api_url:
-        return SLACK_AUTHORIZE
     parts = urlsplit(api_url)
+    if parts.netloc == "slack.com":
+        return SLACK_AUTHORIZE
     return f"{parts.scheme}://{parts.netloc}/oauth/v2/authorize"

@@ -79,7 +79,7 @@ def install_flow(runtime: Runtime, client: WebClient) -> InstallFlow:
     oauth = OAuthSettings(
         client_id=settings.client_id, client_secret=settings.client_secret, scopes=list(SCOPES),
         redirect_uri=settings.redirect_uri, installation_store=installs.store, installation_store_bot_only=True,
-        state_store=installs.states, authorization_url=authorize_url(settings.api_url),
+        state_store=installs.states, authorization_url=authorize_url(runtime.gateway.base_url),
         callback_options=CallbackOptions(success=installed, failure=failed), logger=log)
     return InstallFlow(client=client, settings=oauth, logger=log)
 
