@@ -34,3 +34,17 @@ class SetupItem(Value):
             if key in old:
                 return cls.build({"kind": kind, "id": old[key]})
         return None
+
+
+@dataclass(frozen=True)
+class SetupPart(Value):
+    """The part of the set-up page a button opens the form of: one of its sections ("general", "triage",
+    "working_hours", …: each Slack side names its own) or a new "department" or "location"."""
+
+    TAG = "p"
+    part: str
+
+    @classmethod
+    def earlier(cls, raw: str) -> Self | None:
+        """The part's bare name, as pages drawn before values were versioned carry it."""
+        return cls(raw) if raw.isidentifier() and raw.islower() else None

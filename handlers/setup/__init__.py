@@ -17,7 +17,7 @@ from bot import outbox
 from bot.i18n import plain, text
 from bot.org import people, settings, waiting
 from bot.org.people import Actor
-from bot.org.values import SetupItem
+from bot.org.values import SetupItem, SetupPart
 from bot.reports import service as reports
 from bot.reports.errors import ReportError
 from bot.runtime import Runtime
@@ -167,8 +167,9 @@ def _tell(runtime: Runtime, actor: Actor, body: dict, message: str) -> None:
 
 
 def _pressed(body: dict) -> str | None:
-    found = (body.get("actions") or [{}])[0].get("value")
-    return found if isinstance(found, str) else None
+    """The part of the page the pressed button opens; None for a value that is not one."""
+    found = SetupPart.decode((body.get("actions") or [{}])[0].get("value"))
+    return found.part if found is not None else None
 
 
 def _id(meta: SetupItem | None, kind: str | None) -> int | None:

@@ -12,6 +12,7 @@ from bot import mrkdwn
 from bot.i18n import Reader, plain, safe, text
 from bot.org import people
 from bot.org.settings import HoursDraft
+from bot.org.values import SetupPart
 from handlers.setup import views
 from storage.models import Department, Person
 
@@ -42,7 +43,8 @@ def section(session: Session, reader: Reader) -> list[dict[str, Any]]:
         lines.append(text(reader, "setup.hours.no_overrides"))
     return [{"divider": True},
             {"text": safe("\n").join(lines),
-             "button": {"action_id": "setup_edit", "value": PART, "label": plain(reader, "setup.hours.edit")}}]
+             "button": {"action_id": "setup_edit", "value": SetupPart(PART).encode(),
+                        "label": plain(reader, "setup.hours.edit")}}]
 
 
 def form(session: Session, reader: Reader) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from bot import domains, mrkdwn
 from bot.i18n import LANGUAGES, Reader, listed, plain, render, safe, text
 from bot.org import people
 from bot.org.settings import DepartmentDraft, LocationDraft, StandardSetting
-from bot.org.values import SetupItem
+from bot.org.values import SetupItem, SetupPart
 from bot.reports import service as reports
 from storage.models import Department, Location, Person, Role, RoleAssignment, Site, Standard
 
@@ -70,7 +70,8 @@ def _lines(*parts) -> Any:
 
 
 def _edit(reader: Reader, value: str) -> dict[str, str]:
-    return {"action_id": "setup_edit", "value": value, "label": plain(reader, f"setup.edit_{value}")}
+    return {"action_id": "setup_edit", "value": SetupPart(value).encode(),
+            "label": plain(reader, f"setup.edit_{value}")}
 
 
 def _menu(reader: Reader, kind: Literal["department", "location"], item_id: int) -> list[dict[str, str]]:
@@ -103,7 +104,8 @@ def page(session: Session, reader: Reader) -> dict[str, Any]:
         {"divider": True},
         {"text": _lines(text(reader, "setup.departments_heading"),
                         *([] if departments else [text(reader, "setup.none_yet")])),
-         "button": {"action_id": "setup_add", "value": "department", "label": plain(reader, "setup.add_department")}},
+         "button": {"action_id": "setup_add", "value": SetupPart("department").encode(),
+                    "label": plain(reader, "setup.add_department")}},
     ]
     for d in departments[:LIST_LIMIT]:
         sections.append({"text": text(reader, "setup.department_line", name=d.name(reader.lang),
@@ -114,7 +116,7 @@ def page(session: Session, reader: Reader) -> dict[str, Any]:
         sections.append({"text": text(reader, "setup.more", count=len(departments) - LIST_LIMIT)})
     locations = list(session.execute(select(Location, Site).join(Site).order_by(Site.code, Location.name_en)))
     sections.append({"text": _lines(text(reader, "setup.locations_heading"), *([] if locations else [text(
-        reader, "setup.none_yet")])), "button": {"action_id": "setup_add", "value": "location",
+        reader, "setup.none_yet")])), "button": {"action_id": "setup_add", "value": SetupPart("location").encode(),
                                                 "label": plain(reader, "setup.add_location")}})
     several_sites = len({site.id for _, site in locations}) > 1
     for location, site in locations[:LIST_LIMIT]:

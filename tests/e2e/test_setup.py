@@ -10,7 +10,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.org.values import SetupItem
+from bot.org.values import SetupItem, SetupPart
 from sandbox.emulator import interactive_elements
 from sandbox.harness import Harness
 from storage.models import AuditEntry, Department, Location, Organisation, OutboxMessage, Report
@@ -45,12 +45,12 @@ def top(h, user: str, callback_id: str) -> dict:
 
 def edit(h, part: str, user: str = OWNER) -> dict:
     """Press a part's Edit button on the page; returns the form pushed over it."""
-    h.driver.press_button(user, page(h, user), action_id="setup_edit", value=part)
+    h.driver.press_button(user, page(h, user), action_id="setup_edit", value=SetupPart(part).encode())
     return top(h, user, f"setup_{part}_submit")
 
 
 def add(h, kind: str, values: dict, user: str = OWNER):
-    h.driver.press_button(user, page(h, user), action_id="setup_add", value=kind)
+    h.driver.press_button(user, page(h, user), action_id="setup_add", value=SetupPart(kind).encode())
     top(h, user, f"setup_{kind}_submit")
     return h.driver.submit(user, values)
 
@@ -401,7 +401,7 @@ def test_only_an_administrator_may_open_or_save_working_hours_and_each_try_is_re
     form = edit(h, "working_hours")
     h.driver.slash(WORKER, "/report", "")  # Zhang has a modal of his own open, and forges presses from it
     h.emulator.wait_for(lambda: h.emulator.open_modal(WORKER))
-    h.driver.press_button(WORKER, the_page, action_id="setup_edit", value="working_hours")
+    h.driver.press_button(WORKER, the_page, action_id="setup_edit", value=SetupPart("working_hours").encode())
     assert h.emulator.wait_for(lambda: "只有管理员" in dumped(h.emulator.open_modal(WORKER)))
     answer = h.driver.submit(WORKER, {"hours": "always"}, view=form)  # a forged submission of Zhao's form
     assert "只有管理员" in dumped(answer.json)

@@ -5,18 +5,18 @@ import json
 
 import pytest
 
-from bot.org.values import SetupItem
+from bot.org.values import SetupItem, SetupPart
 from bot.reports.values import ActionRef, Draft, ReportFormMeta, ReportRef
 from bot.values import MAX_ID, Value
 from sandbox import fuzz
 from storage.models import ReportKind, Standard
 
-KINDS: list[type[Value]] = [ReportRef, ActionRef, Draft, ReportFormMeta, SetupItem]
+KINDS: list[type[Value]] = [ReportRef, ActionRef, Draft, ReportFormMeta, SetupItem, SetupPart]
 EXAMPLES: list[Value] = [
     ReportRef(42), ActionRef(MAX_ID),
     Draft(ReportKind.ENVIRONMENTAL, (Standard.ENVIRONMENT, Standard.SAFETY), 3, "1700000000.000100"),
     Draft(), ReportFormMeta("https://plant.slack.com/archives/C0STAMP/p1700000000000100", "C0STAMP"),
-    ReportFormMeta(), SetupItem("department", 3), SetupItem("location", 7, remove=True),
+    ReportFormMeta(), SetupItem("department", 3), SetupItem("location", 7, remove=True), SetupPart("working_hours"),
 ]
 
 
@@ -83,3 +83,5 @@ def test_cards_and_forms_posted_before_values_were_versioned_still_work():
     assert SetupItem.decode("edit:department:3") == SetupItem("department", 3)
     assert SetupItem.decode("remove:location:7") == SetupItem("location", 7, remove=True)
     assert SetupItem.decode("{}") is None  # a form for a new department or location names none
+    assert SetupPart.decode("working_hours") == SetupPart("working_hours")  # a page drawn before: the bare name
+    assert SetupPart.decode("general; drop") is None
