@@ -24,7 +24,6 @@ from bot.reports import events, timeline
 from bot.reports.references import action_subject
 from bot.reports.values import ReportRef
 from handlers import dms
-from handlers.dms import reader_of
 from handlers.reports import cards, nudges
 from handlers.reports.labels import channel_of
 from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, Role, Standard
@@ -55,16 +54,14 @@ def filed(session: Session, event: events.ReportFiled) -> None:
     and the receipt for a named reporter (an anonymous one gets it on screen: handlers/reports/views.py).
     With no channel yet, the receipt says it waits (the administrators are asked: handlers/setup/notices.py)."""
     report, reporter = dms.row(session, Report, event.report_id), event.reporter
-    if report.channel_id is None:
-        if reporter is not None:
-            outbox.post(session, f"report:{report.id}:receipt", reporter.slack_user_id, {"text": text(
-                reporter.reader, "setup.waiting_receipt", reference=report.reference)})
-        return
-    _post_card(session, report)
+    if report.channel_id is not None:
+        _post_card(session, report)
     if reporter is not None:
-        outbox.post(session, f"report:{report.id}:receipt", reporter.slack_user_id, {"text": text(
-            reporter.reader, "reports.receipt.named", reference=report.reference,
-            channel=channel_of(report, reporter.reader))})
+        receipt = (text(reporter.reader, "setup.waiting_receipt", reference=report.reference)
+                   if report.channel_id is None else
+                   text(reporter.reader, "reports.receipt.named", reference=report.reference,
+                        channel=channel_of(report, reporter.reader)))
+        outbox.post(session, f"report:{report.id}:receipt", reporter.slack_user_id, {"text": receipt})
 
 
 def posted_after_waiting(session: Session, event: events.ReportPosted) -> None:
@@ -73,7 +70,7 @@ def posted_after_waiting(session: Session, event: events.ReportPosted) -> None:
     _post_card(session, report)
     if report.reporter_id is not None:
         reporter = dms.person(session, report.reporter_id)
-        their = reader_of(session, reporter)
+        their = dms.reader_of(session, reporter)
         outbox.post(session, f"report:{report.id}:posted", reporter.slack_user_id, {"text": text(
             their, "setup.released", reference=report.reference, channel=channel_of(report, their))})
 
@@ -137,7 +134,7 @@ def _tell(session: Session, report: Report, entry: ReportEvent, reporter_told: b
     if not reporter_told or report.reporter_id is None:
         return
     reporter = dms.person(session, report.reporter_id)
-    their = reader_of(session, reporter)
+    their = dms.reader_of(session, reporter)
     update = text(their, "reports.dm.update", reference=report.reference, entry=_event_text(session, entry, their))
     if entry.kind == "closed":
         update = safe(f"{update}\n{outcome(report, their)}")
@@ -176,7 +173,7 @@ def action_given(session: Session, event: events.ActionGiven) -> None:
     action, entry = dms.row(session, CorrectiveAction, event.action_id), dms.row(session, ReportEvent, event.entry_id)
     owner = dms.person(session, action.owner_id)
     outbox.post(session, _owner_card_key(action, entry), owner.slack_user_id,
-                cards.action_card(session, action, reader_of(session, owner)))
+                cards.action_card(session, action, dms.reader_of(session, owner)))
 
 
 def _refresh_latest(session: Session, action: CorrectiveAction, card: str, posted_on: tuple[str, ...],
@@ -193,7 +190,7 @@ def _refresh_latest(session: Session, action: CorrectiveAction, card: str, poste
     if posted is None or person is None:
         return
     latest = f"action:{action.id}:{card}:{posted}"
-    outbox.update(session, f"{latest}:update:{newest}", latest, render_card(reader_of(session, person)))
+    outbox.update(session, f"{latest}:update:{newest}", latest, render_card(dms.reader_of(session, person)))
 
 
 def action_changed(session: Session, event: events.ActionChanged) -> None:
@@ -214,7 +211,7 @@ def verification_asked(session: Session, event: events.VerificationAsked) -> Non
     action = dms.row(session, CorrectiveAction, event.action_id)
     verifier = dms.person(session, action.verifier_id)
     outbox.post(session, f"action:{action.id}:verify:{event.entry_id}", verifier.slack_user_id,
-                cards.verify_card(session, action, reader_of(session, verifier)))
+                cards.verify_card(session, action, dms.reader_of(session, verifier)))
 
 
 # --- reclassified or transferred (bot/reports/reclassify.py) --------------------------------------------
