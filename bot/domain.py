@@ -1,8 +1,9 @@
 """What a domain brings to Triad, declared once in its package (``DOMAIN``) and listed in bot/domains.py.
 
-The Slack side of a domain (its listeners, /triad words, DM readers, Home sections and help) lives in
-``handlers/<domain>`` and is named here by module, so the rules of a domain never import Slack code and
-the clock process schedules every domain's jobs without loading a single listener.
+The Slack side of a domain (its listeners, /triad words, DM readers, Home sections, help, and the notices that
+show what the domain announces) lives in ``handlers/<domain>`` and is named here by module, so the rules of a
+domain never import Slack code and the clock process schedules every domain's jobs without loading a single
+listener (a job's first announcement loads the Slack sides: bot/events.py).
 """
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot import jobs
@@ -15,6 +16,8 @@ from bot.org import DOMAIN as ORG
 from bot.reports import DOMAIN as REPORTS
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from bot.runtime import Runtime
     from handlers.surface import SlackSide
 
@@ -61,3 +64,12 @@ def slack_sides() -> list[SlackSide]:
         if domain.slack is not None:
             sides.append(importlib.import_module(domain.slack).SLACK)
     return sides
+
+
+def notices() -> dict[type, list[Callable[[Session, Any], None]]]:
+    """Who shows each kind of event (bot/events.py): every Slack side's ``notices``, in the list's order."""
+    found: dict[type, list[Callable[[Session, Any], None]]] = {}
+    for side in slack_sides():
+        for event_type, notice in side.notices.items():
+            found.setdefault(event_type, []).append(notice)
+    return found

@@ -111,6 +111,11 @@ def publish_home(session: Session, key: str, user: str, view: dict[str, Any]) ->
     return _enqueue(session, key, "home", {"view": view}, user=user)
 
 
+def owed(session: Session, key: str) -> bool:
+    """Whether a message under this key was ever written (pending, sent or given up)."""
+    return session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None
+
+
 def sent_message(session: Session, key: str) -> tuple[str, str] | None:
     """Where the outbox message with this key landed, once it has been sent."""
     row = session.execute(select(OutboxMessage.sent_channel, OutboxMessage.sent_ts)

@@ -6,10 +6,10 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot import audit, clock, domains
 from bot.i18n import plain, text
 from bot.org import people
-from bot.org.overview import org_modal
 from bot.runtime import Runtime
 from handlers.help import help_message
 from handlers.home import describe_roles
+from handlers.setup.overview import org_modal
 
 
 def register(app: App, runtime: Runtime) -> None:

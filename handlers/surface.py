@@ -1,9 +1,10 @@
 """What a domain shows in Slack, declared once in ``handlers/<domain>/__init__.py`` as ``SLACK`` and found
 through its DOMAIN (bot/domains.py). The core (handlers/__init__.py) registers each side's listeners and
-gathers the rest: /triad words, direct-message readers, App Home sections and help entries."""
+gathers the rest: /triad words, direct-message readers, App Home sections and help entries; bot/events.py
+calls its notices when a domain announces what happened."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,8 @@ HomeButtons = Callable[[Actor], list[dict[str, Any]]]
 DirectMessage = Callable[[Runtime, Actor, dict[str, Any]], bool]
 # fn(session, reader) -> parts of the set-up page: {"text": mrkdwn, "button": {...} | None}; their buttons are theirs
 SetupSection = Callable[[Session, Reader], list[dict[str, Any]]]
+# fn(session, event): writes to the outbox what the event owes, in the announcing step's own transaction
+Notice = Callable[[Session, Any], None]
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,4 @@ class SlackSide:
     home_buttons: tuple[HomeButtons, ...] = ()
     help: tuple[CommandGroup, ...] = field(default=())
     setup_sections: tuple[SetupSection, ...] = ()  # parts of the administrators' set-up page
+    notices: Mapping[type, Notice] = field(default_factory=dict)  # event type (bot/<domain>/events.py) -> notice

@@ -11,9 +11,11 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import clock
+from bot import clock, outbox
+from bot.events import Dm, announce
 from bot.org import people, settings, working_hours
-from bot.reports import notify, service
+from bot.org.events import ChannelAsked
+from bot.reports import service
 from bot.runtime import Runtime
 
 REMIND_AFTER = timedelta(days=1)
@@ -30,7 +32,9 @@ def remind(session: Session) -> int:
     reminded = 0
     for admin in people.administrators(session):
         day = working_hours.of(session, admin).working_day(now)
-        if day is not None and notify.remind_admin(session, admin, waited, days, day):
+        key = f"setup:waiting:{admin.id}:{day.isoformat()}" if day is not None else None
+        if key is not None and not outbox.owed(session, key):  # the day's one reminder
+            announce(session, ChannelAsked(Dm(admin.id, key), waited[0].reference, days=days, count=len(waited)))
             reminded += 1
     return reminded
 

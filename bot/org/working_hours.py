@@ -15,7 +15,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import hours
+from bot import clock, hours
+from bot.events import Dm
 from bot.i18n import Reader
 from bot.org.people import organisation
 from bot.org.rules import Problem
@@ -108,3 +109,8 @@ def of_department(session: Session, department_id: int | None) -> hours.WorkingT
 
 def next_working_moment(session: Session, person: Person, at: datetime) -> datetime:
     return of(session, person).next_working_moment(at)
+
+
+def dm_in_hours(session: Session, key: str, person: Person, *, urgent: bool = False) -> Dm:
+    """A DM held until its reader's next working moment, unless urgent (an injury, a critical risk)."""
+    return Dm(person.id, key, None if urgent else next_working_moment(session, person, clock.now()))

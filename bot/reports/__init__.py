@@ -2,7 +2,8 @@
 
 A worker files a report; triagers work on it in its thread; corrective actions are done,
 evidenced and verified; the report closes only when the loop is closed. The modules here know
-nothing of Slack's payloads: ``handlers/`` parse them and call ``service``.
+nothing of Slack: ``handlers/`` parse its payloads and call ``service``, and show what the steps announce
+(``events``).
 """
 from datetime import timedelta
 

@@ -4,28 +4,21 @@ A sign-off ask, a reminder or escalation of what a report waits for, a "Can't do
 a request for more time, an effectiveness check: once what it asked is no longer needed (done by them or
 someone else, the report closed, rejected or moved on), its DM is updated in the same unit of work as the
 step that settled it: its buttons go and it says where the report is now. One not yet sent (held for its
-reader's working hours) is withdrawn instead. Pressing an old button is refused on the server anyway.
+reader's working hours) is withdrawn instead (handlers/reports/nudges.py). Pressing an old button is refused
+on the server anyway.
 
 The asks are found from the timeline entries that sent them (their outbox keys follow from the entry and
 the people it names: ``people`` by Slack id, or ``asked`` by person id), so nothing else needs to be stored.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
-from bot.i18n import render, safe, text
-from bot.org import people
-from bot.reports import cards, closure
-from bot.reports.values import ReportRef
+from bot.reports import closure
 from storage.models import (
     ActionStatus,
     CorrectiveAction,
-    OutboxMessage,
     Person,
     Report,
     ReportEvent,
@@ -86,48 +79,22 @@ def _needed(session: Session, report: Report, entry: ReportEvent, person_id: int
     return not any(e.kind in ANSWERED_BY[entry.kind] for e in later)
 
 
-def settle(session: Session, report: Report) -> None:
-    """After a step: every ask about this report that is no longer needed is updated (or withdrawn)."""
+def stale(session: Session, report: Report) -> list[str]:
+    """The outbox keys of the asks about this report that are no longer needed (the Slack side settles them:
+    handlers/reports/nudges.py)."""
     entries = list(session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(
         ReportEvent.id)))
     asks = [e for e in entries if e.kind in ASK_KINDS]
     if not asks:
-        return
+        return []
     named = {slack_id for e in asks for slack_id in e.detail.get("people") or [] if "asked" not in e.detail}
     ids: dict[str, int] = {slack_id: person_id for slack_id, person_id in session.execute(
         select(Person.slack_user_id, Person.id).where(Person.slack_user_id.in_(named)))} if named else {}
-    stale: dict[str, ReportEvent] = {}
+    stale: dict[str, None] = {}
     for entry in asks:
         later = [e for e in entries if e.id > entry.id]
         person_ids = entry.detail.get("asked") or [ids[s] for s in entry.detail.get("people") or [] if s in ids]
         for person_id in person_ids:
             if not _needed(session, report, entry, person_id, later):
-                stale[_key(report, entry, person_id, [e for e in entries if e.id < entry.id])] = entry
-    if not stale:
-        return
-    rows = {m.key: m for m in session.scalars(select(OutboxMessage).where(
-        OutboxMessage.key.in_([*stale, *(f"{k}:settled" for k in stale)])))}
-    for key in stale:
-        sent, update = rows.get(key), rows.get(f"{key}:settled")
-        if sent is None or sent.status not in ("pending", "sent"):
-            continue
-        if update is not None and (update.status != "pending" or update.claimed_until is not None):
-            continue  # settled already, and gone out (or going): it said what had happened then
-        if sent.status == "pending" and outbox.withdraw(session, key):
-            continue
-        person = people.find(session, sent.channel or "")
-        if person is None:
-            continue
-        message = _settled(session, report, person, sent.payload)
-        if update is not None:  # settled earlier in this step or one not yet delivered: say the latest
-            update.payload = message
-        else:
-            outbox.update(session, f"{key}:settled", key, message)
-
-
-def _settled(session: Session, report: Report, person: Person, asked_for: dict[str, Any]) -> dict[str, Any]:
-    reader = people.actor_of(person, people.organisation(session)).reader
-    now = text(reader, "reports.ask_settled", reference=report.reference,
-               status=cards.status_line(session, report, reader))
-    words: Markup = safe(str(asked_for.get("text") or ""))
-    return render("report_nudge", reader, value=ReportRef(report.id).encode(), text=words, buttons=[], settled=now)
+                stale[_key(report, entry, person_id, [e for e in entries if e.id < entry.id])] = None
+    return list(stale)

@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import clock, followups
+from bot.events import announce
 from bot.org.people import Actor
-from bot.reports import followup, more_time, notify, permissions, service, timeline
-from bot.reports.cards import action_subject
+from bot.reports import events, followup, more_time, permissions, service, timeline
 from bot.reports.errors import ReportError
+from bot.reports.events import ActionChanged, ActionGiven, VerificationAsked, VerificationSettled
+from bot.reports.references import action_subject
 from storage.models import ActionStatus, CorrectiveAction, RiskLevel
 
 NEEDS_APPROVAL = (RiskLevel.HIGH, RiskLevel.CRITICAL)  # more time on these risks: the supervisor decides
@@ -66,9 +68,9 @@ def complete_action(session: Session, actor: Actor, action_id: int, note: str | 
     settled(session, action)
     entry = timeline.record(session, action.report, actor, "action_done", action=action, note=note,
                             files=len(files))
-    notify.step(session, action.report, entry)
-    notify.action_changed(session, action)
-    notify.verify_card(session, action, entry)
+    events.stepped(session, action.report, entry)
+    announce(session, ActionChanged(action.id))
+    announce(session, VerificationAsked(action.id, entry.id))
     return action
 
 
@@ -100,14 +102,14 @@ def extend_action(session: Session, actor: Actor, action_id: int, new_due: date 
         entry = timeline.record(session, action.report, actor, "more_time_requested", action=action,
                                 due=new_due.isoformat(), previous_due=action.due_on.isoformat(), reason=reason.strip(),
                                 asked=[p.id for p in more_time.approvers(session, action)])
-        notify.step(session, action.report, entry)
+        events.stepped(session, action.report, entry)
         more_time.requested(session, action, entry)
         return action
     previous, action.due_on = action.due_on, new_due
     entry = timeline.record(session, action.report, actor, "action_extended", action=action, due=new_due.isoformat(),
                             previous_due=previous.isoformat(), reason=reason.strip())
-    notify.step(session, action.report, entry)
-    notify.action_changed(session, action)
+    events.stepped(session, action.report, entry)
+    announce(session, ActionChanged(action.id))
     return action
 
 
@@ -126,8 +128,8 @@ def decide_more_time(session: Session, actor: Actor, action_id: int, approve: bo
     followups.forget(session, action.report_id, f"action:{action.id}:more_time:")
     entry = timeline.record(session, action.report, actor, "more_time_approved" if approve else "more_time_refused",
                             action=action, due=requested.isoformat(), previous_due=previous.isoformat())
-    notify.step(session, action.report, entry)
-    notify.action_changed(session, action)
+    events.stepped(session, action.report, entry)
+    announce(session, ActionChanged(action.id))
     more_time.decided(session, action, entry)
     return action
 
@@ -145,8 +147,8 @@ def decline_action(session: Session, actor: Actor, action_id: int, reason: str) 
     settled(session, action)
     entry = timeline.record(session, action.report, actor, "action_declined", action=action, reason=reason,
                             asked=followup.declined_told(session, action))
-    notify.step(session, action.report, entry)
-    notify.action_changed(session, action)
+    events.stepped(session, action.report, entry)
+    announce(session, ActionChanged(action.id))
     followup.tell_declined(session, action, entry)
     service.close_if_complete(session, action.report)
     return action
@@ -168,9 +170,9 @@ def verify_action(session: Session, actor: Actor, action_id: int) -> CorrectiveA
     action.status, action.verified_at = ActionStatus.VERIFIED, clock.now()
     settled(session, action)
     entry = timeline.record(session, action.report, actor, "action_verified", action=action)
-    notify.step(session, action.report, entry)
-    notify.action_changed(session, action)
-    notify.verification_settled(session, action)
+    events.stepped(session, action.report, entry)
+    announce(session, ActionChanged(action.id))
+    announce(session, VerificationSettled(action.id))
     service.close_if_complete(session, action.report)
     return action
 
@@ -186,7 +188,7 @@ def reopen_action(session: Session, actor: Actor, action_id: int, reason: str) -
     reason = reason.strip()
     action.status, action.done_at = ActionStatus.OPEN, None
     entry = timeline.record(session, action.report, actor, "action_reopened", action=action, reason=reason)
-    notify.step(session, action.report, entry)
-    notify.verification_settled(session, action)
-    notify.action_card(session, action, entry)
+    events.stepped(session, action.report, entry)
+    announce(session, VerificationSettled(action.id))
+    announce(session, ActionGiven(action.id, entry.id))
     return action

@@ -10,21 +10,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import clock, followups
+from bot.events import announce
 from bot.followups import Stage
-from bot.i18n import Reader, text, zone
+from bot.i18n import zone
 from bot.org import people, working_hours
 from bot.org.people import Actor
-from bot.reports import followup, notify, permissions, service, timeline
+from bot.reports import events, followup, permissions, service, timeline
 from bot.reports.errors import ReportError
-from bot.reports.values import ReportRef
+from bot.reports.events import EffectivenessCheckDue
 from bot.runtime import Runtime
 from storage.models import Person, Report, ReportEvent, ReportStatus
 
 DEFAULT_AFTER = timedelta(days=90)
 STAGES = (Stage("ask", 0), Stage("remind", 8), Stage("escalate", 16))
 REPEAT_EVERY = 40
-CHECK_BUTTONS = [{"action_id": "report_still_effective", "label": "reports.button.still_effective", "style": "primary"},
-                 {"action_id": "report_not_effective", "label": "reports.button.not_effective", "style": "danger"}]
 
 
 def proposal(session: Session, actor: Actor, report_id: int) -> tuple[Report, date, str | None]:
@@ -70,8 +69,8 @@ def schedule(session: Session, actor: Actor, report_id: int, check_on: date | No
     assert check_on is not None and checker_slack_id
     checker = people.find(session, checker_slack_id) or people.register_or_refresh(session, checker_slack_id, None)
     report.effectiveness_check_on, report.effectiveness_checker_id = check_on, checker.id
-    notify.step(session, report, timeline.record(session, report, actor, "effectiveness_scheduled",
-                                                owner=checker.slack_user_id, due=check_on.isoformat()))
+    events.stepped(session, report, timeline.record(session, report, actor, "effectiveness_scheduled",
+                                                   owner=checker.slack_user_id, due=check_on.isoformat()))
     return report
 
 
@@ -87,8 +86,8 @@ def record(session: Session, actor: Actor, report_id: int, effective: bool) -> R
     followups.forget(session, report.id, f"report:{report.id}:effectiveness:")
     if not effective:
         report.status, report.closed_at = ReportStatus.TRIAGE, None
-    notify.step(session, report, timeline.record(session, report, actor, "effectiveness_confirmed" if effective
-                                                else "effectiveness_failed"))
+    events.stepped(session, report, timeline.record(session, report, actor, "effectiveness_confirmed" if effective
+                                                   else "effectiveness_failed"))
     return report
 
 
@@ -113,7 +112,7 @@ def sweep(session: Session) -> int:
                 recipients = ([checker] if repeat or not above else []) + above
             entry = timeline.record(session, report, None, "effectiveness_due",
                                     people=[p.slack_user_id for p in recipients])
-            notify.step(session, report, entry)
+            events.stepped(session, report, entry)
             for person in recipients:
                 _ask(session, report, person, entry)
             sent += 1
@@ -122,12 +121,8 @@ def sweep(session: Session) -> int:
 
 def _ask(session: Session, report: Report, person: Person, entry: ReportEvent) -> None:
     assert report.effectiveness_check_on is not None
-    their: Reader = notify.reader_of(session, person)
-    words = text(their, "reports.dm.effectiveness_due", reference=report.reference,
-                 due=timeline.due_datetime(report.effectiveness_check_on), description=report.description[:300],
-                 cause=report.root_cause)
-    notify.dm_in_hours(session, f"report:{report.id}:effectiveness:{entry.id}:{person.id}", person,
-                         followup.nudge_message(their, ReportRef(report.id), words, CHECK_BUTTONS))
+    announce(session, EffectivenessCheckDue(working_hours.dm_in_hours(
+        session, f"report:{report.id}:effectiveness:{entry.id}:{person.id}", person), report.id))
 
 
 def sweep_job(runtime: Runtime) -> None:

@@ -11,23 +11,22 @@ What a report waits for (``waiting_for``), and who is asked first:
 
 Then the managers (and the systems' owners) are told, then both are reminded every working week.
 The clock of a chain is the department's working time; each DM waits for its reader's
-(``notify.dm_in_hours``). A new step on the report starts a new chain. Overdue actions: ``overdue``; more time
+(``working_hours.dm_in_hours``). A new step on the report starts a new chain. Overdue actions: ``overdue``; more time
 waiting for approval: ``more_time``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot import clock, followups, mrkdwn
+from bot import clock, followups
+from bot.events import announce
 from bot.followups import Stage
-from bot.i18n import Reader, plain, render, safe, text
 from bot.org import people, working_hours
-from bot.reports import cards, closure, notify, timeline
-from bot.reports.values import ActionRef, ReportRef
+from bot.reports import closure, events, timeline
+from bot.reports.events import ActionDeclined, EscalatedReportRejected, UrgentAlerted, WaitingNudged
 from bot.runtime import Runtime
 from storage.models import (
     ActionStatus,
@@ -52,22 +51,15 @@ REPEAT_URGENT, REPEAT_NORMAL = 8, 40  # then every working day / week until some
 TRIAGE_REASONS = ("triage", "action", "cause")
 
 
-SIGN_OFF_BUTTONS = [{"action_id": "report_sign_off", "label": "reports.button.sign_off", "style": "primary",
-                     "confirm": "reports.confirm.sign_off"},
-                    {"action_id": "report_timeline", "label": "reports.button.timeline"}]
-TIMELINE_BUTTON = [{"action_id": "report_timeline", "label": "reports.button.timeline"}]
-
-
-def nudge_message(reader: Reader, value: ReportRef | ActionRef, words: str, buttons: list[dict[str, Any]],
-                  ) -> dict[str, Any]:
-    """A DM whose buttons carry ``value`` (the report or the action they act on), pressed from the DM itself."""
-    return render("report_nudge", reader, value=value.encode(), text=words, buttons=buttons, settled=None)
-
-
 def is_urgent(report: Report) -> bool:
     """Reminded within the hour: an injury, or a high or critical risk (assessed, else the reporter's estimate)."""
     level = report.risk_level or report.severity_estimate
     return report.injury_class is not None or level in (RiskLevel.HIGH, RiskLevel.CRITICAL)
+
+
+def urgent_alert(report: Report) -> bool:
+    """An urgent safety alert, sent whatever the hour: an injury, or a critical risk (assessed, else estimated)."""
+    return report.injury_class is not None or RiskLevel.CRITICAL in (report.risk_level, report.severity_estimate)
 
 
 waiting_for = closure.waiting_for
@@ -165,27 +157,14 @@ def follow_up(session: Session, report: Report, since: ReportEvent | None = None
         kind = {"ask": "sign_off_asked", "remind": "waiting_reminded", "escalate": "waiting_escalated"}[stage.name]
         entry = timeline.record(session, report, None, kind, waiting=reason,
                                 people=[p.slack_user_id for p in recipients], since=since.at.isoformat())
-        notify.step(session, report, entry)
+        events.stepped(session, report, entry)
+        reminded = tuple(p.id for p in asked) if stage.name == "escalate" else ()
         for person in recipients:
-            reminded = asked if stage.name == "escalate" else []
-            _nudge(session, report, person, reason, stage.name, since.at, entry, reminded)
+            announce(session, WaitingNudged(
+                working_hours.dm_in_hours(session, f"report:{report.id}:nudge:{entry.id}:{person.id}", person),
+                report.id, reason, stage.name, since.at, reminded,
+                may_sign_off=reason == "sign_off" and stage.name != "escalate"))
     return len(owed)
-
-
-def _nudge(session: Session, report: Report, person: Person, reason: str, stage: str, since: datetime,
-           entry: ReportEvent, reminded: list[Person]) -> None:
-    their = notify.reader_of(session, person)
-    missing = timeline.missing_text(their, [(g, s.value if s else None) for g, s in closure.gaps(report)
-                                            if g != "sign_off"])
-    sign = reason == "sign_off" and stage != "escalate"
-    message = nudge_message(their, ReportRef(report.id), text(
-        their, f"reports.nudge.{stage}", reference=report.reference,
-        kind=plain(their, f"reports.kind.{report.kind.value}"), description=report.description[:300],
-        waiting=text(their, f"reports.nudge.reason.{reason}", missing=missing), since=since,
-        ask=text(their, f"reports.nudge.todo.{reason}"),
-        reminded=safe(", ".join(mrkdwn.mention(p.slack_user_id) for p in reminded)) if reminded else None,
-        channel=cards.channel_of(report, their)), SIGN_OFF_BUTTONS if sign else TIMELINE_BUTTON)
-    notify.dm_in_hours(session, f"report:{report.id}:nudge:{entry.id}:{person.id}", person, message)
 
 
 def sweep(session: Session) -> int:
@@ -212,16 +191,10 @@ def alert_if_urgent(session: Session, report: Report, why: str) -> None:
         return
     entry = timeline.record(session, report, None, "urgent_alert", why=why,
                             people=[p.slack_user_id for p in recipients])
-    notify.step(session, report, entry)
+    events.stepped(session, report, entry)
     for person in recipients:
-        their = notify.reader_of(session, person)
-        injury = plain(their, f"reports.injury.{report.injury_class.value}") if report.injury_class else ""
-        why_text = text(their, f"reports.urgent.{why}", injury=injury)
-        notify.dm_in_hours(session, f"report:{report.id}:urgent:{why}:{person.id}", person, {"text": text(
-            their, "reports.dm.urgent", reference=report.reference,
-            kind=plain(their, f"reports.kind.{report.kind.value}"),
-            why=why_text, description=report.description[:300], channel=cards.channel_of(report, their))},
-                    urgent=True)
+        announce(session, UrgentAlerted(working_hours.dm_in_hours(
+            session, f"report:{report.id}:urgent:{why}:{person.id}", person, urgent=True), report.id, why))
 
 
 
@@ -271,15 +244,9 @@ def declined_told(session: Session, action: CorrectiveAction) -> list[int]:
 
 def tell_declined(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
     """Can't do: the supervisor hears now, with the button to assign a new action."""
-    report = action.report
     for person in _asked(session, entry):
-        their = notify.reader_of(session, person)
-        words = text(their, "reports.dm.declined", subject=f"{report.reference}/{action.number}",
-                     owner=cards.mention_of(session, action.owner_id), reason=entry.detail.get("reason", ""),
-                     description=action.description[:300], reference=report.reference,
-                     channel=cards.channel_of(report, their))
-        notify.dm_in_hours(session, f"report:{report.id}:declined:{entry.id}:{person.id}", person,
-                    nudge_message(their, ReportRef(report.id), words, ASSIGN_BUTTONS))
+        announce(session, ActionDeclined(working_hours.dm_in_hours(
+            session, f"report:{action.report_id}:declined:{entry.id}:{person.id}", person), action.id, entry.id))
 
 
 def tell_managers_rejected(session: Session, report: Report, entry: ReportEvent) -> None:
@@ -291,13 +258,5 @@ def tell_managers_rejected(session: Session, report: Report, entry: ReportEvent)
     for person in [p for p in managers(session) if p.slack_user_id in told or not told]:
         if person.id == entry.actor_id:
             continue
-        their = notify.reader_of(session, person)
-        notify.dm_in_hours(session, f"report:{report.id}:rejected:{entry.id}:{person.id}", person, {"text": text(
-            their, "reports.dm.escalated_rejected", reference=report.reference,
-            entry=timeline.describe(entry, their, timeline.actors(session, {entry.actor_id} if entry.actor_id
-                                                                  else set())),
-            channel=cards.channel_of(report, their))})
-
-
-ASSIGN_BUTTONS = [{"action_id": "report_assign", "label": "reports.button.assign", "style": "primary"},
-                  {"action_id": "report_timeline", "label": "reports.button.timeline"}]
+        announce(session, EscalatedReportRejected(working_hours.dm_in_hours(
+            session, f"report:{report.id}:rejected:{entry.id}:{person.id}", person), report.id, entry.id))

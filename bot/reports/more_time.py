@@ -11,12 +11,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import clock, followups, mrkdwn, outbox
+from bot import clock, followups
+from bot.events import Dm, announce
 from bot.followups import Stage
-from bot.i18n import listed, plain, safe, text
 from bot.org import people, working_hours
-from bot.reports import cards, followup, notify, permissions, timeline
-from bot.reports.values import ActionRef
+from bot.reports import events, followup, permissions, timeline
+from bot.reports.events import MoreTimeAsked, MoreTimeDecided
 from bot.runtime import Runtime
 from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, ReportStatus, Role, Standard
 
@@ -24,8 +24,6 @@ from storage.models import ActionStatus, CorrectiveAction, Person, Report, Repor
 # managers told after a day, the system owners after two; then every working day.
 STAGES = (Stage("ask", 0), Stage("remind", 4), Stage("manager", 4), Stage("system_owner", 8))
 REPEAT_EVERY = 8
-BUTTONS = [{"action_id": "action_more_time_approve", "label": "reports.button.approve", "style": "primary"},
-           {"action_id": "action_more_time_refuse", "label": "reports.button.refuse", "style": "danger"}]
 
 
 def chain_key(action: CorrectiveAction, request: ReportEvent) -> str:
@@ -83,7 +81,7 @@ def follow_up(session: Session, action: CorrectiveAction, request: ReportEvent) 
             continue
         entry = timeline.record(session, action.report, None, "waiting_escalated" if told else "waiting_reminded",
                                 action=action, waiting="more_time", people=[p.slack_user_id for p in recipients])
-        notify.step(session, action.report, entry)
+        events.stepped(session, action.report, entry)
         for person in recipients:
             _ask(session, action, request, person, entry, asked=asked if person not in asked else None)
     return len(owed)
@@ -93,26 +91,12 @@ def _ask(session: Session, action: CorrectiveAction, request: ReportEvent, perso
          entry: ReportEvent | None, *, asked: list[Person] | None = None) -> None:
     """The request by DM: to an approver with its buttons (again when reminded); to someone it is escalated
     to with the buttons only if they may decide, else asking them to see that it is decided."""
-    report = action.report
-    assert action.requested_due_on is not None and report.risk_level is not None
-    their = notify.reader_of(session, person)
-    may_decide = permissions.may_approve_more_time(people.actor_of(person, people.organisation(session)), action)
-    values = dict(subject=f"{report.reference}/{action.number}", owner=cards.mention_of(session, action.owner_id),
-                  reason=action.requested_reason or "", due=timeline.due_datetime(action.requested_due_on),
-                  previous=timeline.due_datetime(action.due_on), description=action.description[:300],
-                  level=plain(their, f"reports.risk.{report.risk_level.value}"))
-    if asked is not None:
-        words = text(their, "reports.dm.more_time_escalated", since=request.at, may_decide=may_decide,
-                     approvers=safe(listed(their, (mrkdwn.mention(p.slack_user_id) for p in asked))),
-                     channel=cards.channel_of(report, their), **values)
-    else:
-        words = text(their, "reports.dm.more_time_request", **values)
-        if entry is not None:
-            words = safe(f"{text(their, 'reports.dm.more_time_reminder', since=request.at)}\n{words}")
     key = f"action:{action.id}:more_time:{request.id}:{person.id}" if entry is None else \
         f"action:{action.id}:more_time:{request.id}:{entry.id}:{person.id}"
-    notify.dm_in_hours(session, key, person, followup.nudge_message(their, ActionRef(action.id), words,
-                                                                      BUTTONS if may_decide else []))
+    announce(session, MoreTimeAsked(
+        working_hours.dm_in_hours(session, key, person), action.id, request.id, reminder=entry is not None,
+        approvers=tuple(p.id for p in asked) if asked is not None else None,
+        may_decide=permissions.may_approve_more_time(people.actor_of(person, people.organisation(session)), action)))
 
 
 def requested(session: Session, action: CorrectiveAction, request: ReportEvent) -> None:
@@ -124,11 +108,8 @@ def decided(session: Session, action: CorrectiveAction, entry: ReportEvent) -> N
     """The owner hears the decision."""
     owner = session.get(Person, action.owner_id)
     assert owner is not None
-    their = notify.reader_of(session, owner)
-    outbox.post(session, f"action:{action.id}:more_time_decision:{entry.id}", owner.slack_user_id, {"text": text(
-        their, f"reports.dm.{entry.kind}", subject=f"{action.report.reference}/{action.number}",
-        due=timeline.due_datetime(action.due_on), who=timeline.who(entry, their, timeline.actors(
-            session, {entry.actor_id} if entry.actor_id else set())))})
+    announce(session, MoreTimeDecided(Dm(owner.id, f"action:{action.id}:more_time_decision:{entry.id}"),
+                                      action.id, entry.id))
 
 
 def sweep(session: Session) -> int:

@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import clock, followups
+from bot.events import announce
 from bot.followups import Stage
-from bot.i18n import text, zone
+from bot.i18n import zone
 from bot.org import people, working_hours
-from bot.reports import cards, followup, notify, service, timeline
+from bot.reports import events, followup, service, timeline
+from bot.reports.events import ActionOverdue, OverdueEscalated
 from bot.runtime import Runtime
 from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportStatus
 
@@ -81,26 +83,21 @@ def _remind_owner(session: Session, action: CorrectiveAction) -> None:
     days = _days_late(session, action)
     entry = timeline.record(session, action.report, None, "action_reminded", action=action,
                             due=action.due_on.isoformat(), days=days)
-    notify.step(session, action.report, entry)
+    events.stepped(session, action.report, entry)
     owner = session.get(Person, action.owner_id)
     assert owner is not None
-    their = notify.reader_of(session, owner)
-    notify.dm_in_hours(session, f"action:{action.id}:reminder:{entry.id}", owner, {"text": text(
-        their, "reports.dm.reminder", subject=cards.action_subject(action), due=timeline.due_datetime(action.due_on),
-        description=action.description)})
+    announce(session, ActionOverdue(working_hours.dm_in_hours(
+        session, f"action:{action.id}:reminder:{entry.id}", owner), action.id))
 
 
 def _escalate(session: Session, action: CorrectiveAction, group: list[Person]) -> None:
     days = _days_late(session, action)
     entry = timeline.record(session, action.report, None, "action_overdue_escalated", action=action,
                             due=action.due_on.isoformat(), days=days, people=[p.slack_user_id for p in group])
-    notify.step(session, action.report, entry)
+    events.stepped(session, action.report, entry)
     for person in group:
-        their = notify.reader_of(session, person)
-        notify.dm_in_hours(session, f"action:{action.id}:escalation:{entry.id}:{person.id}", person, {"text": text(
-            their, "reports.dm.overdue_escalation", subject=cards.action_subject(action),
-            owner=cards.mention_of(session, action.owner_id), days=days, due=timeline.due_datetime(action.due_on),
-            description=action.description, channel=cards.channel_of(action.report, their))})
+        announce(session, OverdueEscalated(working_hours.dm_in_hours(
+            session, f"action:{action.id}:escalation:{entry.id}:{person.id}", person), action.id, days))
 
 
 def sweep_job(runtime: Runtime) -> None:

@@ -13,10 +13,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.events import announce
 from bot.org import people
 from bot.org.people import Actor
-from bot.reports import notify, service, timeline
+from bot.reports import events, service, timeline
 from bot.reports.errors import InvalidInput
+from bot.reports.events import OwnersCalledIn, ReportTransferred
 from bot.reports.kinds import DEFAULT_STANDARDS
 from storage.models import Department, InjuryClass, Report, ReportKind, ReportStandard, Standard
 
@@ -90,10 +92,11 @@ def reclassify(session: Session, actor: Actor, report_id: int, change: Reclassif
     if report.channel_id is None:
         service.post_waiting(session)
     elif moved_from:
-        notify.transferred(session, report, entry, moved_from)
+        old_card, report.card_entry_id = report.card_entry_id, entry.id  # a new card, in the new channel
+        announce(session, ReportTransferred(report.id, entry.id, moved_from, old_card))
     elif added:
-        notify.owners_called(session, report, entry, added)
-    notify.step(session, report, entry)
+        announce(session, OwnersCalledIn(report.id, entry.id, tuple(added)))
+    events.stepped(session, report, entry)
     service.close_if_complete(session, report)  # a standard no longer tagged may have been all it waited for
     return report
 

@@ -1,4 +1,4 @@
-"""Readable references per kind and year: HZ-2026-0042.
+"""Readable references per kind and year: HZ-2026-0042; an action's adds its number: HZ-2026-0042/1.
 
 The counter row for (kind, year) is incremented with one UPDATE inside the filing transaction:
 PostgreSQL locks the row until commit and SQLite's BEGIN IMMEDIATE serialises writers, so two
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.reports.kinds import PREFIX
-from storage.models import ReferenceCounter, ReportKind
+from storage.models import CorrectiveAction, ReferenceCounter, ReportKind
 
 
 def next_reference(session: Session, kind: ReportKind, year: int) -> str:
@@ -35,3 +35,7 @@ def _next_number(session: Session, kind: ReportKind, year: int) -> int:
         except IntegrityError:
             continue
     raise RuntimeError(f"could not number a {kind.value} report for {year}")
+
+
+def action_subject(action: CorrectiveAction) -> str:
+    return f"{action.report.reference}/{action.number}"

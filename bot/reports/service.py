@@ -3,7 +3,7 @@ taking a session and the person acting.
 
 Each step checks who may take it (audited), checks that the report is still in a state where the
 step makes sense (a stale button changes nothing), changes the state, appends to the timeline and
-enqueues what it owes people through ``notify`` — all in the caller's unit of work.
+announces what happened (``events``) for the Slack side to show — all in the caller's unit of work.
 Refusals raise ``ReportError`` (or ``NotAllowed``) with a text key; form problems ``InvalidInput``.
 
 A step that a form submits is split in three, so its form can be answered before anything is written:
@@ -23,11 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import clock, followups
+from bot.events import announce
 from bot.i18n import zone
-from bot.org import people
+from bot.org import people, working_hours
+from bot.org.events import ChannelAsked
 from bot.org.people import Actor
-from bot.reports import closure, followup, kinds, notify, permissions, references, risk, timeline
+from bot.reports import closure, events, followup, kinds, permissions, references, risk, timeline
 from bot.reports.errors import InvalidInput, ReportError
+from bot.reports.events import ActionGiven, ReportEscalated, ReportFiled, ReportPosted
 from bot.reports.kinds import ANONYMOUS_KINDS, DEFAULT_STANDARDS, REJECTION_NEEDS_NOTE
 from storage.db import is_read_only
 from storage.models import (
@@ -175,7 +178,9 @@ def file_report(session: Session, actor: Actor, draft: ReportDraft, raw_source: 
     session.flush()
     reporter = None if draft.anonymous else actor
     entry = timeline.record(session, report, reporter, "filed", at=now, anonymous=draft.anonymous)
-    notify.filed(session, report, entry, reporter)
+    if report.channel_id is None:  # no channel to post it in yet: the administrators are asked to choose one
+        ask_admins(session, report)
+    announce(session, ReportFiled(report.id, entry.id, reporter))
     if report.injury_class is not None:
         followup.alert_if_urgent(session, report, "injury")
     return Filed(report, follow_code, waiting=report.channel_id is None)
@@ -196,7 +201,7 @@ def post_waiting(session: Session) -> int:
         if channel:
             report.channel_id = channel
             session.flush()
-            notify.posted_after_waiting(session, report)
+            announce(session, ReportPosted(report.id))
             posted += 1
     return posted
 
@@ -204,7 +209,16 @@ def post_waiting(session: Session) -> int:
 def ask_admins_about_waiting(session: Session) -> None:
     """Ask every administrator known now about every waiting report (each is asked once per report)."""
     for report in waiting(session):
-        notify.ask_admins(session, report)
+        ask_admins(session, report)
+
+
+def ask_admins(session: Session, report: Report) -> None:
+    """Each administrator asked where reports go: once per report and person, in their working hours unless
+    the report is urgent (an injury, a critical risk). Reminders: bot/org/waiting.py."""
+    for admin in people.administrators(session):
+        announce(session, ChannelAsked(working_hours.dm_in_hours(
+            session, f"report:{report.id}:ask_admin:{admin.id}", admin, urgent=followup.urgent_alert(report)),
+            report.reference, days=0, count=1))
 
 
 def responsible_department(session: Session, draft: ReportDraft, location: Location | None,
@@ -315,7 +329,7 @@ def acknowledge(session: Session, actor: Actor, report_id: int) -> Report:
         raise ReportError("reports.error.already_acknowledged", reference=report.reference)
     require_open(report, ReportStatus.NEW)
     report.status = ReportStatus.TRIAGE
-    notify.step(session, report, timeline.record(session, report, actor, "acknowledged"))
+    events.stepped(session, report, timeline.record(session, report, actor, "acknowledged"))
     return report
 
 
@@ -348,7 +362,7 @@ def assess_risk(session: Session, actor: Actor, report_id: int, likelihood: int 
     entry = timeline.record(session, report, actor, "residual_risk" if residual else "risk_assessed",
                             level=level.value, likelihood=likelihood, severity=severity,
                             nonconformity=str(severity) if report.kind == ReportKind.DEFECT else None)
-    notify.step(session, report, entry)
+    events.stepped(session, report, entry)
     if level == RiskLevel.CRITICAL and not residual:
         followup.alert_if_urgent(session, report, "critical")
     return report
@@ -411,8 +425,8 @@ def assign_action(session: Session, actor: Actor, report_id: int, draft: ActionD
                             control=action.control_level.value if action.control_level else None,
                             owner=owner.slack_user_id, verifier=verifier.slack_user_id,
                             due=action.due_on.isoformat(), description=action.description)
-    notify.step(session, report, entry)
-    notify.action_card(session, action, entry)
+    events.stepped(session, report, entry)
+    announce(session, ActionGiven(action.id, entry.id))
     return action
 
 
@@ -466,7 +480,7 @@ def reject(session: Session, actor: Actor, report_id: int, reason: str | None, d
     followups.forget(session, report.id)  # nothing waits on a rejected report
     entry = timeline.record(session, report, actor, "rejected", rejection=reason,
                             duplicate_of=report.duplicate_of, note=(note or "").strip() or None)
-    notify.step(session, report, entry)
+    events.stepped(session, report, entry)
     if report.escalated_at is not None:
         followup.tell_managers_rejected(session, report, entry)
     return report
@@ -480,7 +494,7 @@ def reopen(session: Session, actor: Actor, report_id: int) -> Report:
     if report.status != ReportStatus.REJECTED:
         raise ReportError("reports.error.not_rejected", reference=report.reference)
     report.status, report.rejection, report.duplicate_of, report.closed_at = ReportStatus.TRIAGE, None, None, None
-    notify.step(session, report, timeline.record(session, report, actor, "reopened"))
+    events.stepped(session, report, timeline.record(session, report, actor, "reopened"))
     return report
 
 
@@ -493,8 +507,10 @@ def escalate(session: Session, actor: Actor, report_id: int) -> Report:
     managers = people.people_with_role(session, Role.MANAGER)
     report.escalated_at = clock.now()
     entry = timeline.record(session, report, actor, "escalated", people=[m.slack_user_id for m in managers])
-    notify.step(session, report, entry)
-    notify.escalated(session, report, entry, managers)
+    events.stepped(session, report, entry)
+    announce(session, ReportEscalated(report.id, entry.id, tuple(working_hours.dm_in_hours(
+        session, f"report:{report.id}:escalated:{manager.id}", manager, urgent=followup.urgent_alert(report))
+        for manager in managers)))
     return report
 
 
@@ -523,8 +539,8 @@ def record_root_cause(session: Session, actor: Actor, report_id: int, whys: list
     report = check_root_cause(session, actor, report_id, whys, cause)
     whys = _whys(whys)
     report.root_cause_whys, report.root_cause = whys, cause.strip()
-    notify.step(session, report, timeline.record(session, report, actor, "root_cause", cause=report.root_cause,
-                                                whys=len(whys)))
+    events.stepped(session, report, timeline.record(session, report, actor, "root_cause", cause=report.root_cause,
+                                                   whys=len(whys)))
     clear_sign_offs(session, report, actor)
     close_if_complete(session, report)
     return report
@@ -545,7 +561,7 @@ def ask_reporter(session: Session, actor: Actor, report_id: int, question: str) 
     report = check_ask_reporter(session, actor, report_id, question)
     question = question.strip()
     entry = timeline.record(session, report, actor, "question", question=question)
-    notify.step(session, report, entry)
+    events.stepped(session, report, entry)
     return report
 
 
@@ -569,7 +585,7 @@ def answer_question(session: Session, report: Report, actor: Actor | None, answe
     check_answer(report, actor, answer)
     answer = answer.strip()
     entry = timeline.record(session, report, actor, "answer", answer=answer, anonymous=actor is None)
-    notify.step(session, report, entry)
+    events.stepped(session, report, entry)
     return report
 
 
@@ -588,8 +604,8 @@ def sign_off(session: Session, actor: Actor, report_id: int) -> Report:
     for tag in report.standards:
         if tag.standard in standards:
             tag.signed_off_by, tag.signed_off_at = actor.id, now
-            notify.step(session, report, timeline.record(session, report, actor, "signed_off",
-                                                        standard=tag.standard.value))
+            events.stepped(session, report, timeline.record(session, report, actor, "signed_off",
+                                                           standard=tag.standard.value))
     close_if_complete(session, report)
     return report
 
@@ -602,7 +618,7 @@ def clear_sign_offs(session: Session, report: Report, actor: Actor) -> None:
     signers = sorted({p.slack_user_id for tag in signed if (p := session.get(Person, tag.signed_off_by))})
     for tag in signed:
         tag.signed_off_by = tag.signed_off_at = None
-    notify.step(session, report, timeline.record(session, report, actor, "sign_offs_cleared", people=signers))
+    events.stepped(session, report, timeline.record(session, report, actor, "sign_offs_cleared", people=signers))
 
 
 # --- closing ---------------------------------------------------------------------------------------
@@ -616,11 +632,11 @@ def close_if_complete(session: Session, report: Report) -> None:
     if gaps:
         if report.status != ReportStatus.CLOSING:
             report.status = ReportStatus.CLOSING
-            notify.step(session, report, timeline.record(
+            events.stepped(session, report, timeline.record(
                 session, report, None, "closing", missing=[[gap, standard.value if standard else None]
                                                            for gap, standard in gaps]))
         followup.follow_up(session, report)  # only sign-offs left: each owner is asked now
         return
     report.status, report.closed_at = ReportStatus.CLOSED, clock.now()
     followups.forget(session, report.id)  # every chain of the report and its actions is settled
-    notify.step(session, report, timeline.record(session, report, None, "closed"))
+    events.stepped(session, report, timeline.record(session, report, None, "closed"))

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from bot.org.people import Actor
 from bot.reports import corrective, effectiveness, service
-from bot.reports.cards import action_subject
 from bot.reports.errors import ReportError
+from bot.reports.references import action_subject
 from bot.reports.service import ReportDraft
 from bot.reports.values import ActionRef, ReportRef
 from bot.runtime import Runtime

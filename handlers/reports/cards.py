@@ -1,8 +1,6 @@
-"""The messages of the closed loop that only answer a person, rendered for one reader from prompts/blocks/*.yml.j2:
-the timeline, the list of my actions and the card a DM in plain words is answered with.
-
-The cards bot/reports/notify.py sends (the report card, the owner's and the verifier's) are still built in
-bot/reports/cards.py, until the Slack side turns what happened into messages.
+"""The messages of the closed loop, rendered for one reader from prompts/blocks/*.yml.j2: the report card, the
+action owner's and the verifier's DM cards (sent by notices.py), the timeline, the list of my actions and the
+card a DM in plain words is answered with.
 """
 from __future__ import annotations
 
@@ -12,26 +10,123 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.i18n import Reader, plain, render, shortened, text
+from bot import mrkdwn
+from bot.i18n import Reader, plain, render, safe, shortened, text
 from bot.org.people import Actor
-from bot.reports import service, timeline
-from bot.reports.cards import (
-    action_subject,
+from bot.reports import closure, injuries, service, timeline
+from bot.reports.kinds import Guess
+from bot.reports.references import action_subject
+from bot.reports.service import DESCRIPTION_MAX
+from bot.reports.values import ActionRef, Draft, ReportRef
+from handlers.reports.labels import (
+    KIND_EMOJI,
     channel_of,
+    file_links,
+    mention_of,
     place_label,
     risk_label,
     standards_label,
     status_line,
     whole,
 )
-from bot.reports.kinds import Guess
-from bot.reports.service import DESCRIPTION_MAX
-from bot.reports.values import ActionRef, Draft
 from storage.models import (
+    ActionStatus,
     CorrectiveAction,
+    Department,
     Report,
     ReportKind,
+    ReportStatus,
 )
+
+# --- the report card -----------------------------------------------------------------------------------
+
+def card_buttons(report: Report) -> list[dict[str, Any]]:
+    """The triage buttons that make sense in the report's state (the server checks again on press)."""
+    s = report.status
+    if s == ReportStatus.REJECTED:
+        return [{"action_id": "report_reopen", "label": "reports.button.reopen_report",
+                 "confirm": "reports.confirm.reopen"},
+                {"action_id": "report_timeline", "label": "reports.button.timeline"}]
+    if s == ReportStatus.CLOSED:
+        return [{"action_id": "report_schedule_check", "label": "reports.button.schedule_check"},
+                {"action_id": "report_timeline", "label": "reports.button.timeline"}]
+    buttons = []
+    if s == ReportStatus.NEW:
+        buttons.append({"action_id": "report_acknowledge", "label": "reports.button.acknowledge", "style": "primary"})
+    if s == ReportStatus.CLOSING and closure.only_sign_offs(report):
+        buttons.append({"action_id": "report_sign_off", "label": "reports.button.sign_off", "style": "primary",
+                        "confirm": "reports.confirm.sign_off"})
+    if not (s == ReportStatus.CLOSING and closure.only_sign_offs(report)):  # fully verified: nothing to assess
+        buttons += [{"action_id": "report_assess", "label": "reports.button.assess"},
+                    {"action_id": "report_assign", "label": "reports.button.assign"}]
+    buttons.append({"action_id": "report_root_cause", "label": "reports.button.root_cause"})
+    if s in (ReportStatus.NEW, ReportStatus.TRIAGE):
+        buttons.append({"action_id": "report_reject", "label": "reports.button.reject", "style": "danger"})
+    if report.escalated_at is None:
+        buttons.append({"action_id": "report_escalate", "label": "reports.button.escalate",
+                        "confirm": "reports.confirm.escalate"})
+    buttons.append({"action_id": "report_reclassify", "label": "reports.button.reclassify"})
+    buttons += [{"action_id": "report_ask", "label": "reports.button.ask"},
+                {"action_id": "report_timeline", "label": "reports.button.timeline"}]
+    return buttons
+
+
+def report_card(session: Session, report: Report, reader: Reader) -> dict[str, Any]:
+    department = session.get(Department, report.department_id) if report.department_id else None
+    reporter = (text(reader, "reports.anonymous_reporter") if report.anonymous
+                else mention_of(session, report.reporter_id))
+    fields = [
+        text(reader, "reports.card.risk",
+             risk=risk_label(reader, report.risk_level, report.likelihood, report.severity, report.kind),
+             residual=risk_label(reader, report.residual_risk_level, report.residual_likelihood,
+                                 report.residual_severity, report.kind) if report.residual_risk_level else None),
+        text(reader, "reports.card.where", place=place_label(session, report.location_id, report.place, reader)),
+        text(reader, "reports.card.department", department=department.name(reader.lang) if department
+             else plain(reader, "common.none")),
+        text(reader, "reports.card.reporter", reporter=reporter or text(reader, "reports.nobody")),
+        text(reader, "reports.card.standards",
+             standards=standards_label(reader, [t.standard for t in report.standards])),
+        text(reader, "reports.card.when", when=report.occurred_at or report.created_at),
+    ]
+    if report.severity_estimate:
+        fields.append(text(reader, "reports.card.estimate",
+                           level=plain(reader, f"reports.risk.{report.severity_estimate.value}")))
+    if report.injury_class:  # the card is seen by the whole channel: whether someone was hurt, not how
+        fields.append(text(reader, "reports.card.injury_restricted") if injuries.someone_hurt(report.injury_class)
+                      else text(reader, "reports.card.injury", injury=plain(reader, "reports.injury.none")))
+    return render("report_card", reader, report_id=report.id, value=ReportRef(report.id).encode(),
+                  reference=report.reference,
+                  kind=plain(reader, f"reports.kind.{report.kind.value}"), emoji=KIND_EMOJI[report.kind.value],
+                  description=report.description, immediate_action=report.immediate_action,
+                  root_cause=report.root_cause, fields=fields, photos=file_links(report.photos),
+                  source_link=safe(mrkdwn.link(report.source_link, plain(reader, "reports.card.source")))
+                  if report.source_link else None,
+                  status=status_line(session, report, reader), buttons=card_buttons(report))
+
+
+# --- the action owner's and the verifier's cards ----------------------------------------------------
+
+def action_card(session: Session, action: CorrectiveAction, reader: Reader) -> dict[str, Any]:
+    """The owner's DM: what to do by when, and Done / Need more time / Can't do while it is open."""
+    return render("action_card", reader, action_id=action.id, value=ActionRef(action.id).encode(),
+                  subject=action_subject(action),
+                  type=plain(reader, f"reports.action_type.{action.type.value}"),
+                  control=(plain(reader, f"reports.control.{action.control_level.value}")
+                           if action.control_level else None),
+                  due=timeline.due_datetime(action.due_on), description=action.description,
+                  report_description=shortened(reader, action.report.description, 300, whole(action.report)),
+                  channel=channel_of(action.report, reader),
+                  status=action.status.value, is_open=action.status == ActionStatus.OPEN)
+
+
+def verify_card(session: Session, action: CorrectiveAction, reader: Reader) -> dict[str, Any]:
+    return render("verify_card", reader, action_id=action.id, value=ActionRef(action.id).encode(),
+                  subject=action_subject(action),
+                  awaiting=action.status == ActionStatus.DONE, status=action.status.value,
+                  owner=mention_of(session, action.owner_id), description=action.description,
+                  note=action.evidence_note, files=file_links(action.evidence_files),
+                  channel=channel_of(action.report, reader))
+
 
 # --- actions -----------------------------------------------------------------------------------------
 

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from bot.i18n import plain, shortened, text
 from bot.org.people import Actor
 from bot.reports import kinds, service
-from bot.reports.cards import whole
 from bot.reports.errors import InvalidInput, ReportError
 from bot.reports.service import ReportDraft
 from bot.runtime import Runtime
 from handlers.reports import cards, forms
 from handlers.reports.common import explain
+from handlers.reports.labels import whole
 from storage.models import ActionStatus, CorrectiveAction, Report, ReportStatus
 
 STATUS_WORDS = ("status", "状态", "查询")

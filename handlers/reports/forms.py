@@ -18,9 +18,9 @@ from bot import mrkdwn
 from bot.i18n import Reader, plain, render, safe, text
 from bot.org import rules
 from bot.reports import risk, timeline
-from bot.reports.cards import action_subject
 from bot.reports.kinds import DEFAULT_STANDARDS, REJECTION_NEEDS_NOTE
 from bot.reports.reclassify import Reclassification
+from bot.reports.references import action_subject
 from bot.reports.service import ActionDraft, ReportDraft
 from bot.reports.values import ActionRef, ReportFormMeta, ReportRef
 from storage import db

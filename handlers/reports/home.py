@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 from bot.i18n import plain, shortened, text
 from bot.org.people import Actor
 from bot.reports import service
-from bot.reports.cards import action_subject, whole
+from bot.reports.references import action_subject
 from bot.reports.timeline import due_datetime
 from bot.reports.values import ActionRef, ReportRef
+from handlers.reports.labels import whole
 from storage.models import ActionStatus, CorrectiveAction, Report, ReportStandard, ReportStatus
 
 HOME_LIMIT = 10

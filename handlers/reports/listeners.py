@@ -1,8 +1,9 @@
-"""The closed loop's Slack side, as the core registers it: its listeners, DM reader, App Home sections, help."""
+"""The closed loop's Slack side, as the core registers it: its listeners, DM reader, App Home sections, help, and
+how what happens to reports is shown."""
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers.reports import actions, commands, events, home, shortcuts, views
+from handlers.reports import actions, commands, events, home, notices, nudges, shortcuts, views
 from handlers.surface import CommandGroup, SlackSide
 
 
@@ -19,4 +20,5 @@ SLACK = SlackSide(
     help=(CommandGroup("reports.help.heading", ("reports.help.report", "reports.help.report_kind",
                                                 "reports.help.status", "reports.help.mine", "reports.help.follow",
                                                 "reports.help.actions", "reports.help.dm"), first=True),),
+    notices={**notices.NOTICES, **nudges.NOTICES},
 )

@@ -23,7 +23,7 @@ from bot.reports.errors import ReportError
 from bot.runtime import Runtime
 from handlers import submissions
 from handlers.reports.common import explain, notice_view
-from handlers.setup import hours, views
+from handlers.setup import hours, notices, views
 from handlers.submissions import Form, Step
 from handlers.surface import CommandGroup, SlackSide, Subcommand
 
@@ -203,4 +203,5 @@ SLACK = SlackSide(
     home_buttons=(_home_buttons,),
     help=(CommandGroup("help.commands_heading", ("setup.help_line",), visible=lambda a: a.is_admin),),
     setup_sections=(hours.section,),
+    notices=notices.NOTICES,
 )

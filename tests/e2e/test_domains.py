@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot import domains, i18n
+from bot.events import Event, Unheard, announce
 from sandbox.harness import Harness
 from tests.example_domain import DOMAIN as EXAMPLE
 from tests.example_domain import GREETED
@@ -126,3 +129,51 @@ def test_the_assistant_never_imports_the_slack_side():
         offenders += [f"{relative} imports {name}" for name in _imports(path)
                       if name == "handlers" or name.startswith("handlers.")]
     assert offenders == []
+
+
+# What only the Slack side may build: Block Kit (its checker and templates, or Slack's own SDKs).
+SLACK_SIDE_ONLY = ("bot.blockkit", "bot.blocktemplate", "slack_sdk", "slack_bolt")
+
+
+def test_a_domain_announces_what_happened_and_builds_no_slack_message():
+    """bot/<domain>/ keeps the rules; handlers/<domain>/ renders: no Block Kit, no template rendered, no button."""
+    offenders = []
+    for domain in domains.DOMAINS:
+        for path in sorted((ROOT / "bot" / domain.name).rglob("*.py")):
+            relative = path.relative_to(ROOT).as_posix()
+            source = path.read_text(encoding="utf-8")
+            tree = ast.parse(source)
+            offenders += [f"{relative} imports {name}" for name in _imports(path)
+                          if any(name == banned or name.startswith(f"{banned}.") for banned in SLACK_SIDE_ONLY)]
+            offenders += [f"{relative} renders a Block Kit template" for node in ast.walk(tree)
+                          if isinstance(node, ast.ImportFrom) and node.module == "bot.i18n"
+                          and any(alias.name == "render" for alias in node.names)]
+            offenders += [f"{relative} names an action id" for node in ast.walk(tree)
+                          if isinstance(node, ast.Constant) and node.value == "action_id"]
+    assert offenders == []
+
+
+def _announced_events() -> set[type]:
+    """Every kind of event a domain declares in its bot/<domain>/events.py."""
+    found: set[type] = set()
+    for domain in domains.DOMAINS:
+        if (ROOT / "bot" / domain.name / "events.py").exists():
+            module = importlib.import_module(f"bot.{domain.name}.events")
+            found |= {value for value in vars(module).values() if isinstance(value, type)
+                      and issubclass(value, Event) and value is not Event and value.__module__ == module.__name__}
+    return found
+
+
+def test_every_event_a_domain_announces_is_shown_by_a_slack_side():
+    events = _announced_events()
+    assert len(events) > 10
+    assert sorted(e.__name__ for e in events - set(domains.notices())) == []
+
+
+def test_an_event_nobody_shows_is_refused_rather_than_dropped(db):
+    @dataclass(frozen=True)
+    class NobodyListens(Event):
+        pass
+
+    with pytest.raises(Unheard, match="NobodyListens"), db.session() as s:
+        announce(s, NobodyListens())

@@ -9,6 +9,7 @@ from bot.i18n import text
 from bot.org.people import Actor
 from bot.runtime import Runtime
 from handlers.surface import CommandGroup, SlackSide, Subcommand
+from tests.example_domain import GREETED, GreetingDue
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -35,10 +36,15 @@ def _waiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
     return [{"text": text(actor.reader, "example.waiting"), "button": None}]
 
 
+def _greet(session: Session, event: GreetingDue) -> None:
+    outbox.post(session, f"example:daily:{event.day}", GREETED, {"text": "example daily greeting"})
+
+
 SLACK = SlackSide(
     listeners=register,
     subcommands=(Subcommand(("example", "例子"), _word),),
     direct_messages=(_ping,),
     home_waiting=(_waiting,),
     help=(CommandGroup("example.help.heading", ("example.help.line",)),),
+    notices={GreetingDue: _greet},
 )

@@ -183,7 +183,7 @@ def test_a_sign_off_counts_only_for_the_state_its_owner_saw(plant):
 
 def test_sign_off_is_offered_and_accepted_only_when_everything_else_is_done(plant):
     from bot.i18n import Reader
-    from bot.reports import cards
+    from handlers.reports import cards, labels
 
     actor(plant, QUALITY)
     rid = stamping(plant, kind=ReportKind.DEFECT, standards=[Standard.QUALITY, Standard.SAFETY])
@@ -196,7 +196,7 @@ def test_sign_off_is_offered_and_accepted_only_when_everything_else_is_done(plan
         with pytest.raises(ReportError) as caught:
             service.sign_off(s, actor(plant, QUALITY), rid)
         assert caught.value.key == "reports.error.sign_off_early"
-        assert "root cause" in str(cards.status_line(s, report, Reader()))
+        assert "root cause" in str(labels.status_line(s, report, Reader()))
     assert not dms(plant, QUALITY, f"report:{rid}:nudge:%")
 
 
@@ -204,7 +204,7 @@ def test_sign_off_is_offered_and_accepted_only_when_everything_else_is_done(plan
 
 def test_cant_do_tells_the_supervisor_at_once_and_the_card_says_a_new_action_is_needed(plant):
     from bot.i18n import Reader
-    from bot.reports import cards
+    from handlers.reports import labels
 
     rid = stamping(plant)
     aid = assign(plant, rid, by=SAFETY)
@@ -213,10 +213,10 @@ def test_cant_do_tells_the_supervisor_at_once_and_the_card_says_a_new_action_is_
     [told] = dms(plant, SUPERVISOR, f"report:{rid}:declined:%")
     assert "not trained" in told.payload["text"] and "report_assign" in str(told.payload["blocks"])
     with plant.session() as s:
-        line = str(cards.status_line(s, service.get(s, rid), Reader()))
+        line = str(labels.status_line(s, service.get(s, rid), Reader()))
     assert "a new one is needed" in line and "0 of 0" not in line
     with plant.session() as s:
-        assert "需要分派新措施" in str(cards.status_line(s, service.get(s, rid), Reader(lang="zh")))
+        assert "需要分派新措施" in str(labels.status_line(s, service.get(s, rid), Reader(lang="zh")))
 
 
 def test_a_supervisors_own_cant_do_goes_to_the_systems_owner(plant):

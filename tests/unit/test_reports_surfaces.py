@@ -8,10 +8,9 @@ import pytest
 
 from bot import blockkit
 from bot.i18n import LANGUAGES, Reader
-from bot.reports import cards as bot_cards
 from bot.reports import kinds, service
 from bot.reports.values import ReportRef
-from handlers.reports import cards, forms
+from handlers.reports import cards, forms, nudges
 from handlers.reports.common import notice_view
 from storage.models import Report, ReportKind, Standard
 from tests.unit.reports_world import (
@@ -75,7 +74,7 @@ def test_the_report_card_in_every_state(world, lang):
         with world.session() as s:
             report = s.get(Report, rid)
             states.append(report.status)
-            assert_literal(bot_cards.report_card(s, report, reader), "message")
+            assert_literal(cards.report_card(s, report, reader), "message")
             assert_literal(cards.timeline_surface(s, report, reader, modal=False), "message")
             assert_literal(cards.timeline_surface(s, report, reader, modal=True, follow=True), "modal")
 
@@ -107,9 +106,9 @@ def test_the_action_messages_and_list(world, lang):
     with world.session() as s:
         action = service.get_action(s, aid)
         action.description = HOSTILE
-        assert_literal(bot_cards.action_card(s, action, reader), "message")
+        assert_literal(cards.action_card(s, action, reader), "message")
         action.evidence_note, action.evidence_files = HOSTILE, FILES
-        assert_literal(bot_cards.verify_card(s, action, reader), "message")
+        assert_literal(cards.verify_card(s, action, reader), "message")
         assert_literal(cards.action_list(s, reader, [action] * 20, [action] * 20, service.today(s)), "message")
         assert_literal(cards.action_list(s, reader, [], [], service.today(s)) | {"text": ESCAPED}, "message")
         assert_literal(forms.done_form(reader, action), "modal")
@@ -233,5 +232,5 @@ def test_the_reminders_requests_and_the_effectiveness_form(world, lang):
         view = forms.check_form(Reader(lang=lang), *effectiveness.proposal(s, actor(world, SUPERVISOR), rid))
         assert_literal(view, "modal", shows_user_text=False)
         assert len(view["title"]["text"]) <= 24
-        nudge = followup.nudge_message(Reader(lang=lang), ReportRef(rid), ESCAPED, effectiveness.CHECK_BUTTONS)
+        nudge = nudges.nudge_message(Reader(lang=lang), ReportRef(rid), ESCAPED, nudges.CHECK_BUTTONS)
         assert_literal(nudge, "message")

@@ -10,9 +10,9 @@ from bot import blockkit
 from bot.i18n import LANGUAGES
 from bot.org import people
 from bot.org.orgfile import apply, parse
-from bot.org.overview import org_modal
 from handlers.help import help_message
 from handlers.home import home_view
+from handlers.setup.overview import org_modal
 from sandbox.demo import ORG_FILE
 from storage.models import Person
 

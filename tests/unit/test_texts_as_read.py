@@ -10,10 +10,10 @@ from sqlalchemy import select
 from bot import blockkit, clock
 from bot.i18n import Reader, catalog, merged, plain, safe, shortened, split_text, text
 from bot.org import channels, people
-from bot.reports import cards, corrective, service
+from bot.reports import corrective, service
 from bot.reports.service import ReportDraft
+from handlers.reports import cards, forms, labels
 from handlers.reports import cards as surfaces
-from handlers.reports import forms
 from handlers.reports import home as reports_home
 from storage.models import OutboxMessage, Person, ReportEvent, ReportKind, ReportStatus, RiskLevel
 from tests.unit.reports_world import SAFETY, SUPERVISOR, WORKER, actor, assign, file, load_plant
@@ -53,8 +53,8 @@ def test_the_matrix_and_the_due_dates_name_the_grades_as_the_cards_do():
 
 
 def test_a_scored_risk_reads_without_doubled_brackets():
-    assert cards.risk_label(ZH, RiskLevel.MEDIUM, 4, 2) == ":large_yellow_circle: 一般风险（黄色） · 4 × 2"
-    assert cards.risk_label(EN, RiskLevel.MEDIUM, 4, 2) == ":large_yellow_circle: Medium · 4 × 2"
+    assert labels.risk_label(ZH, RiskLevel.MEDIUM, 4, 2) == ":large_yellow_circle: 一般风险（黄色） · 4 × 2"
+    assert labels.risk_label(EN, RiskLevel.MEDIUM, 4, 2) == ":large_yellow_circle: Medium · 4 × 2"
 
 
 # --- a quality defect's severity in quality words ----------------------------------------------------
@@ -125,7 +125,7 @@ def test_a_report_whose_actions_all_fell_away_does_not_say_0_of_0(world):
     with world.session() as s:
         report = service.get(s, report_id)
         assert report.status == ReportStatus.ACTION
-        zh_line, en_line = cards.status_line(s, report, ZH), cards.status_line(s, report, EN)
+        zh_line, en_line = labels.status_line(s, report, ZH), labels.status_line(s, report, EN)
     assert "0 of 0" not in en_line and "0 项中" not in zh_line
     assert "a new one is needed" in en_line and "需要分派新措施" in zh_line
 

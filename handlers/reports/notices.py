@@ -1,50 +1,42 @@
-"""Who is told what after each step, enqueued in the step's own unit of work.
+"""How what happens to a report is shown (bot/reports/events.py): its card, its thread, the systems' channels,
+the reporter's DMs, and the action owner's and verifier's cards; written to the outbox in the announcing
+step's own unit of work.
 
-Outbox keys are derived from the report and the timeline entry that caused the message, so a
-replayed step owes nothing twice. Channel posts are in the languages the channel is read in (both
-where its readers mix: bot/org/channels.py); DMs in the reader's own. The anonymous reporter is
-never addressed here: they follow with their code.
+Outbox keys are derived from the report and the timeline entry that caused the message, so a replayed
+step owes nothing twice. Channel posts are in the languages the channel is read in (both where its readers
+mix: bot/org/channels.py); DMs in the reader's own. The anonymous reporter is never addressed here: they
+follow with their code.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import clock, mrkdwn, outbox
+from bot import mrkdwn, outbox
+from bot.events import Event
 from bot.i18n import Reader, listed, merged, plain, render, safe, shortened, text
-from bot.org import channels, people, working_hours
-from bot.reports import asks, cards, timeline
-from bot.reports.cards import action_subject
+from bot.org import channels, people
+from bot.reports import events, timeline
+from bot.reports.references import action_subject
 from bot.reports.values import ReportRef
-from storage.models import (
-    ActionStatus,
-    CorrectiveAction,
-    OutboxMessage,
-    Person,
-    Report,
-    ReportEvent,
-    RiskLevel,
-    Role,
-    Standard,
-)
-
-# Timeline entries the reporter hears about (the filing itself is answered with the receipt).
-REPORTER_HEARS = frozenset({
-    "acknowledged", "risk_assessed", "action_assigned", "action_done", "action_verified", "rejected",
-    "escalated", "question", "closing", "closed", "reclassified", "reopened",
-})
+from handlers import dms
+from handlers.reports import cards, nudges
+from handlers.reports.labels import channel_of
+from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, Role, Standard
 
 
 def card_key(report: Report) -> str:
     """The outbox key of the report's card where it is now: a transfer posts it anew (reclassify.py)."""
-    if report.card_entry_id is not None:
-        return f"report:{report.id}:card:{report.card_entry_id}"
-    return f"report:{report.id}:card"
+    return _card_key(report.id, report.card_entry_id)
+
+
+def _card_key(report_id: int, card_entry_id: int | None) -> str:
+    """Keyed by the timeline entry the card was posted on; the first card, on the filing, by the report alone."""
+    return f"report:{report_id}:card:{card_entry_id}" if card_entry_id is not None else f"report:{report_id}:card"
 
 
 def for_channel(session: Session, channel_id: str | None, build: Callable[[Reader], dict[str, Any]]) -> dict[str, Any]:
@@ -53,71 +45,34 @@ def for_channel(session: Session, channel_id: str | None, build: Callable[[Reade
     return merged([build(Reader(lang=lang, tz=org.timezone)) for lang in channels.languages(session, channel_id)])
 
 
-def urgent_alert(report: Report) -> bool:
-    """An urgent safety alert, sent whatever the hour: an injury, or a critical risk (assessed, else estimated)."""
-    return report.injury_class is not None or RiskLevel.CRITICAL in (report.risk_level, report.severity_estimate)
-
-
-def dm_in_hours(session: Session, key: str, person: Person, message: dict[str, Any], *, urgent: bool = False) -> None:
-    """A DM held until its reader's next working moment, unless urgent (an injury, a critical risk)."""
-    not_before = None if urgent else working_hours.next_working_moment(session, person, clock.now())
-    outbox.post(session, key, person.slack_user_id, message, not_before=not_before)
-
-
-def reader_of(session: Session, person: Person) -> Reader:
-    return people.actor_of(person, people.organisation(session)).reader
-
-
 def _event_text(session: Session, entry: ReportEvent, reader: Reader) -> str:
     return timeline.describe(entry, reader, timeline.actors(session, {entry.actor_id} if entry.actor_id else set()))
 
 
-def filed(session: Session, report: Report, entry: ReportEvent, reporter: people.Actor | None) -> None:
+def filed(session: Session, event: events.ReportFiled) -> None:
     """The card in the triage channel, the owners called into its thread, a line in each standard's channel,
-    and the receipt for a named reporter (an anonymous one gets it on screen: handlers/reports/views.py)."""
-    if report.channel_id is None:  # no channel to post it in yet: the administrators are asked to choose one
-        ask_admins(session, report)
-        if reporter is not None:
-            outbox.post(session, f"report:{report.id}:receipt", reporter.slack_user_id, {"text": text(
-                reporter.reader, "setup.waiting_receipt", reference=report.reference)})
-        return
-    _post_card(session, report)
+    and the receipt for a named reporter (an anonymous one gets it on screen: handlers/reports/views.py).
+    With no channel yet, the receipt says it waits (the administrators are asked: handlers/setup/notices.py)."""
+    report, reporter = dms.row(session, Report, event.report_id), event.reporter
+    if report.channel_id is not None:
+        _post_card(session, report)
     if reporter is not None:
-        outbox.post(session, f"report:{report.id}:receipt", reporter.slack_user_id, {"text": text(
-            reporter.reader, "reports.receipt.named", reference=report.reference,
-            channel=cards.channel_of(report, reporter.reader))})
+        receipt = (text(reporter.reader, "setup.waiting_receipt", reference=report.reference)
+                   if report.channel_id is None else
+                   text(reporter.reader, "reports.receipt.named", reference=report.reference,
+                        channel=channel_of(report, reporter.reader)))
+        outbox.post(session, f"report:{report.id}:receipt", reporter.slack_user_id, {"text": receipt})
 
 
-def posted_after_waiting(session: Session, report: Report) -> None:
+def posted_after_waiting(session: Session, event: events.ReportPosted) -> None:
     """A report that waited for a channel is posted now; its named reporter hears where."""
+    report = dms.row(session, Report, event.report_id)
     _post_card(session, report)
     if report.reporter_id is not None:
-        reporter = session.get(Person, report.reporter_id)
-        assert reporter is not None
-        their = reader_of(session, reporter)
+        reporter = dms.person(session, report.reporter_id)
+        their = dms.reader_of(session, reporter)
         outbox.post(session, f"report:{report.id}:posted", reporter.slack_user_id, {"text": text(
-            their, "setup.released", reference=report.reference, channel=cards.channel_of(report, their))})
-
-
-def ask_admins(session: Session, report: Report) -> None:
-    """A DM to each administrator, with the button to the set-up page: once per report and person, in their
-    working hours unless the report is urgent (an injury, a critical risk). Reminders: bot/org/waiting.py."""
-    for admin in people.administrators(session):
-        dm_in_hours(session, f"report:{report.id}:ask_admin:{admin.id}", admin,
-                    render("setup_ask", reader_of(session, admin), reference=report.reference, days=0, count=1),
-                    urgent=urgent_alert(report))
-
-
-def remind_admin(session: Session, admin: Person, reports: list[Report], days: int, day: date) -> bool:
-    """The day's one reminder to an administrator of the reports still waiting (the oldest named); False when
-    that day's was already owed."""
-    key = f"setup:waiting:{admin.id}:{day.isoformat()}"
-    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
-        return False
-    outbox.post(session, key, admin.slack_user_id, render("setup_ask", reader_of(session, admin),
-                                                          reference=reports[0].reference, days=days,
-                                                          count=len(reports)))
-    return True
+            their, "setup.released", reference=report.reference, channel=channel_of(report, their))})
 
 
 def _post_card(session: Session, report: Report) -> None:
@@ -159,14 +114,15 @@ def _standard_line(report: Report, key: str) -> Callable[[Reader], dict[str, Any
                                         channel=where)}
 
 
-def step(session: Session, report: Report, entry: ReportEvent) -> None:
+def step(session: Session, event: events.ReportStepped) -> None:
     """After every step: the card's status and buttons, a reply in its thread, a DM to a named reporter,
-    and the DMs that asked for what is no longer needed settled (asks.py)."""
-    asks.settle(session, report)
-    _tell(session, report, entry)
+    and the DMs that asked for what is no longer needed settled (nudges.py)."""
+    report = dms.row(session, Report, event.report_id)
+    nudges.settle(session, report)
+    _tell(session, report, dms.row(session, ReportEvent, event.entry_id), event.reporter_told)
 
 
-def _tell(session: Session, report: Report, entry: ReportEvent) -> None:
+def _tell(session: Session, report: Report, entry: ReportEvent, reporter_told: bool) -> None:
     if report.channel_id is not None:  # a report waiting for a channel gets its card, as it is then, once posted
         outbox.update(session, f"{card_key(report)}:{entry.id}", card_key(report),
                       for_channel(session, report.channel_id,
@@ -175,14 +131,10 @@ def _tell(session: Session, report: Report, entry: ReportEvent) -> None:
                     for_channel(session, report.channel_id,
                                 lambda reader: {"text": _event_text(session, entry, reader)}),
                     thread_key=card_key(report))
-    if report.reporter_id is None or entry.kind not in REPORTER_HEARS or entry.actor_id == report.reporter_id:
+    if not reporter_told or report.reporter_id is None:
         return
-    if entry.kind == "action_assigned" and any(a.id == entry.action_id and a.owner_id == report.reporter_id
-                                               for a in report.actions):
-        return  # the reporter owns the action: its card, sent to them anyway, says it all
-    reporter = session.get(Person, report.reporter_id)
-    assert reporter is not None
-    their = reader_of(session, reporter)
+    reporter = dms.person(session, report.reporter_id)
+    their = dms.reader_of(session, reporter)
     update = text(their, "reports.dm.update", reference=report.reference, entry=_event_text(session, entry, their))
     if entry.kind == "closed":
         update = safe(f"{update}\n{outcome(report, their)}")
@@ -200,13 +152,14 @@ def outcome(report: Report, reader: Reader) -> Markup:
     return text(reader, "reports.dm.outcome", actions=safe("\n".join(done)), root_cause=report.root_cause or "")
 
 
-def escalated(session: Session, report: Report, entry: ReportEvent, managers: list[Person]) -> None:
-    """Escalated by hand: each manager in their working hours, unless the report is urgent."""
-    for manager in managers:
-        their = reader_of(session, manager)
-        dm_in_hours(session, f"report:{report.id}:escalated:{manager.id}", manager, {"text": text(
-            their, "reports.dm.escalated", reference=report.reference, entry=_event_text(session, entry, their),
-            channel=cards.channel_of(report, their))}, urgent=urgent_alert(report))
+def escalated(session: Session, event: events.ReportEscalated) -> None:
+    """Escalated by hand: each manager, when the domain chose (their working hours, unless urgent)."""
+    report, entry = dms.row(session, Report, event.report_id), dms.row(session, ReportEvent, event.entry_id)
+    for to in event.managers:
+        their = dms.reader_for(session, to)
+        dms.send(session, to, {"text": text(their, "reports.dm.escalated", reference=report.reference,
+                                            entry=_event_text(session, entry, their),
+                                            channel=channel_of(report, their))})
 
 
 # --- corrective actions ----------------------------------------------------------------------------
@@ -215,12 +168,12 @@ def _owner_card_key(action: CorrectiveAction, entry: ReportEvent) -> str:
     return f"action:{action.id}:card:{entry.id}"
 
 
-def action_card(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
+def action_given(session: Session, event: events.ActionGiven) -> None:
     """The owner's DM with Done / Need more time / Can't do (again after a reopen)."""
-    owner = session.get(Person, action.owner_id)
-    assert owner is not None
+    action, entry = dms.row(session, CorrectiveAction, event.action_id), dms.row(session, ReportEvent, event.entry_id)
+    owner = dms.person(session, action.owner_id)
     outbox.post(session, _owner_card_key(action, entry), owner.slack_user_id,
-                cards.action_card(session, action, reader_of(session, owner)))
+                cards.action_card(session, action, dms.reader_of(session, owner)))
 
 
 def _refresh_latest(session: Session, action: CorrectiveAction, card: str, posted_on: tuple[str, ...],
@@ -237,51 +190,58 @@ def _refresh_latest(session: Session, action: CorrectiveAction, card: str, poste
     if posted is None or person is None:
         return
     latest = f"action:{action.id}:{card}:{posted}"
-    outbox.update(session, f"{latest}:update:{newest}", latest, render_card(reader_of(session, person)))
+    outbox.update(session, f"{latest}:update:{newest}", latest, render_card(dms.reader_of(session, person)))
 
 
-def action_changed(session: Session, action: CorrectiveAction) -> None:
+def action_changed(session: Session, event: events.ActionChanged) -> None:
     """Refresh the owner's latest action card (posted on assignment and on each reopening)."""
+    action = dms.row(session, CorrectiveAction, event.action_id)
     _refresh_latest(session, action, "card", ("action_assigned", "action_reopened"), action.owner_id,
                     lambda reader: cards.action_card(session, action, reader))
 
 
-def verification_settled(session: Session, action: CorrectiveAction) -> None:
+def verification_settled(session: Session, event: events.VerificationSettled) -> None:
     """The verifier decided: their DM card (posted when the action was done) shows the outcome."""
+    action = dms.row(session, CorrectiveAction, event.action_id)
     _refresh_latest(session, action, "verify", ("action_done",), action.verifier_id,
                     lambda reader: cards.verify_card(session, action, reader))
 
 
-def verify_card(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
-    verifier = session.get(Person, action.verifier_id)
-    assert verifier is not None
-    outbox.post(session, f"action:{action.id}:verify:{entry.id}", verifier.slack_user_id,
-                cards.verify_card(session, action, reader_of(session, verifier)))
+def verification_asked(session: Session, event: events.VerificationAsked) -> None:
+    action = dms.row(session, CorrectiveAction, event.action_id)
+    verifier = dms.person(session, action.verifier_id)
+    outbox.post(session, f"action:{action.id}:verify:{event.entry_id}", verifier.slack_user_id,
+                cards.verify_card(session, action, dms.reader_of(session, verifier)))
 
 
-# --- reclassified or transferred (reclassify.py) ----------------------------------------------------
+# --- reclassified or transferred (bot/reports/reclassify.py) --------------------------------------------
 
-def transferred(session: Session, report: Report, entry: ReportEvent, old_channel: str) -> None:
+def transferred(session: Session, event: events.ReportTransferred) -> None:
     """The card moves to the report's new channel; the old card says where it went and keeps no buttons.
     All its standards' owners are called into the new thread (the people there are new to it)."""
+    report, entry = dms.row(session, Report, event.report_id), dms.row(session, ReportEvent, event.entry_id)
     new_channel = report.channel_id
     assert new_channel is not None  # a report waiting for a channel has no card to move
-    old = card_key(report)
-    report.card_entry_id = entry.id
+    old = _card_key(report.id, event.old_card_entry_id)
 
     def moved(reader: Reader) -> dict[str, Any]:  # blocks given: Slack would keep the old buttons
         words = str(text(reader, "reports.card.moved", reference=report.reference,
                          channel=safe(mrkdwn.channel(new_channel))))
         return {"text": words, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": words}}]}
 
-    outbox.update(session, f"{old}:moved:{entry.id}", old, for_channel(session, old_channel, moved))
+    outbox.update(session, f"{old}:moved:{entry.id}", old, for_channel(session, event.old_channel, moved))
     outbox.post(session, card_key(report), new_channel,
                 for_channel(session, new_channel, lambda reader: cards.report_card(session, report, reader)))
-    owners_called(session, report, entry, [tag.standard for tag in report.standards],
-                  new=[s for s in entry.detail.get("added") or []])
+    _call_owners(session, report, entry, [tag.standard for tag in report.standards],
+                 new=[s for s in entry.detail.get("added") or []])
 
 
-def owners_called(session: Session, report: Report, entry: ReportEvent, standards: list[Standard],
+def owners_called_in(session: Session, event: events.OwnersCalledIn) -> None:
+    _call_owners(session, dms.row(session, Report, event.report_id), dms.row(session, ReportEvent, event.entry_id),
+                 list(event.standards))
+
+
+def _call_owners(session: Session, report: Report, entry: ReportEvent, standards: list[Standard],
                   new: list[str] | None = None) -> None:
     """Owners of these standards called into the report's thread; each newly tagged system's channel told."""
     if report.channel_id is None:  # waiting for a channel: everyone is called in when it is posted
@@ -295,3 +255,11 @@ def owners_called(session: Session, report: Report, entry: ReportEvent, standard
         if tag.standard.value in added and channel and channel != report.channel_id:
             outbox.post(session, f"report:{report.id}:standard:{tag.standard.value}:{entry.id}", channel,
                         for_channel(session, channel, _standard_line(report, "reports.standard_line_reclassified")))
+
+
+NOTICES: dict[type[Event], Callable[[Session, Any], None]] = {
+    events.ReportFiled: filed, events.ReportPosted: posted_after_waiting, events.ReportStepped: step,
+    events.ReportEscalated: escalated, events.ReportTransferred: transferred, events.OwnersCalledIn: owners_called_in,
+    events.ActionGiven: action_given, events.ActionChanged: action_changed,
+    events.VerificationAsked: verification_asked, events.VerificationSettled: verification_settled,
+}
