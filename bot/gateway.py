@@ -91,6 +91,11 @@ class SlackGateway:
                 self._clients[token] = clients
         return clients
 
+    def _delivering_as(self, workspace: int | None) -> WebClient:
+        if self._token_for(workspace) is None:  # not installed (yet, or any more): held, tried again later
+            raise DeliveryError("not_installed", permanent=False, ambiguous=False)
+        return self._clients_of(workspace)[1]
+
     @property
     def client(self) -> WebClient:
         """The client of the workspace being served, retrying what a person's request may wait for."""
@@ -151,7 +156,7 @@ class SlackGateway:
                 payload: dict[str, Any], thread_ts: str | None = None, target: tuple[str, str] | None = None
                 ) -> tuple[str | None, str | None]:
         """Send one outbox message as the workspace's bot; returns (channel, ts) of what Slack stored."""
-        c = self._clients_of(workspace)[1]
+        c = self._delivering_as(workspace)
         try:
             if operation == "post":
                 response = c.chat_postMessage(channel=cast(str, channel), thread_ts=thread_ts, unfurl_links=False,
@@ -189,7 +194,7 @@ class SlackGateway:
     def find_delivered(self, workspace: int | None, channel: str, key: str,
                        thread_ts: str | None) -> tuple[str, str] | None:
         """After an attempt that may have reached Slack: did our message arrive? Looks for its metadata key."""
-        c = self._clients_of(workspace)[1]
+        c = self._delivering_as(workspace)
         method = "conversations.open"
         try:
             if channel.startswith(("U", "W")):  # a DM addressed by user id lives in the IM channel

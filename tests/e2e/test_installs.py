@@ -168,3 +168,21 @@ def urlopen_text(url: str, language: str) -> str:
             return response.read().decode("utf-8")
     except HTTPError as error:
         return error.read().decode("utf-8")
+
+
+def test_what_a_plant_is_owed_before_its_workspace_installs_triad_waits_for_the_install(installs):
+    h = installs
+    with h.db.read() as s:
+        plant = s.scalar(select(Organisation.id))
+    with serving(plant), h.db.session() as s:  # e.g. a reminder of a job run before the install
+        outbox.post(s, "early", WORKER, {"text": "owed before the install"})
+    h.deliver()
+    with h.db.read() as s:
+        early = s.scalar(select(OutboxMessage).where(OutboxMessage.key == "early"))
+        assert (early.status, early.last_error) == ("pending", "not_installed")
+    h.install()
+    with h.db.session() as s:  # its back-off is not what this test waits for
+        s.scalar(select(OutboxMessage).where(OutboxMessage.key == "early")).next_attempt_at = early.created_at
+    h.deliver()
+    with h.db.read() as s:
+        assert s.scalar(select(OutboxMessage.status).where(OutboxMessage.key == "early")) == "sent"
