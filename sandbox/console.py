@@ -159,6 +159,12 @@ def _banner(session: Session) -> None:
     session.say("banner.demos", "dim")
 
 
+def completions(session: Session) -> list[str]:
+    """What Tab completes: command words, handles, slash commands, and the channels of the workspace you are in."""
+    return sorted({*COMMANDS, *(u.handle for u in demo.PEOPLE), *manifest()["commands"],
+                   *("#" + name for name in session.workspace.channels.values())})
+
+
 @contextmanager
 def _readline(history: Path, session: Session) -> Iterator[None]:
     """Line editing, history across runs and tab completion of command words, where readline exists."""
@@ -170,14 +176,8 @@ def _readline(history: Path, session: Session) -> Iterator[None]:
     with suppress(OSError):
         readline.read_history_file(history)
     readline.set_history_length(1000)
-    words = {*COMMANDS, *(u.handle for u in demo.PEOPLE), *manifest()["commands"]}
-
-    def complete(text: str, state: int) -> str | None:
-        """Command words, handles, and the channels of the workspace you are in."""
-        here = sorted(words | {"#" + n for n in session.workspace.channels.values()})
-        return ([w for w in here if w.startswith(text)] + [None])[state]
-
-    readline.set_completer(complete)
+    readline.set_completer(lambda text, state: ([w for w in completions(session) if w.startswith(text)]
+                                                + [None])[state])
     readline.set_completer_delims(" ")
     readline.parse_and_bind("tab: complete")
     try:
