@@ -40,8 +40,8 @@ def test_help_lists_every_command_in_english(settings, db):
     status, out = replay(settings, "help\n")
     assert status == 0
     assert "zhao@#stamping> help" in out and "Triad sandbox: what you can type" in out
-    for syntax in ("who", "as <handle>", "workspaces", "lang zh|en", "channels", "#stamping", "thread <n>", "dms", "home",
-                   "/triad help", "dm <text>", "say <text>", "shortcut <name>", "press <n>", "<n> = <value>",
+    for syntax in ("who", "as <handle>", "workspaces", "lang zh|en", "channels", "#stamping", "thread <n>", "dms",
+                   "home", "/triad help", "dm <text>", "say <text>", "shortcut <name>", "press <n>", "<n> = <value>",
                    "submit", "cancel", "modal", "wait 3d", "time", "outage on|off", "outbox", "quit"):
         assert f"\n  {syntax}" in out, syntax
 
