@@ -95,7 +95,7 @@ def list_workspaces(session: Session, argument: str) -> None:
 
 
 def _workspace_line(session: Session, workspace: demo.DemoWorkspace, *, mark: bool) -> str:
-    about = workspace.about_zh if session.reader.lang == "zh" else workspace.about_en
+    about = session.workspace_about(workspace)
     here = workspace is session.workspace
     line = (f"{'→ ' if mark and here else '  ' if mark else ''}{session.style(workspace.name, 'bold')} "
             f"{session.style(f'({workspace.team_id}) · {about}', 'dim')}")
@@ -106,8 +106,8 @@ def act_as(session: Session, argument: str) -> None:
     left = session.workspace
     session.become(_demo_user(session, argument))
     if session.workspace is not left:
-        about = session.workspace.about_zh if session.reader.lang == "zh" else session.workspace.about_en
-        session.say("now_in_workspace", "bold", workspace=session.workspace.name, about=about)
+        session.say("now_in_workspace", "bold", workspace=session.workspace.name,
+                    about=session.workspace_about(session.workspace))
     about = session.user.about_zh if session.reader.lang == "zh" else session.user.about_en
     session.say("now_acting", name=session.names()[session.me], handle=session.user.handle, about=about,
                 language=plain(session.reader, f"common.language.{session.reader.lang}"))

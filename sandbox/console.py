@@ -151,7 +151,8 @@ def _banner(session: Session) -> None:
     session.say("banner.title", "bold")
     session.say("banner.what")
     session.say("banner.you", name=user.name_zh if reader.lang == "zh" else user.name_en, handle=user.handle,
-                about=user.about_zh if reader.lang == "zh" else user.about_en, channel=demo.CHANNELS[session.channel])
+                about=user.about_zh if reader.lang == "zh" else user.about_en, channel=demo.CHANNELS[session.channel],
+                workspace=session.workspace.name)
     session.say("banner.try")
     for key in ("try_help", "try_home", "try_zhang", "try_lakeside"):
         session.emit(["  " + session.word(f"banner.{key}")])

@@ -31,16 +31,13 @@ class DemoUser:
 class DemoWorkspace:
     team_id: str
     name: str  # as its admin named it in Slack (in no language of Triad's)
-    about_en: str
-    about_zh: str
     users: tuple[DemoUser, ...]
     channels: Mapping[str, str]  # channel id -> name
     start_channel: str  # where a person arriving from the other workspace starts
 
 
 PLANT = DemoWorkspace(
-    "T0TRIAD", "Triad Sandbox", "the demo plant, loaded from examples/org.yml",
-    "演示工厂，载入自 examples/org.yml",
+    "T0TRIAD", "Triad Sandbox",
     users=(
         DemoUser("U0ZHANG", "zhang", "Zhang Wei", "张伟", "zh-CN", "Asia/Shanghai",
                  "press operator, Stamping (worker)", "冲压车间压机操作工（员工）"),
@@ -61,8 +58,7 @@ PLANT = DemoWorkspace(
 )
 
 LAKESIDE = DemoWorkspace(
-    "T0LAKE", "Lakeside Plant", "a plant that has just installed Triad, nothing set up yet",
-    "刚安装 Triad 的工厂，尚未做任何设置",
+    "T0LAKE", "Lakeside Plant",
     users=(
         DemoUser("U1SUN", "sun", "Sun Lei", "孙磊", "zh-CN", "Asia/Shanghai",
                  "assembly worker", "装配工（员工）"),

@@ -93,6 +93,12 @@ class Session:
         """The organisation Triad serves the user's workspace as: what the console's own reads are about."""
         return self.harness.organisation(self.workspace.team_id)
 
+    def workspace_about(self, workspace: demo.DemoWorkspace) -> str:
+        """What the workspace is: the demo plant loaded from its file, or a plant new to Triad (also the demo plant,
+        with --empty)."""
+        loaded = workspace is demo.PLANT and self.harness.org_file is not None
+        return self.word("workspace_loaded") if loaded else self.word("workspace_new")
+
     @property
     def reader(self) -> Reader:
         locale = self.locales[self.me]
