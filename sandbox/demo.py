@@ -78,4 +78,3 @@ CHANNELS = {channel: name for workspace in WORKSPACES for channel, name in works
 
 def workspace_of(user: DemoUser) -> DemoWorkspace:
     return next(workspace for workspace in WORKSPACES if user in workspace.users)
-

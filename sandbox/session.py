@@ -71,12 +71,11 @@ class Session:
         left = self.workspace
         self.user, self.controls, self.surface, self.listed = user, {}, {}, {}
         self.modal_before = self.modal_key()
-        in_dm = self.emulator.dm_user(self.channel) is not None
-        if self.workspace is not left and not in_dm:
+        if self.emulator.dm_user(self.channel):  # in a DM: now the new person's own
+            self.channel = self.emulator.dm_channel(self.me)
+        elif self.workspace is not left:
             self.left_in[left.team_id] = self.channel
             self.channel = self.left_in.get(self.workspace.team_id, self.workspace.start_channel)
-        if in_dm:  # in a DM: now the new person's own
-            self.channel = self.emulator.dm_channel(self.me)
 
     # -- who reads, and how ------------------------------------------------------------------------
 
