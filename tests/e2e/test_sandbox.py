@@ -319,6 +319,8 @@ def test_the_two_plants_demo_keeps_each_workspace_to_itself(settings, db):
     back = out[out.index("sun@dm> as zhao"):]
     assert "You are in the Slack workspace Triad Sandbox" in back and "扳手" not in back
     assert "No messages yet." in output_of(out, "zhao@dm> #triage")
+    home = output_of(out, "zhao@#triage> home")
+    assert "NM-2026-0001 (Near miss) waits for triage: 叉车倒车时差点撞到人" in home and "6 people" in home
     assert "叉车倒车时差点撞到人" in output_of(out, "zhang@#triage> /report mine")
     assert "叉车倒车时差点撞到人" in output_of(out, "zhang@#triage> /report status NM-2026-0001")
 
