@@ -486,8 +486,9 @@ def outage_mode(session: Session, argument: str) -> None:
         session.say("outage_off", "green")
         live.deliver_soon(session.harness)
         session.catch_up()
+        workspace = session.organisation
         with session.harness.db.session() as s:
-            if outbox.pending_count(s):
+            if outbox.pending_count(s, workspace):
                 show_outbox(session, "")
     else:
         raise Problem("outage_usage")
@@ -498,8 +499,9 @@ def clear_screen(session: Session, argument: str) -> None:
 
 
 def show_outbox(session: Session, argument: str) -> None:
+    workspace = session.organisation  # the outbox serves every workspace: yours is what you are shown
     with session.harness.db.session() as s:
-        pending, due = outbox.pending_count(s), outbox.next_due(s)
+        pending, due = outbox.pending_count(s, workspace), outbox.next_due(s, workspace)
     if not pending:
         session.say("outbox_empty")
         return
