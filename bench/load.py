@@ -313,9 +313,9 @@ def prepare_database(url: str) -> None:
 
 def emulator_with_users() -> SlackEmulator:
     emulator = SlackEmulator(bot_token=TOKEN).start()
-    for u in demo.USERS:
+    for u in demo.PLANT.users:
         emulator.add_user(u.slack_id, u.handle, u.name_en, locale=u.locale, tz=u.tz)
-    for channel_id, name in demo.CHANNELS.items():
+    for channel_id, name in demo.PLANT.channels.items():
         emulator.add_channel(channel_id, name)
     for u in USERS:
         emulator.add_user(u, u.lower(), f"Bench {u[-3:]}", locale="en-US", tz="Asia/Shanghai")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, func, not_, or_, select, text
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select, text
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session, defer
 
@@ -657,9 +657,15 @@ def wake_workers() -> bool:
     return bool(_workers)
 
 
-def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")) or 0
+def pending_count(session: Session, workspace: int | None = None) -> int:
+    """Messages still owed: to every workspace (the outbox serves them all), or to ``workspace``."""
+    return session.scalar(select(func.count()).select_from(OutboxMessage).where(*_pending(workspace))) or 0
 
 
-def next_due(session: Session) -> datetime | None:
-    return session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending"))
+def next_due(session: Session, workspace: int | None = None) -> datetime | None:
+    return session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(*_pending(workspace)))
+
+
+def _pending(workspace: int | None) -> tuple[ColumnElement[bool], ...]:
+    owed = OutboxMessage.status == "pending"
+    return (owed,) if workspace is None else (owed, OutboxMessage.organisation_id == workspace)

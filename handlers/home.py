@@ -11,6 +11,7 @@ from bot.i18n import listed, plain, render
 from bot.org.people import Actor
 from handlers import help
 from storage.models import Department, Person, Site
+from storage.workspaces import workspace_of
 
 
 def describe_roles(actor: Actor, session: Session) -> str:
@@ -34,7 +35,7 @@ def home_view(session: Session, actor: Actor) -> dict[str, Any]:
             "people": session.scalar(select(func.count()).select_from(Person)),
             "departments": session.scalar(select(func.count()).select_from(Department)),
             "sites": session.scalar(select(func.count()).select_from(Site)),
-            "pending": outbox.pending_count(session),
+            "pending": outbox.pending_count(session, workspace_of(session)),  # its own only: the outbox is shared
         }
     return render("home", actor.reader, actor_name=actor.name, roles=describe_roles(actor, session),
                   waiting=waiting[:40], buttons=buttons[:20], command_groups=help.visible_groups(actor),

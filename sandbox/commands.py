@@ -30,7 +30,7 @@ LOCALES = {"en": "en-US", "zh": "zh-CN"}
 _DURATION = re.compile(r"(\d+)([dhm])")
 _UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
 # The order of `help`: (section, commands), each with "sandbox.help.<command>.syntax/.text".
-HELP = (("people", ("who", "as", "lang")),
+HELP = (("people", ("who", "as", "workspaces", "lang")),
         ("look", ("channels", "open", "thread", "dms", "home")),
         ("talk", ("slash", "dm", "say", "shortcut")),
         ("act", ("press", "set", "submit", "cancel", "modal")),
@@ -70,20 +70,44 @@ def show_help(session: Session, argument: str) -> None:
 
 
 def list_people(session: Session, argument: str) -> None:
+    """Everyone, workspace by workspace: `as` moves you into another person's workspace."""
     chinese = session.reader.lang == "zh"
-    handles = max(len(u.handle) for u in demo.USERS) + 2
-    names = max(render.display_width(f"{u.name_en} {u.name_zh}") for u in demo.USERS) + 2
-    for user in demo.USERS:
-        mine = user.slack_id == session.me
-        name = f"{user.name_en} {user.name_zh}"
-        about = session.style(user.about_zh if chinese else user.about_en, "dim")
-        line = (f"{'→' if mine else ' '} {session.style(user.handle.ljust(handles), 'bold', 'cyan')}{name}"
-                f"{' ' * (names - render.display_width(name))}{about}")
-        session.emit([line + (session.style("  " + session.word("you"), "green") if mine else "")])
+    handles = max(len(u.handle) for u in demo.PEOPLE) + 2
+    names = max(render.display_width(f"{u.name_en} {u.name_zh}") for u in demo.PEOPLE) + 2
+    for workspace in demo.WORKSPACES:
+        session.emit([_workspace_line(session, workspace, mark=False)])
+        for user in workspace.users:
+            mine = user.slack_id == session.me
+            name = f"{user.name_en} {user.name_zh}"
+            about = session.style(user.about_zh if chinese else user.about_en, "dim")
+            line = (f"{'→' if mine else ' '} {session.style(user.handle.ljust(handles), 'bold', 'cyan')}{name}"
+                    f"{' ' * (names - render.display_width(name))}{about}")
+            session.emit([line + (session.style("  " + session.word("you"), "green") if mine else "")])
+
+
+def list_workspaces(session: Session, argument: str) -> None:
+    for workspace in demo.WORKSPACES:
+        session.emit([_workspace_line(session, workspace, mark=True)])
+        session.emit([session.style(session.word("workspace_people", handles=", ".join(
+            u.handle for u in workspace.users), channels=", ".join("#" + n for n in workspace.channels.values())),
+            "dim")], indent=4)
+    session.say("workspaces_apart", "dim")
+
+
+def _workspace_line(session: Session, workspace: demo.DemoWorkspace, *, mark: bool) -> str:
+    about = session.workspace_about(workspace)
+    here = workspace is session.workspace
+    line = (f"{'→ ' if mark and here else '  ' if mark else ''}{session.style(workspace.name, 'bold')} "
+            f"{session.style(f'({workspace.team_id}) · {about}', 'dim')}")
+    return line + (session.style("  ← " + session.word("you_are_here"), "green") if mark and here else "")
 
 
 def act_as(session: Session, argument: str) -> None:
+    left = session.workspace
     session.become(_demo_user(session, argument))
+    if session.workspace is not left:
+        session.say("now_in_workspace", "bold", workspace=session.workspace.name,
+                    about=session.workspace_about(session.workspace))
     about = session.user.about_zh if session.reader.lang == "zh" else session.user.about_en
     session.say("now_acting", name=session.names()[session.me], handle=session.user.handle, about=about,
                 language=plain(session.reader, f"common.language.{session.reader.lang}"))
@@ -97,10 +121,10 @@ def act_as(session: Session, argument: str) -> None:
 
 def _demo_user(session: Session, typed: str) -> demo.DemoUser:
     wanted = typed.strip().lstrip("@").lower()
-    exact = [u for u in demo.USERS if u.handle == wanted]
-    found = exact or [u for u in demo.USERS if wanted and u.handle.startswith(wanted)]
+    exact = [u for u in demo.PEOPLE if u.handle == wanted]
+    found = exact or [u for u in demo.PEOPLE if wanted and u.handle.startswith(wanted)]
     if len(found) != 1:
-        raise Problem("no_such_user", typed=typed, handles=", ".join(u.handle for u in demo.USERS))
+        raise Problem("no_such_user", typed=typed, handles=", ".join(u.handle for u in demo.PEOPLE))
     return found[0]
 
 
@@ -112,8 +136,8 @@ def switch_language(session: Session, argument: str) -> None:
         raise Problem("lang_usage")
     user, locale = session.user, LOCALES[choice]
     session.emulator.add_user(user.slack_id, user.handle, user.name_en, locale=locale, tz=user.tz,
-                               is_owner=user.workspace_owner)
-    with session.harness.db.session() as s:
+                               is_owner=user.workspace_owner, team_id=session.workspace.team_id)
+    with session.harness.db.session(session.organisation) as s:
         person = people.find(s, user.slack_id)
         if person is not None:
             people.set_language(s, person, None)
@@ -139,13 +163,13 @@ def list_channels(session: Session, argument: str) -> None:
 
 
 def open_channel(session: Session, argument: str) -> None:
-    wanted = argument.strip().lstrip("#").lower()
-    found = [c for c, name in demo.CHANNELS.items() if name == wanted] or \
-            [c for c, name in demo.CHANNELS.items() if wanted and name.startswith(wanted)]
+    wanted, channels = argument.strip().lstrip("#").lower(), session.workspace.channels
+    found = [c for c, name in channels.items() if name == wanted] or \
+            [c for c, name in channels.items() if wanted and name.startswith(wanted)]
     if len(found) != 1:
-        raise Problem("no_such_channel", typed=argument, channels=", ".join("#" + n for n in demo.CHANNELS.values()))
+        raise Problem("no_such_channel", typed=argument, channels=", ".join("#" + n for n in channels.values()))
     session.channel = found[0]
-    _show_conversation(session, session.channel, "#" + demo.CHANNELS[session.channel])
+    _show_conversation(session, session.channel, "#" + channels[session.channel])
 
 
 def open_dms(session: Session, argument: str) -> None:
@@ -462,8 +486,9 @@ def outage_mode(session: Session, argument: str) -> None:
         session.say("outage_off", "green")
         live.deliver_soon(session.harness)
         session.catch_up()
+        workspace = session.organisation
         with session.harness.db.session() as s:
-            if outbox.pending_count(s):
+            if outbox.pending_count(s, workspace):
                 show_outbox(session, "")
     else:
         raise Problem("outage_usage")
@@ -474,8 +499,9 @@ def clear_screen(session: Session, argument: str) -> None:
 
 
 def show_outbox(session: Session, argument: str) -> None:
+    workspace = session.organisation  # the outbox serves every workspace: yours is what you are shown
     with session.harness.db.session() as s:
-        pending, due = outbox.pending_count(s), outbox.next_due(s)
+        pending, due = outbox.pending_count(s, workspace), outbox.next_due(s, workspace)
     if not pending:
         session.say("outbox_empty")
         return
@@ -487,6 +513,7 @@ def show_outbox(session: Session, argument: str) -> None:
 # word -> (command, whether it acts on the app: then the console waits for the app and shows what came)
 COMMANDS: dict[str, tuple[Callable[[Session, str], None], bool]] = {
     "help": (show_help, False), "?": (show_help, False), "who": (list_people, False), "as": (act_as, False),
+    "workspaces": (list_workspaces, False), "workspace": (list_workspaces, False),
     "lang": (switch_language, False), "channels": (list_channels, False), "open": (open_channel, False),
     "channel": (open_channel, False),  # as newcomers type it
     "thread": (open_thread, False), "dms": (open_dms, False), "home": (open_home, True),

@@ -56,8 +56,10 @@ def run_sandbox(settings: Settings, script: str | None, fresh: bool, *, empty: b
     var = database.parent if database else Path("var")
     var.mkdir(parents=True, exist_ok=True)
     with _logs_to(var / "sandbox.log"):
-        harness = Harness(settings, org_file=None if empty else demo.ORG_FILE).start()
+        # Each demo workspace installs Triad as a plant would, through Slack's OAuth flow.
+        harness = Harness(settings, org_file=None if empty else demo.ORG_FILE, installs=True).start()
         try:
+            harness.install_demo()
             colour = stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
             width = min(shutil.get_terminal_size().columns, 120) if stdout.isatty() else 100
             session = Session(harness, stdout, colour=colour, width=width)
@@ -149,12 +151,19 @@ def _banner(session: Session) -> None:
     session.say("banner.title", "bold")
     session.say("banner.what")
     session.say("banner.you", name=user.name_zh if reader.lang == "zh" else user.name_en, handle=user.handle,
-                about=user.about_zh if reader.lang == "zh" else user.about_en, channel=demo.CHANNELS[session.channel])
+                about=user.about_zh if reader.lang == "zh" else user.about_en, channel=demo.CHANNELS[session.channel],
+                workspace=session.workspace.name)
     session.say("banner.try")
-    for key in ("try_help", "try_home", "try_zhang"):
+    for key in ("try_help", "try_home", "try_zhang", "try_lakeside"):
         session.emit(["  " + session.word(f"banner.{key}")])
     session.say("banner.more")
     session.say("banner.demos", "dim")
+
+
+def completions(session: Session) -> list[str]:
+    """What Tab completes: command words, handles, slash commands, and the channels of the workspace you are in."""
+    return sorted({*COMMANDS, *(u.handle for u in demo.PEOPLE), *manifest()["commands"],
+                   *("#" + name for name in session.workspace.channels.values())})
 
 
 @contextmanager
@@ -168,9 +177,8 @@ def _readline(history: Path, session: Session) -> Iterator[None]:
     with suppress(OSError):
         readline.read_history_file(history)
     readline.set_history_length(1000)
-    words = sorted({*COMMANDS, *(u.handle for u in demo.USERS), *("#" + n for n in demo.CHANNELS.values()),
-                    *manifest()["commands"]})
-    readline.set_completer(lambda text, state: ([w for w in words if w.startswith(text)] + [None])[state])
+    readline.set_completer(lambda text, state: ([w for w in completions(session) if w.startswith(text)]
+                                                + [None])[state])
     readline.set_completer_delims(" ")
     readline.parse_and_bind("tab: complete")
     try:

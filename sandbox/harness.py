@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import cast
 
+from sqlalchemy import select
+
 from bot import clock, domains
 from bot import runtime as rt
 from bot.app import create_app
@@ -22,6 +24,7 @@ from sandbox import browser, demo
 from sandbox.driver import SlackDriver
 from sandbox.emulator import SlackEmulator
 from storage import migrate
+from storage.models import Organisation
 
 BOT_TOKEN = "xoxb-sandbox"
 CLIENT_ID, CLIENT_SECRET = "1000000000.2000000000", "sandbox-client-secret"  # the sandbox app's, for installs
@@ -48,11 +51,7 @@ class Harness:
 
     def start(self, *, migrate_db: bool = True, load_org: bool = True) -> Harness:
         self.emulator.start()
-        for user in demo.USERS:
-            self.emulator.add_user(user.slack_id, user.handle, user.name_en, locale=user.locale, tz=user.tz,
-                                   is_owner=user.workspace_owner)
-        for channel_id, name in demo.CHANNELS.items():
-            self.emulator.add_channel(channel_id, name)
+        self._add_people_and_channels(demo.PLANT)
         if migrate_db:
             if self.settings.database_url.startswith("sqlite:///"):
                 Path(self.settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -60,8 +59,8 @@ class Harness:
         self.runtime = rt.build(self.settings, token=None if self.settings.installs else BOT_TOKEN,
                                 api_url=self.emulator.api_url, slack_limits=self.slack_limits)
         self.db = self.runtime.db
-        if load_org and self.org_file:
-            with self.db.session() as s:
+        if load_org and self.org_file:  # into the demo plant's organisation once it has one (several may follow)
+            with self.db.session(self.organisation(demo.PLANT.team_id)) as s:
                 load_file(s, self.org_file)
         self.app = create_app(self.runtime)
         self.server = LoopbackServer(wsgi_app(self.runtime, self.app)).start()
@@ -84,6 +83,26 @@ class Harness:
         if team_id is not None:
             self.emulator.approve_for(team_id, name)
         return browser.install(f"{self.url}/slack/install", language=language)
+
+    def install_demo(self) -> None:
+        """Every demo workspace installs Triad through the OAuth flow, the demo plant first (the organisation loaded
+        from the file is the first install's); then each has its people and channels."""
+        for workspace in demo.WORKSPACES:
+            self.install(workspace.team_id, workspace.name)
+            if workspace is not demo.PLANT:  # the plant's are there from the start (the emulator's own team)
+                self._add_people_and_channels(workspace)
+
+    def _add_people_and_channels(self, workspace: demo.DemoWorkspace) -> None:
+        for user in workspace.users:
+            self.emulator.add_user(user.slack_id, user.handle, user.name_en, locale=user.locale, tz=user.tz,
+                                   is_owner=user.workspace_owner, team_id=workspace.team_id)
+        for channel_id, name in workspace.channels.items():
+            self.emulator.add_channel(channel_id, name, team_id=workspace.team_id)
+
+    def organisation(self, team_id: str) -> int | None:
+        """The id of the organisation Triad serves the team as; None before the team installed Triad."""
+        with self.db.read() as s:
+            return s.scalar(select(Organisation.id).where(Organisation.team_id == team_id))
 
     def settle(self) -> None:
         """Wait for the app's work after its acks (Slack hears back first; the rest follows)."""

@@ -29,7 +29,7 @@ from sandbox.harness import Harness
 from storage.models import Report
 
 log = logging.getLogger(__name__)
-START_USER, START_CHANNEL = "zhao", "C0STAMP"
+START_USER = "zhao"
 _NUMBERED = re.compile(r"\[\d+\]")  # a line with something to press on it
 # The code an anonymous reporter is shown once, as Triad words it: `/report follow ABCD-EFGH`.
 _FOLLOW_CODE = re.compile(r"/report follow ([A-Z0-9]{4}-[A-Z0-9]{4})")
@@ -42,9 +42,10 @@ class Session:
     def __init__(self, harness: Harness, out: TextIO, *, colour: bool = False, width: int = 100) -> None:
         self.harness, self.emulator, self.driver = harness, harness.emulator, harness.driver
         self.out, self.colour, self.width = out, colour, width
-        self.user = next(u for u in demo.USERS if u.handle == START_USER)
-        self.channel = START_CHANNEL
-        self.locales = {u.slack_id: u.locale for u in demo.USERS}
+        self.user = next(u for u in demo.PEOPLE if u.handle == START_USER)
+        self.channel = demo.PLANT.start_channel
+        self.left_in: dict[str, str] = {}  # team id -> the channel last open there, for coming back
+        self.locales = {u.slack_id: u.locale for u in demo.PEOPLE}
         self.inbox = live.Inbox(self.emulator)
         self.controls: dict[int, render.Control] = {}  # what `press <n>` means now
         self.surface: dict[int, render.Control] = {}  # the numbers of the last messages shown, under any form
@@ -65,11 +66,16 @@ class Session:
         self.pressed: tuple[str, str] | None = None  # (channel, ts) of the message this line pressed on
 
     def become(self, user: demo.DemoUser) -> None:
-        """Act as another demo user: nothing on the screen is theirs to press yet."""
+        """Act as another demo user: nothing on the screen is theirs to press yet. In another workspace, they are
+        where the console last was there."""
+        left = self.workspace
         self.user, self.controls, self.surface, self.listed = user, {}, {}, {}
         self.modal_before = self.modal_key()
         if self.emulator.dm_user(self.channel):  # in a DM: now the new person's own
             self.channel = self.emulator.dm_channel(self.me)
+        elif self.workspace is not left:
+            self.left_in[left.team_id] = self.channel
+            self.channel = self.left_in.get(self.workspace.team_id, self.workspace.start_channel)
 
     # -- who reads, and how ------------------------------------------------------------------------
 
@@ -78,23 +84,39 @@ class Session:
         return self.user.slack_id
 
     @property
+    def workspace(self) -> demo.DemoWorkspace:
+        return demo.workspace_of(self.user)
+
+    @property
+    def organisation(self) -> int | None:
+        """The organisation Triad serves the user's workspace as: what the console's own reads are about."""
+        return self.harness.organisation(self.workspace.team_id)
+
+    def workspace_about(self, workspace: demo.DemoWorkspace) -> str:
+        """What the workspace is: the demo plant loaded from its file, or a plant new to Triad (also the demo plant,
+        with --empty)."""
+        loaded = workspace is demo.PLANT and self.harness.org_file is not None
+        return self.word("workspace_loaded") if loaded else self.word("workspace_new")
+
+    @property
     def reader(self) -> Reader:
         locale = self.locales[self.me]
         return Reader(language_for_locale(locale), self.user.tz, locale)
 
     def context(self, width: int | None = None) -> render.Context:
-        return render.Context(self.reader, self.names(), demo.CHANNELS, self.me, self.colour, width or self.width)
+        return render.Context(self.reader, self.names(), self.workspace.channels, self.me, self.colour,
+                              width or self.width)
 
     def names(self) -> dict[str, str]:
         chinese = self.reader.lang == "zh"
-        names = {u.slack_id: u.name_zh if chinese else u.name_en for u in demo.USERS}
+        names = {u.slack_id: u.name_zh if chinese else u.name_en for u in demo.PEOPLE}
         names[self.emulator.bot_user_id] = "Triad"
         return names
 
     def directory(self) -> forms.Directory:
         today = clock.now().astimezone(zone(self.user.tz)).date()
-        return forms.Directory({u.handle: u.slack_id for u in demo.USERS}, self.names(), demo.CHANNELS, self.user.tz,
-                               today)
+        return forms.Directory({u.handle: u.slack_id for u in self.workspace.users}, self.names(),
+                               self.workspace.channels, self.user.tz, today)
 
     def prompt(self) -> tuple[str, str]:
         """Who and where: ``("zhang", "#stamping")``."""
@@ -179,7 +201,7 @@ class Session:
             if variable == CODE_VARIABLE:
                 value = self.follow_code
             else:
-                with self.harness.db.session() as s:
+                with self.harness.db.read(self.organisation) as s:
                     value = s.scalar(select(Report.reference).order_by(Report.id.desc()).limit(1))
             if value is None:
                 raise Problem("no_code" if variable == CODE_VARIABLE else "no_ref")
@@ -229,7 +251,7 @@ class Session:
         user has not seen (replies count apart, as Slack keeps them under Threads)."""
         seen = self.read.get(self.me, set())
         counts = []
-        for channel in [*demo.CHANNELS, self.emulator.dm_channel(self.me)]:
+        for channel in [*self.workspace.channels, self.emulator.dm_channel(self.me)]:
             new = [m for m in self.emulator.messages(channel)
                    if (channel, m["ts"]) not in seen and m.get("user") != self.me]
             replies = sum(1 for m in new if m.get("thread_ts") not in (None, m["ts"]))
@@ -293,7 +315,7 @@ class Session:
         return (view["id"], view["hash"]) if view else None
 
     def _forget_closed_modals(self) -> None:
-        open_ids = {v["id"] for u in demo.USERS for v in self.emulator.modal_stack(u.slack_id)}
+        open_ids = {v["id"] for u in demo.PEOPLE for v in self.emulator.modal_stack(u.slack_id)}
         for kept in (self.values, self.errors):
             for view_id in set(kept) - open_ids:
                 del kept[view_id]
@@ -317,8 +339,8 @@ class Session:
                     self._show_ephemeral(data, updated=change.first == "updated")
                     shown += 1
                 continue
-            if data.get("user") == self.me:
-                continue  # what they typed themselves
+            if data.get("user") == self.me or self.emulator.team_of(str(data["channel"])) != self.workspace.team_id:
+                continue  # what they typed themselves; what another workspace sees
             owner = self.emulator.dm_user(str(data["channel"]))
             if owner == self.me and not change.deleted:
                 self._show_dm(data, updated=change.first == "updated")
@@ -334,7 +356,7 @@ class Session:
             shown += 1
         names = self.names()
         for user, count in others.items():
-            handle = next((u.handle for u in demo.USERS if u.slack_id == user), user)
+            handle = next((u.handle for u in demo.PEOPLE if u.slack_id == user), user)
             self.say("others_dm", "dim", name=names.get(user, user), count=count, handle=handle)
         if any(e.kind == "home_published" and e.user == self.me for e in view_events) and not self.home_requested:
             self.say("home_updated", "dim")

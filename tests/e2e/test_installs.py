@@ -3,6 +3,7 @@ workspace's bot token is stored, its requests and messages go with that token, a
 or revokes the token nothing more is sent there."""
 from __future__ import annotations
 
+import json
 import time
 from urllib.request import urlopen
 
@@ -16,7 +17,7 @@ from storage.models import Organisation, OutboxMessage, Person
 from storage.models.installs import BOTS
 from storage.workspaces import serving
 
-WORKER = "U0ZHANG"  # of the sandbox's own workspace, T0TRIAD
+WORKER, ADMIN = "U0ZHANG", "U0ZHAO"  # of the sandbox's own workspace, T0TRIAD
 SECOND_TEAM, SECOND_WORKER = "T0SECOND", "U0SECOND"
 
 
@@ -138,6 +139,24 @@ def test_after_a_workspace_uninstalls_triad_nothing_more_is_sent_there(installs,
         h.deliver()
         time.sleep(0.05)
     assert [m["text"] for m in h.emulator.messages(h.emulator.dm_channel(SECOND_WORKER))] == ["a reminder"]
+
+
+def test_an_administrators_home_counts_only_the_messages_its_own_workspace_is_owed(installs):
+    h = installs
+    h.install()
+    other = second_plant(h)
+    second = organisation(h, SECOND_TEAM)
+    assert second is not None
+    h.emulator.uninstall(SECOND_TEAM)  # what the second plant is owed now stays in the outbox
+    assert other.event({"type": "app_uninstalled"}).status == 200
+    h.settle()
+    with serving(second.id), h.db.session() as s:
+        outbox.post(s, "owed-elsewhere", SECOND_WORKER, {"text": "a reminder"})
+    h.deliver()
+    assert h.driver.home_opened(ADMIN).status == 200
+    assert home_published_by(h, "T0TRIAD", ADMIN)
+    summary = json.dumps(h.emulator.home(ADMIN))
+    assert "Outbox: 0 messages waiting" in summary
 
 
 def test_with_one_bot_token_an_uninstall_holds_messages_until_slack_calls_again(harness):

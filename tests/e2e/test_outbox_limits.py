@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from bot import clock, outbox
 from bot.outbox import CLAIM_FOR, THREAD_GONE_NOTE
 from bot.slack_limits import SLACK
-from sandbox.demo import CHANNELS
+from sandbox.demo import PLANT
 from sandbox.harness import Harness
 from storage.models import OutboxMessage
 
@@ -168,7 +168,7 @@ def test_after_an_outage_the_120_messages_owed_go_out_promptly(harness):
     h = harness
     pause_worker(h)
     h.emulator.fail("503")
-    channels = list(CHANNELS)
+    channels = list(PLANT.channels)
     with h.db.session() as s:
         for n in range(120):
             outbox.post(s, f"owed:{n}", channels[n % len(channels)], {"text": f"owed {n}"})

@@ -40,8 +40,8 @@ def test_help_lists_every_command_in_english(settings, db):
     status, out = replay(settings, "help\n")
     assert status == 0
     assert "zhao@#stamping> help" in out and "Triad sandbox: what you can type" in out
-    for syntax in ("who", "as <handle>", "lang zh|en", "channels", "#stamping", "thread <n>", "dms", "home",
-                   "/triad help", "dm <text>", "say <text>", "shortcut <name>", "press <n>", "<n> = <value>",
+    for syntax in ("who", "as <handle>", "workspaces", "lang zh|en", "channels", "#stamping", "thread <n>", "dms",
+                   "home", "/triad help", "dm <text>", "say <text>", "shortcut <name>", "press <n>", "<n> = <value>",
                    "submit", "cancel", "modal", "wait 3d", "time", "outage on|off", "outbox", "quit"):
         assert f"\n  {syntax}" in out, syntax
 
@@ -295,6 +295,64 @@ def test_the_reports_demo_plays_the_closed_loop_and_the_anonymous_near_miss(sett
     assert "escalated to @Zhao Min" in waited and "escalated to @Liu Yang" not in waited
     assert "⏰ Action NM-" in output_of(out, "liu@#stamping> dms")
     assert "6 days overdue" in output_of(out, "liu@dm> /actions")
+
+
+def test_the_two_plants_demo_keeps_each_workspace_to_itself(settings, db):
+    """examples/demo-two-plants.txt: a second workspace that has just installed Triad gets a report and sets up;
+    the demo plant, in its own workspace, sees nothing of it."""
+    out = demo(settings, "demo-two-plants.txt")
+    listing = output_of(out, "zhao@#stamping> workspaces")
+    assert "→ Triad Sandbox (T0TRIAD)" in listing and "\n  Lakeside Plant (T0LAKE)" in listing
+    people = output_of(out, "zhao@#stamping> who")
+    assert people.index("zhao") < people.index("Lakeside Plant (T0LAKE)") < people.index("huang")
+
+    # `as` moves the console into the person's workspace, to a channel of its own.
+    assert "您现在位于 Slack 工作区 Lakeside Plant" in output_of(out, "zhang@#stamping> as sun")
+    assert "管理员正在选择分析处理报告的频道" in output_of(out, "sun@#assembly> press 提交此报告")
+    assert "1 report is waiting for a triage channel." in output_of(out, "huang@#assembly> /triad setup")
+    posted = output_of(out, "huang@#assembly> submit")
+    assert "#triage  Triad: NM-2026-0001 · Near miss: 装配线上的扳手掉了" in posted
+    assert "✉ Triad wrote to Sun Lei" in posted
+    assert "现已发布在 #triage" in output_of(out, "sun@#triage> dms")
+
+    # Back at the demo plant: its #triage is another channel, and its NM-2026-0001 is Zhang's own near miss.
+    back = out[out.index("sun@dm> as zhao"):]
+    assert "You are in the Slack workspace Triad Sandbox" in back and "扳手" not in back
+    assert "No messages yet." in output_of(out, "zhao@dm> #triage")
+    home = output_of(out, "zhao@#triage> home")
+    assert "NM-2026-0001 (Near miss) waits for triage: 叉车倒车时差点撞到人" in home and "6 people" in home
+    assert "叉车倒车时差点撞到人" in output_of(out, "zhang@#triage> /report mine")
+    assert "叉车倒车时差点撞到人" in output_of(out, "zhang@#triage> /report status NM-2026-0001")
+
+
+def test_each_workspace_has_its_own_bot_token_channels_and_reports(settings, db):
+    """What the console showed is what Slack and the database hold: both workspaces installed through OAuth."""
+    from sqlalchemy import select
+
+    from sandbox import demo
+    from sandbox.console import completions
+    from sandbox.harness import Harness
+    from sandbox.session import Session
+    from storage.models import Report
+    from storage.models.installs import BOTS
+
+    harness = Harness(settings, installs=True).start(migrate_db=False)
+    try:
+        harness.install_demo()
+        with db.read() as s:
+            tokens = dict(s.execute(select(BOTS.c.team_id, BOTS.c.bot_token)).all())
+        assert sorted(tokens) == ["T0LAKE", "T0TRIAD"] and len(set(tokens.values())) == 2
+        session = Session(harness, io.StringIO())
+        for line in ("as zhang", "/report hazard guard missing on press 3", "submit",
+                     "as sun", "#triage", "/report 未遂 扳手掉了", "submit"):
+            assert session.run(line), line
+        assert "#assembly" in completions(session) and "#stamping" not in completions(session)
+        assert len(harness.emulator.messages("C0TRIAGE")) == 0 and harness.emulator.messages("C1TRIAGE")
+        for workspace, words in ((demo.PLANT, "guard missing on press 3"), (demo.LAKESIDE, "扳手掉了")):
+            with db.read(harness.organisation(workspace.team_id)) as s:
+                assert s.scalars(select(Report.description)).all() == [words]
+    finally:
+        harness.stop()
 
 
 def test_the_readme_tour_replays_to_a_closed_report(settings, db):
