@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextvars
 import logging
 import os
 import signal
@@ -208,11 +209,19 @@ def _socket_mode(settings: Settings) -> int:
 
         runtime.scheduler = Scheduler(runtime)
         runtime.scheduler.start()
+
+    class OnTheRuntimesClock(SocketModeHandler):
+        """Each message in a context of its own on the runtime's clock, as bot/server.py serves each HTTP request:
+        slack_sdk's threads start with an empty context."""
+
+        def handle(self, client, req) -> None:
+            contextvars.copy_context().run(runtime.clock.run, super().handle, client, req)
+
     log.info("Triad Socket Mode: connecting to Slack")
     # The connection is opened with a Web API call too: it must go to SLACK_API_URL like every other.
     web_client = WebClient(base_url=runtime.gateway.client.base_url)
     try:
-        SocketModeHandler(app, settings.app_token, web_client=web_client).start()
+        OnTheRuntimesClock(app, settings.app_token, web_client=web_client).start()
     finally:
         runtime.close()
     return 0
@@ -310,12 +319,13 @@ def _workspace_to_load(db, team: str | None) -> int | None:
 
 
 def _org_load(settings: Settings, args) -> int:
+    from bot.clock import Clock, bound
     from bot.i18n import Reader
     from bot.org.orgfile import OrgFileError, load_file
 
     db = _database(settings, upgrade=settings.is_sandbox)
     try:
-        with db.session(_workspace_to_load(db, args.team)) as s:
+        with bound(Clock()), db.session(_workspace_to_load(db, args.team)) as s:  # no runtime: a real clock of its own
             summary = load_file(s, args.file, Reader(lang=args.lang))
     except OrgFileError as exc:
         return _problems(exc.problems)

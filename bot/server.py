@@ -37,8 +37,9 @@ def wsgi_app(runtime: Runtime, app: App):
             start_response("200 OK" if healthy else "503 Service Unavailable",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        # Each request in a context of its own: the workspace the middleware serves ends with it.
-        return contextvars.copy_context().run(slack, environ, start_response)
+        # Each request in a context of its own, on the runtime's clock: the workspace the middleware serves ends
+        # with it, and Bolt's listener threads copy both (bot/app.py ListenerPool).
+        return contextvars.copy_context().run(runtime.clock.run, slack, environ, start_response)
 
     return application
 

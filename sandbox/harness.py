@@ -11,9 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import cast
 
-from bot import clock, domains
+from bot import domains
 from bot import runtime as rt
 from bot.app import create_app
+from bot.clock import Clock
 from bot.config import Settings
 from bot.org.orgfile import load_file
 from bot.server import LoopbackServer, wsgi_app
@@ -30,12 +31,13 @@ SANDBOX_LIMITS = SLACK.scaled(100)
 
 class Harness:
     def __init__(self, settings: Settings, *, org_file: Path | None = demo.ORG_FILE, start_worker: bool = True,
-                 slack_limits: Limits = SANDBOX_LIMITS) -> None:
+                 slack_limits: Limits = SANDBOX_LIMITS, clock: Clock | None = None) -> None:
         self.settings = replace(settings, mode="sandbox", bot_token=BOT_TOKEN, signing_secret=secrets.token_hex(16))
         self.org_file = org_file
         self.start_worker = start_worker
         self.slack_limits = slack_limits  # enforced by the emulator; the outbox paces itself to them
         self.emulator = SlackEmulator(bot_token=BOT_TOKEN, limits=slack_limits)
+        self.clock = clock or Clock()  # its runtime's: `wait` moves it; the emulator keeps real time
         self.server: LoopbackServer | None = None
 
     def start(self, *, migrate_db: bool = True, load_org: bool = True) -> Harness:
@@ -50,11 +52,11 @@ class Harness:
                 Path(self.settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             migrate.upgrade(self.settings.database_url)
         self.runtime = rt.build(self.settings, token=BOT_TOKEN, api_url=self.emulator.api_url,
-                                slack_limits=self.slack_limits)
+                                slack_limits=self.slack_limits, clock=self.clock)
         self.db = self.runtime.db
         if load_org and self.org_file:
             with self.db.session() as s:
-                load_file(s, self.org_file)
+                self.clock.run(load_file, s, self.org_file)
         self.app = create_app(self.runtime)
         self.server = LoopbackServer(wsgi_app(self.runtime, self.app)).start()
         self.driver = SlackDriver(f"{self.server.url}/slack/events", cast(str, self.settings.signing_secret),
@@ -78,7 +80,7 @@ class Harness:
         self.runtime.listeners.wait_idle(timeout=3)
         total = 0
         for _ in range(rounds):
-            sent = self.runtime.deliverer.deliver_due(wait=True)
+            sent = self.clock.run(self.runtime.deliverer.deliver_due, wait=True)
             total += sent
             if not sent:
                 break
@@ -86,8 +88,8 @@ class Harness:
 
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward, run what the scheduler would have run meanwhile, deliver."""
-        clock.advance(delta)
-        domains.run_time_sweeps(self.runtime)
+        self.clock.advance(delta)
+        self.clock.run(domains.run_time_sweeps, self.runtime)
         self.deliver()
 
     def stop(self) -> None:
@@ -95,4 +97,3 @@ class Harness:
             self.server.stop()
         self.runtime.close()
         self.emulator.stop()
-        clock.reset()
