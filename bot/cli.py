@@ -319,14 +319,14 @@ def _workspace_to_load(db, team: str | None) -> int | None:
 
 
 def _org_load(settings: Settings, args) -> int:
-    from bot.clock import Clock, bound
+    from bot.clock import Clock
     from bot.i18n import Reader
     from bot.org.orgfile import OrgFileError, load_file
 
     db = _database(settings, upgrade=settings.is_sandbox)
     try:
-        with bound(Clock()), db.session(_workspace_to_load(db, args.team)) as s:  # no runtime: a real clock of its own
-            summary = load_file(s, args.file, Reader(lang=args.lang))
+        with db.session(_workspace_to_load(db, args.team)) as s:  # no runtime here: a real clock of its own
+            summary = Clock().run(load_file, s, args.file, Reader(lang=args.lang))
     except OrgFileError as exc:
         return _problems(exc.problems)
     print(f"Loaded {args.file}: {summary.departments} departments, {summary.sites} sites with "

@@ -69,16 +69,12 @@ class UnboundClock(RuntimeError):
 
 
 def now() -> datetime:
-    return current().now()
-
-
-def current() -> Clock:
-    """The clock bound to this context, else the process's own."""
+    """The time of the clock bound to this context."""
     found = _bound.get(_unbound)
     if found is None:
         raise UnboundClock("no clock is bound here: the entry point that runs this must bind its runtime's clock "
                            "(Clock.run, clock.bound)")
-    return found
+    return found.now()
 
 
 @contextmanager
