@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import contextvars
 import logging
 import os
 import signal
@@ -193,11 +192,9 @@ def _exit_on_sigterm() -> None:
 
 
 def _socket_mode(settings: Settings) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-    from slack_sdk import WebClient
-
     from bot import runtime as rt
     from bot.app import create_app
+    from bot.server import socket_mode_handler
 
     _exit_on_sigterm()
     runtime = rt.build(settings)
@@ -209,19 +206,9 @@ def _socket_mode(settings: Settings) -> int:
 
         runtime.scheduler = Scheduler(runtime)
         runtime.scheduler.start()
-
-    class OnTheRuntimesClock(SocketModeHandler):
-        """Each message in a context of its own on the runtime's clock, as bot/server.py serves each HTTP request:
-        slack_sdk's threads start with an empty context."""
-
-        def handle(self, client, req) -> None:
-            contextvars.copy_context().run(runtime.clock.run, super().handle, client, req)
-
     log.info("Triad Socket Mode: connecting to Slack")
-    # The connection is opened with a Web API call too: it must go to SLACK_API_URL like every other.
-    web_client = WebClient(base_url=runtime.gateway.client.base_url)
     try:
-        OnTheRuntimesClock(app, settings.app_token, web_client=web_client).start()
+        socket_mode_handler(runtime, app, settings.app_token).start()
     finally:
         runtime.close()
     return 0

@@ -2,15 +2,20 @@
 what a runtime's requests, jobs and delivery threads do happens on its clock, whatever the others' say."""
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
+from slack_sdk.socket_mode.request import SocketModeRequest
 from sqlalchemy import select
 
 from bot import domains
 from bot.clock import Clock
+from bot.server import socket_mode_handler
 from sandbox.harness import Harness
-from storage.models import OutboxMessage, Report
-from tests.e2e.test_reports import SUPERVISOR, file_report, report_row
+from storage.models import OutboxMessage, ProcessedEvent, Report
+from tests.e2e.test_reports import SUPERVISOR, WORKER, file_report, report_row
 
 
 def run_the_sweeps(h: Harness) -> None:
@@ -54,9 +59,12 @@ def test_two_runtimes_in_one_process_each_remind_and_deliver_on_their_own_clock(
         today.stop()
 
 
+FIVE_YEARS_ON = datetime(2031, 6, 2, 1, 0, tzinfo=UTC)  # a Monday morning in Shanghai
+
+
 def test_a_request_served_over_http_runs_on_its_runtimes_clock(settings, db, clock):
     elsewhere = Clock()
-    elsewhere.travel_to(datetime(2031, 6, 2, 1, 0, tzinfo=UTC))  # a Monday morning in Shanghai, five years on
+    elsewhere.travel_to(FIVE_YEARS_ON)
     h = Harness(settings, clock=elsewhere).start(migrate_db=False)
     try:
         file_report(h)
@@ -69,3 +77,29 @@ def test_a_request_served_over_http_runs_on_its_runtimes_clock(settings, db, clo
     finally:
         h.stop()
 
+
+
+def test_a_socket_mode_message_runs_on_its_runtimes_clock(settings, db):
+    elsewhere = Clock()
+    elsewhere.travel_to(FIVE_YEARS_ON)
+    h = Harness(settings, clock=elsewhere).start(migrate_db=False)
+    handler = socket_mode_handler(h.runtime, h.app, "xapp-1-test")  # never connected: its messages are handed over
+    answered: list[object] = []
+    event = {"type": "event_callback", "event_id": "EvSOCKET1", "team_id": h.emulator.team_id,
+             "api_app_id": h.emulator.app_id, "event": {"type": "app_home_opened", "user": WORKER, "tab": "home",
+                                                         "channel": h.emulator.dm_channel(WORKER), "event_ts": "1.0"}}
+    message = SocketModeRequest(type="events_api", envelope_id="envelope-1", payload=event)
+    try:
+        # In a thread of its own, started with an empty context, as slack_sdk's are.
+        slack = SimpleNamespace(send_socket_mode_response=answered.append, logger=logging.getLogger("socket"))
+        receiver = threading.Thread(target=handler.handle, args=(slack, message))
+        receiver.start()
+        receiver.join(timeout=10)
+        h.settle()
+        assert answered, "the message was not acknowledged"
+        with h.db.session() as s:
+            received_at = s.scalars(select(ProcessedEvent.received_at)).one()
+        assert abs(received_at - elsewhere.now()) < timedelta(minutes=1)
+    finally:
+        handler.client.close()
+        h.stop()
