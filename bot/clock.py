@@ -1,9 +1,9 @@
 """The one source of 'now': the clock of the runtime whose work is running.
 
-Each runtime has its own ``Clock`` (bot/runtime.py), and each entry point (a request, a job run, a
-delivery thread, a CLI command, the sandbox's console) binds it for the work it runs, so
-``clock.now()`` anywhere below needs no argument. The sandbox moves its clock forward (``wait 3d``);
-tests pin theirs to a known weekday and hour.
+Each runtime has its own ``Clock`` (bot/runtime.py), and each entry point (an HTTP request, a Socket Mode
+message, a job run, a delivery thread, a CLI command, the sandbox's harness) binds it for the work it runs,
+so ``clock.now()`` anywhere below needs no argument. The sandbox moves its clock forward (``wait 3d``);
+tests pin theirs to a known weekday and hour (tests/conftest.py).
 """
 from __future__ import annotations
 
