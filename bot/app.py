@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
@@ -65,18 +66,21 @@ def signing_secret(settings: Settings) -> str:
 
 
 def create_app(runtime: Runtime) -> App:
-    settings = runtime.settings
-    gateway_client = runtime.gateway.client
+    """One bot token: Bolt's authorize is ``BotIdentity``. Installs (OAuth): each team's bot from the
+    installation store, and Bolt's install pages at /slack/install and /slack/oauth_redirect."""
+    settings, gateway = runtime.settings, runtime.gateway
     runtime.listeners = ListenerPool()
-    app = App(
-        client=WebClient(base_url=gateway_client.base_url, timeout=gateway_client.timeout),  # token from authorize
-        authorize=BotIdentity(gateway_client).authorizer(),
-        signing_secret=signing_secret(settings),
-        request_verification_enabled=True,
-        ignoring_self_events_enabled=True,
-        logger=logging.getLogger("slack_bolt"),
-        listener_executor=runtime.listeners,
-    )
+    client = WebClient(base_url=gateway.base_url, timeout=gateway.timeout)  # each request's token from authorize
+    common: dict[str, Any] = dict(client=client, signing_secret=signing_secret(settings),
+                                  request_verification_enabled=True, ignoring_self_events_enabled=True,
+                                  logger=logging.getLogger("slack_bolt"), listener_executor=runtime.listeners)
+    if runtime.installs is not None:
+        from handlers.installs import InstalledBots, install_flow
+
+        authorize: Any = InstalledBots(runtime.installs)  # an Authorize: Bolt takes it beside an OAuth flow
+        app = App(**common, authorize=authorize, oauth_flow=install_flow(runtime, client))
+    else:
+        app = App(**common, authorize=BotIdentity(gateway.client).authorizer())
     import handlers
 
     handlers.register(app, runtime)

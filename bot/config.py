@@ -22,6 +22,9 @@ class Settings:
     bot_token: str | None = None
     signing_secret: str | None = None
     app_token: str | None = None
+    client_id: str | None = None  # with client_secret: installed into workspaces through Slack's OAuth flow
+    client_secret: str | None = None
+    redirect_uri: str | None = None  # the OAuth redirect URL, when the app's settings list more than one
     api_url: str | None = None
     port: int = 3000
     web_concurrency: int = 1
@@ -33,6 +36,11 @@ class Settings:
     @property
     def is_sandbox(self) -> bool:
         return self.mode == "sandbox"
+
+    @property
+    def installs(self) -> bool:
+        """Whether workspaces install Triad (OAuth, a bot token each) rather than one bot token serving one."""
+        return self.client_id is not None
 
 
 DEFAULT_SQLITE = "sqlite:///var/triad.sqlite3"
@@ -52,6 +60,17 @@ def load(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         return (values.get(name) or "").strip() or None
 
     bot_token, signing_secret, app_token = get("SLACK_BOT_TOKEN"), get("SLACK_SIGNING_SECRET"), get("SLACK_APP_TOKEN")
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    if bool(client_id) != bool(client_secret):
+        raise ConfigError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (Basic Information page): "
+                          "set both to let workspaces install Triad, or neither.")
+    if client_id:
+        if bot_token or app_token:
+            raise ConfigError("SLACK_CLIENT_ID is set, so each workspace gets its bot token when it installs Triad: "
+                              "remove SLACK_BOT_TOKEN and SLACK_APP_TOKEN (they serve one workspace).")
+        if not signing_secret:
+            raise ConfigError("SLACK_SIGNING_SECRET is missing: installs are served over HTTP, which needs it "
+                              "to verify Slack's requests.")
     if bot_token and not bot_token.startswith("xoxb-"):
         raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-' (OAuth & Permissions page).")
     if app_token and not app_token.startswith("xapp-"):
@@ -61,10 +80,14 @@ def load(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
     if bot_token and not app_token and not signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify Slack's requests "
                           "(or set SLACK_APP_TOKEN for Socket Mode).")
-    if signing_secret and not bot_token:
-        raise ConfigError("SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is missing: "
-                          "set both, or neither for the sandbox.")
-    mode = "socket" if app_token else "http" if bot_token else "sandbox"
+    if signing_secret and not bot_token and not client_id:
+        raise ConfigError("SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is missing: set both (one workspace), "
+                          "set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET with it (installs), or none for the sandbox.")
+    mode = "socket" if app_token else "http" if bot_token or client_id else "sandbox"
+    redirect_uri = get("SLACK_REDIRECT_URI")
+    if redirect_uri and not redirect_uri.startswith(("https://", "http://")):
+        raise ConfigError("SLACK_REDIRECT_URI must be an http(s) URL ending in /slack/oauth_redirect, "
+                          f"got {redirect_uri!r}.")
 
     api_url = get("SLACK_API_URL")
     if api_url:
@@ -80,6 +103,9 @@ def load(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         bot_token=bot_token,
         signing_secret=signing_secret,
         app_token=app_token,
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
         api_url=api_url,
         port=_int(get("PORT"), "PORT", 3000, 1, 65535),
         web_concurrency=_int(get("WEB_CONCURRENCY"), "WEB_CONCURRENCY", 1, 1, 64),

@@ -9,6 +9,8 @@ reset never posts twice.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -19,6 +21,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+
+from storage.workspaces import being_served
 
 log = logging.getLogger(__name__)
 SLACK_API = "https://slack.com/api/"
@@ -59,16 +63,41 @@ DELIVERY_METHODS = {"post": "chat.postMessage", "update": "chat.update", "epheme
                     "home": "views.publish"}
 
 
+TokenSource = Callable[[int | None], str | None]  # a workspace's bot token, None where it has none
+
+
 class SlackGateway:
-    def __init__(self, token: str, api_url: str | None = None, *, timeout: int = 10) -> None:
-        base_url = api_url or SLACK_API
-        self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=1),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=1),
-        ])
-        self.delivery_client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
-        self._dm_channels: dict[str, str] = {}  # user id -> their DM's channel id, learnt from Slack's answers
+    """Calls Slack as the bot of the workspace being served (a request's, a job's: storage/workspaces.py);
+    outbox deliveries as the bot of the workspace that owes them. ``token``: one bot token for every
+    workspace, or where each workspace's is found (bot/installs.py)."""
+
+    def __init__(self, token: str | TokenSource, api_url: str | None = None, *, timeout: int = 10) -> None:
+        self.base_url, self.timeout = api_url or SLACK_API, timeout
+        self._token_for: TokenSource = (lambda _workspace: token) if isinstance(token, str) else token
+        self._clients: dict[str | None, tuple[WebClient, WebClient]] = {}  # token -> interactive, delivery
+        self._dm_channels: dict[tuple[int | None, str], str] = {}  # (workspace, user id) -> their DM's channel id
+        self._lock = threading.Lock()
+
+    def _clients_of(self, workspace: int | None) -> tuple[WebClient, WebClient]:
+        token = self._token_for(workspace)
+        clients = self._clients.get(token)
+        if clients is None:
+            clients = (WebClient(token=token, base_url=self.base_url, timeout=self.timeout, retry_handlers=[
+                ConnectionErrorRetryHandler(max_retry_count=1),
+                RateLimitErrorRetryHandler(max_retry_count=2),
+                ServerErrorRetryHandler(max_retry_count=1),
+            ]), WebClient(token=token, base_url=self.base_url, timeout=self.timeout, retry_handlers=[]))
+            with self._lock:
+                self._clients[token] = clients
+        return clients
+
+    @property
+    def client(self) -> WebClient:
+        """The client of the workspace being served, retrying what a person's request may wait for."""
+        return self._clients_of(being_served())[0]
+
+    def token_of(self, workspace: int | None) -> str | None:
+        return self._token_for(workspace)
 
     # --- surfaces opened in answer to a person --------------------------------------------------
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
@@ -82,7 +111,7 @@ class SlackGateway:
 
     def user_profile(self, user_id: str, *, timeout: float = 2.0) -> Profile | None:
         """Name, locale and time zone, or None if Slack cannot tell us quickly."""
-        client = WebClient(token=self.client.token, base_url=self.client.base_url, timeout=int(max(1, timeout)))
+        client = WebClient(token=self.client.token, base_url=self.base_url, timeout=int(max(1, timeout)))
         try:
             user = client.users_info(user=user_id, include_locale=True)["user"]
         except Exception as exc:  # never block a person's request on a profile lookup
@@ -95,7 +124,7 @@ class SlackGateway:
 
     def workspace_admins(self, *, timeout: float = 5.0) -> list[Profile] | None:
         """The workspace's admins and owners (users.list), or None if Slack cannot tell us now."""
-        client = WebClient(token=self.client.token, base_url=self.client.base_url, timeout=int(max(1, timeout)))
+        client = WebClient(token=self.client.token, base_url=self.base_url, timeout=int(max(1, timeout)))
         admins: list[Profile] = []
         try:
             for page in client.users_list(limit=200):
@@ -118,11 +147,11 @@ class SlackGateway:
             return None
 
     # --- outbox deliveries ------------------------------------------------------------------------
-    def deliver(self, operation: str, *, key: str, channel: str | None, user: str | None,
+    def deliver(self, operation: str, *, workspace: int | None, key: str, channel: str | None, user: str | None,
                 payload: dict[str, Any], thread_ts: str | None = None, target: tuple[str, str] | None = None
                 ) -> tuple[str | None, str | None]:
-        """Send one outbox message; returns (channel, ts) of what Slack stored."""
-        c = self.delivery_client
+        """Send one outbox message as the workspace's bot; returns (channel, ts) of what Slack stored."""
+        c = self._clients_of(workspace)[1]
         try:
             if operation == "post":
                 response = c.chat_postMessage(channel=cast(str, channel), thread_ts=thread_ts, unfurl_links=False,
@@ -130,7 +159,7 @@ class SlackGateway:
                                                                             "event_payload": {"key": key}},
                                               **payload)
                 if channel and channel.startswith(("U", "W")):
-                    self._dm_channels[channel] = response["channel"]
+                    self._dm_channels[(workspace, channel)] = response["channel"]
                 return response["channel"], response["ts"]
             if operation == "update":
                 assert target is not None
@@ -151,20 +180,22 @@ class SlackGateway:
         except Exception as exc:  # connection reset, timeout: the message may or may not be there
             raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, ambiguous=True) from exc
 
-    def lookup_methods(self, channel: str, thread_ts: str | None) -> list[str]:
+    def lookup_methods(self, workspace: int | None, channel: str, thread_ts: str | None) -> list[str]:
         """The Web API methods ``find_delivered`` will call, so the outbox can pace them too."""
-        opening = ["conversations.open"] if channel.startswith(("U", "W")) and channel not in self._dm_channels else []
+        opening = (["conversations.open"] if channel.startswith(("U", "W"))
+                   and (workspace, channel) not in self._dm_channels else [])
         return [*opening, "conversations.replies" if thread_ts else "conversations.history"]
 
-    def find_delivered(self, channel: str, key: str, thread_ts: str | None) -> tuple[str, str] | None:
+    def find_delivered(self, workspace: int | None, channel: str, key: str,
+                       thread_ts: str | None) -> tuple[str, str] | None:
         """After an attempt that may have reached Slack: did our message arrive? Looks for its metadata key."""
-        c = self.delivery_client
+        c = self._clients_of(workspace)[1]
         method = "conversations.open"
         try:
             if channel.startswith(("U", "W")):  # a DM addressed by user id lives in the IM channel
-                if channel not in self._dm_channels:
-                    self._dm_channels[channel] = c.conversations_open(users=channel)["channel"]["id"]
-                channel = self._dm_channels[channel]
+                if (workspace, channel) not in self._dm_channels:
+                    self._dm_channels[(workspace, channel)] = c.conversations_open(users=channel)["channel"]["id"]
+                channel = self._dm_channels[(workspace, channel)]
             if thread_ts:
                 method = "conversations.replies"
                 messages = c.conversations_replies(channel=channel, ts=thread_ts, limit=200,

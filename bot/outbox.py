@@ -38,7 +38,7 @@ from bot.clock import Clock
 from bot.gateway import DELIVERY_METHODS, DeliveryError, SlackGateway
 from bot.slack_limits import SLACK, Limits, admit
 from storage.db import Database, on_after_commit
-from storage.models import OutboxLane, OutboxMessage
+from storage.models import Organisation, OutboxLane, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,7 @@ class Attempt:
     """A claimed message with everything needed to send it, so that Slack is called with no session open."""
 
     id: int
+    workspace: int  # its messages go out as this workspace's bot, paced by this workspace's limits
     key: str
     operation: str
     lane: str
@@ -174,7 +175,8 @@ class Deliverer:
                     OutboxMessage.operation == "update",
                     OutboxMessage.target_key.in_([r.target_key for r in rows if r.operation == "update"]),
                 ).group_by(OutboxMessage.target_key)).all())
-            lane_names = {r.lane for r in rows if r.operation == "post"} | set(self.limits.methods)
+            lane_names = {r.lane for r in rows if r.operation == "post"} | {
+                method_lane(method, r.organisation_id) for r in rows for method in self.limits.methods}
             lanes = {lane.name: lane for lane in s.scalars(select(OutboxLane).where(OutboxLane.name.in_(lane_names)))}
             opened: dict[str, float] = {}
             claimed: list[Attempt] = []
@@ -209,15 +211,19 @@ class Deliverer:
         """
         in_flight = select(OutboxMessage.lane).where(OutboxMessage.status == "pending",
                                                      OutboxMessage.claimed_until >= now)
+        uninstalled = select(Organisation.id).where(Organisation.uninstalled_at.is_not(None))
         heads = select(func.min(OutboxMessage.id).label("head"), func.count().label("backlog")).where(
             OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
             OutboxMessage.lane.not_in(in_flight),
+            OutboxMessage.organisation_id.not_in(uninstalled),  # kept, not sent, until Triad is back there
         ).group_by(OutboxMessage.lane)
-        closed_operations = [op for op, method in DELIVERY_METHODS.items() if method in closed]
-        if closed_operations:
-            heads = heads.where(OutboxMessage.operation.not_in(closed_operations))
-        closed_channels = closed - set(self.limits.methods)
+        for op, method in DELIVERY_METHODS.items():  # a method rate limited in a workspace waits there only
+            held = [int(workspace) for name in closed for called, _, workspace in [name.partition("@")]
+                    if called == method and workspace.isdigit()]
+            if held:
+                heads = heads.where(not_(and_(OutboxMessage.operation == op, OutboxMessage.organisation_id.in_(held))))
+        closed_channels = {name for name in closed if "@" not in name}
         if closed_channels:
             heads = heads.where(not_(and_(OutboxMessage.operation == "post", OutboxMessage.lane.in_(closed_channels))))
         lanes = heads.subquery()
@@ -246,8 +252,9 @@ class Deliverer:
     def _prepare(self, m: OutboxMessage, related: dict[str, OutboxMessage],
                  newest_update: dict[str | None, int]) -> Attempt | None:
         """What to send for this message, or None if it cannot go now (settled here when it never will)."""
-        attempt = Attempt(id=m.id, key=m.key, operation=m.operation, lane=m.lane, channel=m.channel, user=m.user,
-                          payload={}, look_first=m.ambiguous and m.operation == "post")  # claim() adds the payload
+        attempt = Attempt(id=m.id, workspace=m.organisation_id, key=m.key, operation=m.operation, lane=m.lane,
+                          channel=m.channel, user=m.user, payload={},  # claim() adds the payload
+                          look_first=m.ambiguous and m.operation == "post")
         if m.operation == "update":
             target = related.get(m.target_key or "")
             if target is None or target.status in ("dead", "deleted", "superseded"):
@@ -274,12 +281,12 @@ class Deliverer:
     def _pace(self, attempt: Attempt, lanes: dict[str, OutboxLane], opened: dict[str, float], now: datetime) -> bool:
         """Whether Slack would take every call this attempt makes now; if so, books them in their lanes."""
         method = DELIVERY_METHODS[attempt.operation]
-        calls = [(method, self.limits.method(method))]
+        calls = [(method_lane(method, attempt.workspace), self.limits.method(method))]
         if attempt.operation == "post":
             calls.append((attempt.lane, self.limits.channel_post))
             if attempt.look_first and attempt.channel:
-                calls += [(m, self.limits.method(m))
-                          for m in self.gateway.lookup_methods(attempt.channel, attempt.thread_ts)]
+                calls += [(method_lane(m, attempt.workspace), self.limits.method(m))
+                          for m in self.gateway.lookup_methods(attempt.workspace, attempt.channel, attempt.thread_ts)]
         booked: dict[str, float] = {}
         moment = now.timestamp()
         for name, rate in calls:
@@ -317,24 +324,25 @@ class Deliverer:
             return Outcome(error=DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, ambiguous=True))
 
     def _send(self, a: Attempt) -> tuple[str | None, str | None]:
-        return self.gateway.deliver(a.operation, key=a.key, channel=a.channel, user=a.user, payload=a.payload,
-                                    thread_ts=a.thread_ts, target=a.target)
+        return self.gateway.deliver(a.operation, workspace=a.workspace, key=a.key, channel=a.channel, user=a.user,
+                                    payload=a.payload, thread_ts=a.thread_ts, target=a.target)
 
     def _look(self, a: Attempt) -> tuple[str, str] | None:
         assert a.channel is not None
         try:
-            return self.gateway.find_delivered(a.channel, a.key, a.thread_ts)
+            return self.gateway.find_delivered(a.workspace, a.channel, a.key, a.thread_ts)
         except DeliveryError as exc:
             if exc.reason != "thread_not_found":
                 raise
-            return self.gateway.find_delivered(a.channel, a.key, None)  # an earlier try may have gone unthreaded
+            # an earlier try may have gone unthreaded
+            return self.gateway.find_delivered(a.workspace, a.channel, a.key, None)
 
     def _post_unthreaded(self, a: Attempt) -> Outcome:
         """The thread's parent is gone (deleted in Slack): post the reply in the channel, saying why."""
         log.warning("outbox %s: the thread it replies to is gone; posting it in the channel instead", a.key)
         unthreaded = replace(a, thread_ts=None, payload=_with_note(a.payload, THREAD_GONE_NOTE))
         if a.look_first:
-            found = self.gateway.find_delivered(unthreaded.channel or "", a.key, None)
+            found = self.gateway.find_delivered(a.workspace, unthreaded.channel or "", a.key, None)
             if found is not None:
                 return Outcome(sent=found, unthreaded=True)
         return Outcome(sent=self._send(unthreaded), unthreaded=True)
@@ -365,7 +373,7 @@ class Deliverer:
             m.ambiguous = a.look_first or (exc.ambiguous and a.operation == "post")
             if exc.retry_after is not None:  # rate limited: that channel or method waits, nothing else
                 called = exc.method or method
-                _hold_lane(s, a.lane if called == "chat.postMessage" else called,
+                _hold_lane(s, a.lane if called == "chat.postMessage" else method_lane(called, a.workspace),
                            now + timedelta(seconds=exc.retry_after))
                 m.next_attempt_at = now + timedelta(seconds=exc.retry_after)
                 return False
@@ -466,6 +474,11 @@ class Deliverer:
         """The id of the newest message: a process that no commit wakes watches it (an index lookup)."""
         with self.db.read() as s:
             return s.scalar(select(func.max(OutboxMessage.id))) or 0
+
+
+def method_lane(method: str, workspace: int) -> str:
+    """The pacing lane of a Web API method in one workspace: Slack's limits are per method and workspace."""
+    return f"{method}@{workspace}"
 
 
 def _with_note(payload: dict[str, Any], note: str) -> dict[str, Any]:

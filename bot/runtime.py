@@ -8,6 +8,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import Settings
 from bot.gateway import SlackGateway
+from bot.installs import Installs
 from bot.outbox import Deliverer, OutboxWorker
 from bot.slack_limits import SLACK, Limits
 from storage.db import Database
@@ -25,6 +26,7 @@ class Runtime:
     worker: OutboxWorker | None = None
     scheduler: Any = None  # bot.scheduler.Scheduler where this process runs the jobs
     listeners: Any = None  # bot.app.ListenerPool once the Bolt app is built
+    installs: Installs | None = None  # where workspaces install Triad (OAuth), each with its bot token
     extras: dict[str, Any] = field(default_factory=dict)
 
     def start_worker(self, *, watch: float | None = None) -> None:
@@ -52,6 +54,8 @@ def build(settings: Settings, *, token: str | None = None, api_url: str | None =
     ``clock``: the runtime's time (a fresh, real one unless given: tests and the sandbox move theirs)."""
     clock = clock or Clock()
     db = Database(settings.database_url)
-    gateway = SlackGateway(token or settings.bot_token or "xoxb-sandbox", api_url or settings.api_url)
+    installs = Installs(db, settings.client_id) if settings.client_id else None
+    tokens = installs.token_for if installs else token or settings.bot_token or "xoxb-sandbox"
+    gateway = SlackGateway(tokens, api_url or settings.api_url)
     deliverer = Deliverer(db, gateway, clock, slack_limits.with_headroom())
-    return Runtime(settings=settings, db=db, gateway=gateway, deliverer=deliverer, clock=clock)
+    return Runtime(settings=settings, db=db, gateway=gateway, deliverer=deliverer, clock=clock, installs=installs)

@@ -16,11 +16,11 @@ from bot.runtime import Runtime
 
 
 def register(app: App, runtime: Runtime) -> None:
-    from handlers import actions, commands, errors, events, middleware
+    from handlers import actions, commands, errors, events, installs, middleware
 
     middleware.register(app, runtime)
     guarded = cast(App, errors.GuardedApp(app, runtime))  # an App to every listener module
-    for surface in (commands, actions, events):
+    for surface in (commands, actions, events, installs):
         surface.register(guarded, runtime)
     for side in domains.slack_sides():
         side.listeners(guarded, runtime)

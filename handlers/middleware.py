@@ -29,10 +29,14 @@ def register(app: App, runtime: Runtime) -> None:
         if not isinstance(team_id, str):  # from a field no real Slack fills that way
             log.warning("refused a request whose team id is a %s", type(team_id).__name__)
             return BoltResponse(status=400, body="malformed team id")
-        workspace = workspaces.serving_team(runtime.db, team_id)
+        installed = runtime.installs is not None and bool(context.authorize_result and context.bot_token)
+        workspace = workspaces.serving_team(runtime.db, team_id, enterprise_id=context.enterprise_id,
+                                            installed=installed)
         if workspace is None:
             log.warning("a request of team %s, which Triad does not serve, was refused", team_id)
             return BoltResponse(status=403, body="this workspace is not served here")
+        if workspaces.is_uninstalled(runtime.db, workspace) and not uninstalling(body):
+            workspaces.reinstalled(runtime.db, workspace)  # Slack sends requests only where the app is installed
         serve(workspace)  # Bolt runs the next middleware once this one returns: no ``with``
         return next()
 
@@ -61,6 +65,11 @@ def register(app: App, runtime: Runtime) -> None:
                 if stale:
                     context[REFRESH] = lambda: refreshed_actor(runtime, user_id)
         return next()
+
+
+def uninstalling(body: dict) -> bool:
+    event = body.get("event")
+    return isinstance(event, dict) and event.get("type") in ("app_uninstalled", "tokens_revoked")
 
 
 def team_of(body: dict, context: BoltContext) -> object:

@@ -19,20 +19,28 @@ from bot.config import Settings
 from bot.org.orgfile import load_file
 from bot.server import LoopbackServer, wsgi_app
 from bot.slack_limits import SLACK, Limits
-from sandbox import demo
+from sandbox import browser, demo
 from sandbox.driver import SlackDriver
 from sandbox.emulator import SlackEmulator
 from storage import migrate
 
 BOT_TOKEN = "xoxb-sandbox"
+CLIENT_ID, CLIENT_SECRET = "1000000000.2000000000", "sandbox-client-secret"  # the sandbox app's, for installs
 # Slack's rate limits, emulated 100 times faster: real pacing, without a test waiting a second per channel post.
 SANDBOX_LIMITS = SLACK.scaled(100)
 
 
 class Harness:
     def __init__(self, settings: Settings, *, org_file: Path | None = demo.ORG_FILE, start_worker: bool = True,
-                 slack_limits: Limits = SANDBOX_LIMITS, clock: Clock | None = None) -> None:
-        self.settings = replace(settings, mode="sandbox", bot_token=BOT_TOKEN, signing_secret=secrets.token_hex(16))
+                 slack_limits: Limits = SANDBOX_LIMITS, installs: bool = False, clock: Clock | None = None) -> None:
+        """``installs``: workspaces install Triad through the OAuth flow (``install``), each getting its own bot
+        token, instead of the one bot token of the sandbox's workspace."""
+        if installs:
+            self.settings = replace(settings, mode="http", bot_token=None, client_id=CLIENT_ID,
+                                    client_secret=CLIENT_SECRET, signing_secret=secrets.token_hex(16))
+        else:
+            self.settings = replace(settings, mode="sandbox", bot_token=BOT_TOKEN,
+                                    signing_secret=secrets.token_hex(16))
         self.org_file = org_file
         self.start_worker = start_worker
         self.slack_limits = slack_limits  # enforced by the emulator; the outbox paces itself to them
@@ -51,14 +59,16 @@ class Harness:
             if self.settings.database_url.startswith("sqlite:///"):
                 Path(self.settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             migrate.upgrade(self.settings.database_url)
-        self.runtime = rt.build(self.settings, token=BOT_TOKEN, api_url=self.emulator.api_url,
-                                slack_limits=self.slack_limits, clock=self.clock)
+        self.runtime = rt.build(self.settings, token=None if self.settings.installs else BOT_TOKEN,
+                                api_url=self.emulator.api_url, slack_limits=self.slack_limits, clock=self.clock)
         self.db = self.runtime.db
         if load_org and self.org_file:
             with self.db.session() as s:
                 self.clock.run(load_file, s, self.org_file)
         self.app = create_app(self.runtime)
         self.server = LoopbackServer(wsgi_app(self.runtime, self.app)).start()
+        if self.settings.installs:
+            self.emulator.register_app(CLIENT_ID, CLIENT_SECRET, f"{self.server.url}/slack/oauth_redirect")
         self.driver = SlackDriver(f"{self.server.url}/slack/events", cast(str, self.settings.signing_secret),
                                   self.emulator, settle=self.settle)
         if self.start_worker:
@@ -69,6 +79,13 @@ class Harness:
     def url(self) -> str:
         assert self.server is not None
         return self.server.url
+
+    def install(self, team_id: str | None = None, name: str | None = None, *, language: str = "en") -> str:
+        """An admin of the team installs Triad from its install page, in a browser; returns the page shown at
+        the end (Triad's, once Slack sent the browser back)."""
+        if team_id is not None:
+            self.emulator.approve_for(team_id, name)
+        return browser.install(f"{self.url}/slack/install", language=language)
 
     def settle(self) -> None:
         """Wait for the app's work after its acks (Slack hears back first; the rest follows)."""

@@ -20,9 +20,8 @@ Given ``limits`` (``bot.slack_limits``, time-scaled if wished) it enforces Slack
 as Slack does: chat.postMessage per channel with a short burst, every method per its tier, and
 HTTP 429 with Retry-After when a caller goes faster.
 
-It hosts one workspace, or several with ``add_team`` (members and channels then belong to a team,
-and each team's bot token sees its own team only): ready for a second demo workspace once Triad
-serves several.
+It hosts one workspace, or several with ``add_team`` or through an OAuth install (members and
+channels then belong to a team, and each team's bot token sees its own team only).
 
 All state lives in memory behind one lock; the HTTP server runs in daemon threads. One module
 per Slack API family, each a part of ``SlackEmulator`` over the shared ``Workspace`` (state.py):
@@ -33,6 +32,7 @@ per Slack API family, each a part of ``SlackEmulator`` over the shared ``Workspa
   files.py          files.*, the upload URL and url_private
   views.py          views.*: modals, trigger ids, App Home
   responses.py      response_url
+  oauth.py          installing: the approval page, oauth.v2.access, uninstalling
   faults.py         failures on demand and Slack's rate limits
   events.py         calls received, events to subscribers, waiting
   records.py        the records kept; wire.py requests and replies; blocks.py ids in Block Kit

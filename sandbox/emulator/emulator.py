@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from bot.slack_limits import Limits
 from sandbox.emulator.conversations import Conversations
 from sandbox.emulator.files import Files
+from sandbox.emulator.oauth import CLIENT_METHODS, OAuth, client_credentials
 from sandbox.emulator.reactions import Reactions
 from sandbox.emulator.records import EmulatorError
 from sandbox.emulator.responses import ResponseUrls
@@ -20,7 +21,7 @@ from sandbox.emulator.wire import PROCESSED_THEN_FAILED, Reply, Request, bearer_
 logger = logging.getLogger("sandbox.emulator")
 
 
-class SlackEmulator(Conversations, Reactions, Files, ResponseUrls, Views):
+class SlackEmulator(Conversations, Reactions, Files, ResponseUrls, Views, OAuth):
     """A fake Slack workspace with its Web API on loopback. See the package docstring."""
 
     def __init__(
@@ -103,8 +104,10 @@ class SlackEmulator(Conversations, Reactions, Files, ResponseUrls, Views):
             return Reply.json(200, error.to_response())
         token = bearer_token(request.headers) or args.pop("token", None)
         args.pop("token", None)
+        if method in CLIENT_METHODS:
+            client_credentials(request.headers, args)
         channel = self._resolved_channel(str(args["channel"])) if args.get("channel") else None
-        limited = self._rate_limited(method, channel)
+        limited = self._rate_limited(method, channel, token)
         if limited is not None:
             self._record(method, args, ok=False, error="ratelimited")
             return Reply.json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(math.ceil(limited))})
@@ -125,12 +128,17 @@ class SlackEmulator(Conversations, Reactions, Files, ResponseUrls, Views):
     def _call(self, method: str, args: dict[str, Any], token: str | None, fault: str | None) -> dict[str, Any]:
         """Authenticate and run one API method under the lock, as the token's team; record it."""
         with self._changing():
+            calling_team: str | None = None
             try:
-                if not token:
-                    raise EmulatorError("not_authed")
-                self._caller = next((team for team in self._teams.values() if team.bot_token == token), None)
-                if self._caller is None:
-                    raise EmulatorError("invalid_auth")
+                if method not in CLIENT_METHODS:
+                    if not token:
+                        raise EmulatorError("not_authed")
+                    if self.revoked(token):
+                        raise EmulatorError("token_revoked")
+                    self._caller = next((team for team in self._teams.values() if team.bot_token == token), None)
+                    if self._caller is None:
+                        raise EmulatorError("invalid_auth")
+                    calling_team = self._caller.id
                 handler = self._methods.get(method)
                 if handler is None:
                     raise EmulatorError("unknown_method")
@@ -139,5 +147,5 @@ class SlackEmulator(Conversations, Reactions, Files, ResponseUrls, Views):
                 result = error.to_response()
             finally:
                 self._caller = None
-            self._record(method, args, ok=result["ok"], error=result.get("error"), fault=fault)
+            self._record(method, args, ok=result["ok"], error=result.get("error"), fault=fault, team=calling_team)
             return result

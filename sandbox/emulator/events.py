@@ -73,10 +73,11 @@ class Observable:
         return unsubscribe
 
     def _record(
-        self, method: str, args: dict[str, Any], *, ok: bool, error: str | None = None, fault: str | None = None
+        self, method: str, args: dict[str, Any], *, ok: bool, error: str | None = None, fault: str | None = None,
+        team: str | None = None,
     ) -> None:
         with self._cond:
-            self._calls.append(ApiCall(method, copy.deepcopy(args), ok, error, fault))
+            self._calls.append(ApiCall(method, copy.deepcopy(args), ok, error, fault, team=team))
             self._cond.notify_all()
 
     @contextmanager

@@ -102,12 +102,14 @@ class Faults(Workspace):
             self._faults.clear()
             self._healed.set()
 
-    def _rate_limited(self, method: str, channel: str | None) -> float | None:
-        """Seconds to wait if this call goes over Slack's limits, else None (and it is counted). Retry-After
-        is sent in whole seconds, as Slack does (slack_sdk reads it as an integer), even when limits are scaled."""
+    def _rate_limited(self, method: str, channel: str | None, token: str | None = None) -> float | None:
+        """Seconds to wait if this call goes over Slack's limits (per method and workspace, the token's), else
+        None (and it is counted). Retry-After is sent in whole seconds, as Slack does (slack_sdk reads it as an
+        integer), even when limits are scaled."""
         if self.limits is None:
             return None
-        lanes = [(method, self.limits.method(method))]
+        team = next((t.id for t in self._teams.values() if t.bot_token == token), None)
+        lanes = [(f"{method}@{team}" if team and team != self.team_id else method, self.limits.method(method))]
         if method == "chat.postMessage" and channel:
             lanes.append((f"{method} {channel}", self.limits.channel_post))
         now = time.monotonic()

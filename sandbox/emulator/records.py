@@ -65,6 +65,7 @@ class ApiCall:
     error: str | None = None
     fault: str | None = None
     at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic())
+    team: str | None = None  # the team whose bot token made the call
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.method, self.args))

@@ -1,4 +1,5 @@
 """Typed ORM models. Importing this package registers every table on ``Base.metadata``."""
+from storage.models import installs  # noqa: F401 - the installation store's tables, on Base.metadata
 from storage.models.base import Base
 from storage.models.org import Department, Location, Organisation, Person, Role, RoleAssignment, Site, Standard
 from storage.models.platform import AppSetting, AuditEntry, OutboxLane, OutboxMessage, ProcessedEvent, SchedulerLease

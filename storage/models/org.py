@@ -46,6 +46,8 @@ class Organisation(Base):
     # team from the first request.
     team_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    # Set when the workspace uninstalls Triad or revokes its token: nothing is sent there until it is back.
+    uninstalled_at: Mapped[datetime | None]
 
     def channel_for(self, standard: Standard) -> str | None:
         return {

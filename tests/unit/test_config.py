@@ -24,6 +24,12 @@ def test_app_token_means_socket_mode():
     assert load({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).mode == "socket"
 
 
+def test_a_client_id_and_secret_mean_workspaces_install_triad_over_http():
+    settings = load({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_SIGNING_SECRET": "s"})
+    assert (settings.mode, settings.installs, settings.bot_token) == ("http", True, None)
+    assert not load({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}).installs
+
+
 def test_heroku_style_postgres_urls_get_the_psycopg_driver():
     settings = load({"DATABASE_URL": "postgres://u:p@db/triad"})
     assert settings.database_url == "postgresql+psycopg://u:p@db/triad"
@@ -43,6 +49,12 @@ def test_api_url_gets_its_trailing_slash():
     ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
     ({"SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
     ({"TRIAD_SCHEDULER": "sometimes"}, "TRIAD_SCHEDULER"),
+    ({"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"}, "SLACK_CLIENT_SECRET"),
+    ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c"}, "SLACK_SIGNING_SECRET"),
+    ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1"},
+     "SLACK_BOT_TOKEN"),
+    ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_SIGNING_SECRET": "s",
+      "SLACK_REDIRECT_URI": "triad.example.com"}, "SLACK_REDIRECT_URI"),
 ])
 def test_bad_settings_are_named(env, names):
     with pytest.raises(ConfigError, match=names):
