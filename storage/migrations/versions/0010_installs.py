@@ -8,6 +8,8 @@ Create Date: 2026-12-03
 import sqlalchemy as sa
 from alembic import op
 
+import storage.models.base
+
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
@@ -73,7 +75,7 @@ def upgrade() -> None:
         sa.Column("expire_at", sa.DateTime(), nullable=False),
     )
     with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("uninstalled_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("uninstalled_at", storage.models.base.UtcDateTime(timezone=True), nullable=True))
     # Pacing by method is now per workspace (Slack's limits are per workspace): the old, global lanes go.
     op.execute(sa.text("DELETE FROM outbox_lane WHERE name LIKE '%.%' AND name NOT LIKE '%@%'"))
 
