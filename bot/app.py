@@ -37,7 +37,7 @@ class ListenerPool(ThreadPoolExecutor):
     def submit(self, fn, /, *args, **kwargs) -> Future:
         with self._changed:
             self._running += 1
-        request = contextvars.copy_context()  # the workspace the middleware serves (storage/workspaces.py)
+        request = contextvars.copy_context()  # the request's clock and the workspace the middleware serves
 
         def counted():
             try:

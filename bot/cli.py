@@ -192,11 +192,9 @@ def _exit_on_sigterm() -> None:
 
 
 def _socket_mode(settings: Settings) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-    from slack_sdk import WebClient
-
     from bot import runtime as rt
     from bot.app import create_app
+    from bot.server import socket_mode_handler
 
     _exit_on_sigterm()
     runtime = rt.build(settings)
@@ -209,10 +207,8 @@ def _socket_mode(settings: Settings) -> int:
         runtime.scheduler = Scheduler(runtime)
         runtime.scheduler.start()
     log.info("Triad Socket Mode: connecting to Slack")
-    # The connection is opened with a Web API call too: it must go to SLACK_API_URL like every other.
-    web_client = WebClient(base_url=runtime.gateway.client.base_url)
     try:
-        SocketModeHandler(app, settings.app_token, web_client=web_client).start()
+        socket_mode_handler(runtime, app, settings.app_token).start()
     finally:
         runtime.close()
     return 0
@@ -310,13 +306,14 @@ def _workspace_to_load(db, team: str | None) -> int | None:
 
 
 def _org_load(settings: Settings, args) -> int:
+    from bot.clock import Clock
     from bot.i18n import Reader
     from bot.org.orgfile import OrgFileError, load_file
 
     db = _database(settings, upgrade=settings.is_sandbox)
     try:
-        with db.session(_workspace_to_load(db, args.team)) as s:
-            summary = load_file(s, args.file, Reader(lang=args.lang))
+        with db.session(_workspace_to_load(db, args.team)) as s:  # no runtime here: a real clock of its own
+            summary = Clock().run(load_file, s, args.file, Reader(lang=args.lang))
     except OrgFileError as exc:
         return _problems(exc.problems)
     print(f"Loaded {args.file}: {summary.departments} departments, {summary.sites} sites with "

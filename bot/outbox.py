@@ -34,6 +34,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session, defer
 
 from bot import clock
+from bot.clock import Clock
 from bot.gateway import DELIVERY_METHODS, DeliveryError, SlackGateway
 from bot.slack_limits import SLACK, Limits, admit
 from storage.db import Database, on_after_commit
@@ -154,8 +155,9 @@ class Outcome:
 class Deliverer:
     """Claims, sends and records outbox messages. Safe to use from any number of threads and processes."""
 
-    def __init__(self, db: Database, gateway: SlackGateway, limits: Limits | None = None) -> None:
+    def __init__(self, db: Database, gateway: SlackGateway, clock: Clock, limits: Limits | None = None) -> None:
         self.db, self.gateway = db, gateway
+        self.clock = clock  # its runtime's: bound in the threads it starts, which start with an empty context
         self.limits = limits or SLACK.with_headroom()
         # Methods whose backed-off messages go out at once on the next success. All of them at start:
         # this process may be starting right after an outage.
@@ -424,8 +426,8 @@ class Deliverer:
             claimed = self.claim(room, now) if room > 0 else []
             for a in claimed:
                 in_flight += 1
-                threading.Thread(target=lambda a=a: results.put(self.deliver(a)), daemon=True,
-                                 name="outbox-delivery").start()
+                threading.Thread(target=self.clock.run, args=(lambda a=a: results.put(self.deliver(a)),),
+                                 daemon=True, name="outbox-delivery").start()
             if in_flight:
                 sent += results.get()
                 in_flight -= 1
@@ -543,11 +545,13 @@ class OutboxWorker:
 
     def start(self) -> None:
         _workers.append(self)
-        self._pool = [threading.Thread(target=self._deliver_forever, name=f"outbox-delivery-{n}", daemon=True)
-                      for n in range(self.threads)]
+        on_its_clock = self.deliverer.clock.run  # new threads start with an empty context: nothing is bound there
+        self._pool = [threading.Thread(target=on_its_clock, args=(self._deliver_forever,), name=f"outbox-delivery-{n}",
+                                       daemon=True) for n in range(self.threads)]
         for thread in self._pool:
             thread.start()
-        self._dispatcher = threading.Thread(target=self._dispatch, name="outbox-worker", daemon=True)
+        self._dispatcher = threading.Thread(target=on_its_clock, args=(self._dispatch,), name="outbox-worker",
+                                            daemon=True)
         self._dispatcher.start()
 
     def stop(self, grace: float = 15.0) -> bool:

@@ -38,7 +38,7 @@ def run_job(job_id: str) -> None:
     if job is None or _running is None:
         log.warning("job %s is not known to this process: skipped", job_id)
         return
-    job.run_everywhere(_running)
+    _running.clock.run(job.run_everywhere, _running)  # APScheduler's threads start with an empty context
 
 
 class Lease:
@@ -80,12 +80,12 @@ class Scheduler:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._keep_lease, name="scheduler-lease", daemon=True)
+        self._thread = threading.Thread(target=self.run_forever, name="scheduler-lease", daemon=True)
         self._thread.start()
 
     def run_forever(self) -> None:
         """Until ``stop_soon``: keep or take the lease and run the jobs while it is held."""
-        self._keep_lease()
+        self.runtime.clock.run(self._keep_lease)
 
     def stop_soon(self) -> None:
         """Make ``run_forever`` return (safe from a signal handler: it only sets an event)."""

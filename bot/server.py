@@ -1,4 +1,4 @@
-"""HTTP serving: one WSGI app with Slack's endpoint and a health check, under gunicorn in production.
+"""Serving Slack: one WSGI app with Slack's endpoint and a health check, under gunicorn in production; Socket Mode.
 
 Tests and the sandbox serve the very same WSGI app on loopback from a thread.
 """
@@ -37,10 +37,26 @@ def wsgi_app(runtime: Runtime, app: App):
             start_response("200 OK" if healthy else "503 Service Unavailable",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        # Each request in a context of its own: the workspace the middleware serves ends with it.
-        return contextvars.copy_context().run(slack, environ, start_response)
+        # Each request in a context of its own, on the runtime's clock: the workspace the middleware serves ends
+        # with it, and Bolt's listener threads copy both (bot/app.py ListenerPool).
+        return contextvars.copy_context().run(runtime.clock.run, slack, environ, start_response)
 
     return application
+
+
+def socket_mode_handler(runtime: Runtime, app: App, app_token: str | None):
+    """Socket Mode: each message in a context of its own on the runtime's clock, as ``wsgi_app`` serves each HTTP
+    request (slack_sdk's threads start with an empty context)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk import WebClient
+
+    class OnTheRuntimesClock(SocketModeHandler):
+        def handle(self, client, req) -> None:
+            contextvars.copy_context().run(runtime.clock.run, super().handle, client, req)
+
+    # The connection is opened with a Web API call too: it must go to SLACK_API_URL like every other.
+    web_client = WebClient(base_url=runtime.gateway.client.base_url)
+    return OnTheRuntimesClock(app, app_token, web_client=web_client)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from bot import clock, outbox, shipped
+from bot import outbox, shipped
 from bot.i18n import plain, when
 from bot.org import people
 from sandbox import demo, forms, live, render
@@ -454,16 +454,16 @@ def wait(session: Session, argument: str) -> None:
     if not timedelta(0) < delta <= timedelta(days=400):
         raise Problem("wait_usage")
     session.harness.advance(delta)
-    session.say("waited", "bold", delta=compact, now=when(clock.now(), session.reader))
+    session.say("waited", "bold", delta=compact, now=when(session.harness.clock.now(), session.reader))
     live.settle(session.harness, session.inbox)
     if not session.show_changes():
         session.say("nothing_arrived", "dim")
 
 
 def show_time(session: Session, argument: str) -> None:
-    now = clock.now()
+    now = session.harness.clock.now()
     session.say("time_now", now=when(now, session.reader), tz=session.user.tz)
-    ahead = clock.ahead()
+    ahead = session.harness.clock.ahead()
     if ahead >= timedelta(minutes=1):
         session.say("time_ahead", "dim", ahead=_as_wait(ahead))
 
@@ -505,8 +505,9 @@ def show_outbox(session: Session, argument: str) -> None:
     if not pending:
         session.say("outbox_empty")
         return
-    seconds = max(0, int((due - clock.now()).total_seconds())) if due else 0
-    session.say("outbox_pending", count=pending, at=when(due or clock.now(), session.reader), seconds=seconds,
+    now = session.harness.clock.now()
+    seconds = max(0, int((due - now).total_seconds())) if due else 0
+    session.say("outbox_pending", count=pending, at=when(due or now, session.reader), seconds=seconds,
                 outage=session.outage)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import shipped
+from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Reader, plain
 from sandbox import demo
@@ -30,10 +31,11 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def run_sandbox(settings: Settings, script: str | None, fresh: bool, *, empty: bool = False,
-                stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+                stdin: TextIO | None = None, stdout: TextIO | None = None, clock: Clock | None = None) -> int:
     """Open the sandbox; returns the exit status (1 when a replayed line could not be carried out).
 
     ``empty``: a fresh database and no organisation file, as a plant that has just installed Triad.
+    ``clock``: the sandbox's time (tests start it at a known moment); real time unless given.
     """
     fresh = fresh or empty
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
@@ -57,7 +59,7 @@ def run_sandbox(settings: Settings, script: str | None, fresh: bool, *, empty: b
     var.mkdir(parents=True, exist_ok=True)
     with _logs_to(var / "sandbox.log"):
         # Each demo workspace installs Triad as a plant would, through Slack's OAuth flow.
-        harness = Harness(settings, org_file=None if empty else demo.ORG_FILE, installs=True).start()
+        harness = Harness(settings, org_file=None if empty else demo.ORG_FILE, installs=True, clock=clock).start()
         try:
             harness.install_demo()
             colour = stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"

@@ -13,9 +13,10 @@ from typing import cast
 
 from sqlalchemy import select
 
-from bot import clock, domains
+from bot import domains
 from bot import runtime as rt
 from bot.app import create_app
+from bot.clock import Clock
 from bot.config import Settings
 from bot.org.orgfile import load_file
 from bot.server import LoopbackServer, wsgi_app
@@ -34,7 +35,7 @@ SANDBOX_LIMITS = SLACK.scaled(100)
 
 class Harness:
     def __init__(self, settings: Settings, *, org_file: Path | None = demo.ORG_FILE, start_worker: bool = True,
-                 slack_limits: Limits = SANDBOX_LIMITS, installs: bool = False) -> None:
+                 slack_limits: Limits = SANDBOX_LIMITS, installs: bool = False, clock: Clock | None = None) -> None:
         """``installs``: workspaces install Triad through the OAuth flow (``install``), each getting its own bot
         token, instead of the one bot token of the sandbox's workspace."""
         if installs:
@@ -47,6 +48,7 @@ class Harness:
         self.start_worker = start_worker
         self.slack_limits = slack_limits  # enforced by the emulator; the outbox paces itself to them
         self.emulator = SlackEmulator(bot_token=BOT_TOKEN, limits=slack_limits)
+        self.clock = clock or Clock()  # its runtime's: `wait` moves it; the emulator keeps real time
         self.server: LoopbackServer | None = None
 
     def start(self, *, migrate_db: bool = True, load_org: bool = True) -> Harness:
@@ -57,11 +59,11 @@ class Harness:
                 Path(self.settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             migrate.upgrade(self.settings.database_url)
         self.runtime = rt.build(self.settings, token=None if self.settings.installs else BOT_TOKEN,
-                                api_url=self.emulator.api_url, slack_limits=self.slack_limits)
+                                api_url=self.emulator.api_url, slack_limits=self.slack_limits, clock=self.clock)
         self.db = self.runtime.db
         if load_org and self.org_file:  # into the demo plant's organisation once it has one (several may follow)
             with self.db.session(self.organisation(demo.PLANT.team_id)) as s:
-                load_file(s, self.org_file)
+                self.clock.run(load_file, s, self.org_file)
         self.app = create_app(self.runtime)
         self.server = LoopbackServer(wsgi_app(self.runtime, self.app)).start()
         if self.settings.installs:
@@ -114,7 +116,7 @@ class Harness:
         self.runtime.listeners.wait_idle(timeout=3)
         total = 0
         for _ in range(rounds):
-            sent = self.runtime.deliverer.deliver_due(wait=True)
+            sent = self.clock.run(self.runtime.deliverer.deliver_due, wait=True)
             total += sent
             if not sent:
                 break
@@ -122,8 +124,8 @@ class Harness:
 
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward, run what the scheduler would have run meanwhile, deliver."""
-        clock.advance(delta)
-        domains.run_time_sweeps(self.runtime)
+        self.clock.advance(delta)
+        self.clock.run(domains.run_time_sweeps, self.runtime)
         self.deliver()
 
     def stop(self) -> None:
@@ -131,4 +133,3 @@ class Harness:
             self.server.stop()
         self.runtime.close()
         self.emulator.stop()
-        clock.reset()

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot import clock, outbox
+from bot import outbox
+from bot.clock import Clock
 from sandbox.emulator import EmulatorEvent, SlackEmulator
 from sandbox.harness import Harness
 
@@ -33,7 +34,8 @@ class Change:
 class Inbox:
     """Collects the emulator's events from the moment the console starts."""
 
-    def __init__(self, emulator: SlackEmulator) -> None:
+    def __init__(self, emulator: SlackEmulator, clock: Clock) -> None:
+        self.clock = clock  # the sandbox's: the emulator calls _receive from its own threads, where none is bound
         self._events: list[EmulatorEvent] = []
         self._lock = threading.Lock()
         self.posted_at: dict[tuple[str, str], datetime] = {}  # when, by the sandbox clock
@@ -43,7 +45,7 @@ class Inbox:
         with self._lock:
             self._events.append(event)
             if event.kind == "message_posted" and event.channel:
-                self.posted_at[(event.channel, str(event.data["ts"]))] = clock.now()
+                self.posted_at[(event.channel, str(event.data["ts"]))] = self.clock.now()
 
     def __len__(self) -> int:
         with self._lock:
@@ -94,7 +96,7 @@ def deliver_soon(harness: Harness) -> None:
             pending, due = outbox.pending_count(s), outbox.next_due(s)
         if not pending or due is None:
             return
-        delay = max(0.0, (due - clock.now()).total_seconds())
+        delay = max(0.0, (due - harness.clock.now()).total_seconds())
         if time.monotonic() + delay > deadline:
             return
         time.sleep(delay)

@@ -20,7 +20,6 @@ from urllib.error import URLError
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from bot import clock
 from bot.i18n import Reader, language_for_locale, when, zone
 from sandbox import commands, demo, forms, live, render
 from sandbox.commands import Problem
@@ -46,7 +45,7 @@ class Session:
         self.channel = demo.PLANT.start_channel
         self.left_in: dict[str, str] = {}  # team id -> the channel last open there, for coming back
         self.locales = {u.slack_id: u.locale for u in demo.PEOPLE}
-        self.inbox = live.Inbox(self.emulator)
+        self.inbox = live.Inbox(self.emulator, harness.clock)
         self.controls: dict[int, render.Control] = {}  # what `press <n>` means now
         self.surface: dict[int, render.Control] = {}  # the numbers of the last messages shown, under any form
         self.listed: dict[int, dict[str, Any]] = {}  # what `thread <n>` and `shortcut … on <n>` mean
@@ -114,7 +113,7 @@ class Session:
         return names
 
     def directory(self) -> forms.Directory:
-        today = clock.now().astimezone(zone(self.user.tz)).date()
+        today = self.harness.clock.now().astimezone(zone(self.user.tz)).date()
         return forms.Directory({u.handle: u.slack_id for u in self.workspace.users}, self.names(),
                                self.workspace.channels, self.user.tz, today)
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from bot import clock
+from bot.clock import Clock, bound, forbid_unbound
 from bot.config import Settings
 from storage import migrate
 from storage.db import Database
@@ -28,14 +29,18 @@ MONDAY_MORNING = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "real_clock: the test starts other processes, which keep the real clock")
+    forbid_unbound()  # an entry point that forgot to bind its runtime's clock fails here rather than telling real time
 
 
 @pytest.fixture(autouse=True)
-def monday_morning(request):
+def clock(request) -> Iterator[Clock]:
+    """The test's clock, at Monday morning: bound for the test's own code, and the clock of the runtime it starts
+    (``harness``), so both see the same time; moving it moves theirs."""
+    test_clock = Clock()
     if request.node.get_closest_marker("real_clock") is None:
-        clock.travel_to(MONDAY_MORNING)
-    yield
-    clock.reset()
+        test_clock.travel_to(MONDAY_MORNING)
+    with bound(test_clock):
+        yield test_clock
 
 
 @pytest.fixture(scope="session")
@@ -79,13 +84,12 @@ def db(database_url: str):
     yield database
     _empty_tables(database)
     database.dispose()
-    clock.reset()
 
 
 @pytest.fixture
-def harness(settings: Settings, db: Database):
+def harness(settings: Settings, db: Database, clock: Clock):
     from sandbox.harness import Harness
 
-    h = Harness(settings).start(migrate_db=False)
+    h = Harness(settings, clock=clock).start(migrate_db=False)
     yield h
     h.stop()

@@ -229,9 +229,9 @@ def test_an_action_form_delivered_twice_creates_one_action(harness):
 
 
 @pytest.fixture
-def new_plant(settings, db):
+def new_plant(settings, db, clock):
     """Setting up in Slack: no organisation file loaded (as in test_setup)."""
-    h = Harness(settings, org_file=None).start(migrate_db=False)
+    h = Harness(settings, org_file=None, clock=clock).start(migrate_db=False)
     yield h
     h.stop()
 

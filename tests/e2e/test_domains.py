@@ -36,8 +36,8 @@ def with_example(monkeypatch):
 
 
 @pytest.fixture
-def plant(settings, db, with_example):
-    h = Harness(settings).start(migrate_db=False)
+def plant(settings, db, with_example, clock):
+    h = Harness(settings, clock=clock).start(migrate_db=False)
     yield h
     h.stop()
 

@@ -22,8 +22,8 @@ SECOND_TEAM, SECOND_WORKER = "T0SECOND", "U0SECOND"
 
 
 @pytest.fixture
-def installs(settings, db):
-    h = Harness(settings, installs=True).start(migrate_db=False)
+def installs(settings, db, clock):
+    h = Harness(settings, installs=True, clock=clock).start(migrate_db=False)
     yield h
     h.stop()
 

@@ -16,9 +16,9 @@ WORKER = "U0ZHANG"
 
 
 @pytest.fixture
-def quiet_harness(settings: Settings, db):
+def quiet_harness(settings: Settings, db, clock):
     """The whole app without its outbox worker: whatever changes in the database, a request changed."""
-    h = Harness(settings, start_worker=False).start(migrate_db=False)
+    h = Harness(settings, start_worker=False, clock=clock).start(migrate_db=False)
     yield h
     h.stop()
 

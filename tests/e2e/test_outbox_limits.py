@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot import clock, outbox
+from bot import outbox
 from bot.outbox import CLAIM_FOR, THREAD_GONE_NOTE
 from bot.slack_limits import SLACK
 from sandbox.demo import PLANT
@@ -84,9 +84,9 @@ def test_a_rate_limited_method_holds_back_that_method_only(harness):
     assert [c.fault for c in updates] == ["429", None] and updates[1].at - updates[0].at >= 2
 
 
-def test_a_busy_channel_is_paced_to_slacks_rate_while_dms_go_out_alongside(settings, db):
+def test_a_busy_channel_is_paced_to_slacks_rate_while_dms_go_out_alongside(settings, db, clock):
     limits = SLACK.scaled(10)  # 10 posts a second per channel (bursts of 3): Slack's limit, ten times faster
-    h = Harness(settings, slack_limits=limits).start(migrate_db=False)
+    h = Harness(settings, slack_limits=limits, clock=clock).start(migrate_db=False)
     try:
         pause_worker(h)
         people = ["U0ZHANG", "U0LI", "U0CHEN", "U0WANG", "U0LIU", "U0ZHAO"]
@@ -164,7 +164,7 @@ def test_a_reply_whose_thread_was_deleted_is_posted_in_the_channel_once_and_neve
 
 # --- outages --------------------------------------------------------------------------------------
 
-def test_after_an_outage_the_120_messages_owed_go_out_promptly(harness):
+def test_after_an_outage_the_120_messages_owed_go_out_promptly(harness, clock):
     h = harness
     pause_worker(h)
     h.emulator.fail("503")
@@ -223,7 +223,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.real_clock  # a second Triad process runs on the real clock
-def test_kill_9_while_a_card_is_in_flight_then_a_restart_posts_it_once(harness, tmp_path):
+def test_kill_9_while_a_card_is_in_flight_then_a_restart_posts_it_once(harness, tmp_path, clock):
     h = harness
     pause_worker(h)
     h.emulator.fail("process_then_hang", count=1, methods=["chat.postMessage"], timeout_sleep=30)

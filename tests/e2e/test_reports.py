@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import clock
 from sandbox.emulator import interactive_elements
 from storage.models import AuditEntry, Base, Report, ReportStatus
 
@@ -184,7 +183,7 @@ def audit_count(h) -> int:
         return s.scalar(select(func.count()).select_from(AuditEntry))
 
 
-def test_an_anonymous_reporter_follows_and_answers_with_a_code_and_leaves_no_trace(harness):
+def test_an_anonymous_reporter_follows_and_answers_with_a_code_and_leaves_no_trace(harness, clock):
     h = harness
     h.driver.slash(WORKER, "/report", "near miss forklift nearly hit me in the dock")
     modal(h, WORKER)

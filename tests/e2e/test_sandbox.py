@@ -21,9 +21,10 @@ from sandbox.console import run_sandbox
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def replay(settings, script: str) -> tuple[int, str]:
+def replay(settings, clock, script: str) -> tuple[int, str]:
     out = io.StringIO()
-    status = run_sandbox(settings, script=None, fresh=False, stdin=io.StringIO(textwrap.dedent(script)), stdout=out)
+    status = run_sandbox(settings, script=None, fresh=False, stdin=io.StringIO(textwrap.dedent(script)), stdout=out,
+                         clock=clock)
     return status, out.getvalue()
 
 
@@ -36,8 +37,8 @@ def after(transcript: str, prompt_line: str) -> str:
 
 # --- the console ----------------------------------------------------------------------------------
 
-def test_help_lists_every_command_in_english(settings, db):
-    status, out = replay(settings, "help\n")
+def test_help_lists_every_command_in_english(settings, db, clock):
+    status, out = replay(settings, clock, "help\n")
     assert status == 0
     assert "zhao@#stamping> help" in out and "Triad sandbox: what you can type" in out
     for syntax in ("who", "as <handle>", "workspaces", "lang zh|en", "channels", "#stamping", "thread <n>", "dms",
@@ -46,14 +47,14 @@ def test_help_lists_every_command_in_english(settings, db):
         assert f"\n  {syntax}" in out, syntax
 
 
-def test_a_channel_is_opened_by_its_name_however_a_newcomer_asks(settings, db):
-    status, out = replay(settings, "channel triage\nopen safety\n#stamping\n")
+def test_a_channel_is_opened_by_its_name_however_a_newcomer_asks(settings, db, clock):
+    status, out = replay(settings, clock, "channel triage\nopen safety\n#stamping\n")
     assert status == 0
     assert "zhao@#triage> open safety" in out and "zhao@#safety> #stamping" in out
 
 
-def test_zhang_reads_the_console_and_triad_in_chinese(settings, db):
-    status, out = replay(settings, """
+def test_zhang_reads_the_console_and_triad_in_chinese(settings, db, clock):
+    status, out = replay(settings, clock, """
         # comments and blank lines are skipped
 
         as zhang
@@ -66,8 +67,8 @@ def test_zhang_reads_the_console_and_triad_in_chinese(settings, db):
     assert "仅您可见 · #stamping" in answer and "Triad 能为您做什么" in answer and "/triad me" in answer
 
 
-def test_home_has_numbered_buttons_and_pressing_help_sends_it_by_dm(settings, db):
-    status, out = replay(settings, """
+def test_home_has_numbered_buttons_and_pressing_help_sends_it_by_dm(settings, db, clock):
+    status, out = replay(settings, clock, """
         home
         press Help
         dms
@@ -80,8 +81,8 @@ def test_home_has_numbered_buttons_and_pressing_help_sends_it_by_dm(settings, db
     assert "DM with Triad · 1 message" in after(out, "> dms")
 
 
-def test_the_organisation_modal_opens_for_an_administrator_and_closes(settings, db):
-    status, out = replay(settings, """
+def test_the_organisation_modal_opens_for_an_administrator_and_closes(settings, db, clock):
+    status, out = replay(settings, clock, """
         /triad org
         cancel
         as zhang
@@ -95,8 +96,8 @@ def test_the_organisation_modal_opens_for_an_administrator_and_closes(settings, 
     assert "抱歉，只有管理员可以执行此操作。" in after(out, "zhang@#stamping> /triad org")
 
 
-def test_switching_language_changes_slack_and_what_triad_believes(settings, db):
-    status, out = replay(settings, """
+def test_switching_language_changes_slack_and_what_triad_believes(settings, db, clock):
+    status, out = replay(settings, clock, """
         as zhang
         /triad me
         lang en
@@ -108,8 +109,8 @@ def test_switching_language_changes_slack_and_what_triad_believes(settings, db):
     assert "Language: English (from your Slack settings)" in out.rsplit("> /triad me", 1)[1]
 
 
-def test_waiting_moves_the_sandbox_clock(settings, db):
-    status, out = replay(settings, """
+def test_waiting_moves_the_sandbox_clock(settings, db, clock):
+    status, out = replay(settings, clock, """
         wait 1d
         time
     """)
@@ -118,8 +119,8 @@ def test_waiting_moves_the_sandbox_clock(settings, db):
     assert re.search(r"runs 23h5\dm ahead of the real one|runs 1d ahead", after(out, "> time"))
 
 
-def test_an_outage_delays_the_help_dm_and_it_arrives_once_after_recovery(settings, db):
-    status, out = replay(settings, """
+def test_an_outage_delays_the_help_dm_and_it_arrives_once_after_recovery(settings, db, clock):
+    status, out = replay(settings, clock, """
         home
         outage on
         press Help
@@ -137,8 +138,8 @@ def test_an_outage_delays_the_help_dm_and_it_arrives_once_after_recovery(setting
     assert "DM with Triad · 1 message" in after(out, "> dms")
 
 
-def test_after_a_form_closes_numbers_and_labels_mean_the_messages_shown_before_it(settings, db):
-    status, out = replay(settings, """
+def test_after_a_form_closes_numbers_and_labels_mean_the_messages_shown_before_it(settings, db, clock):
+    status, out = replay(settings, clock, """
         home
         press View organisation
         cancel
@@ -159,8 +160,8 @@ def test_after_a_form_closes_numbers_and_labels_mean_the_messages_shown_before_i
     assert "1 line could not be carried out: line 8." in out
 
 
-def test_clear_shows_nothing_in_a_replay_and_variables_need_something_shown_first(settings, db):
-    status, out = replay(settings, """
+def test_clear_shows_nothing_in_a_replay_and_variables_need_something_shown_first(settings, db, clock):
+    status, out = replay(settings, clock, """
         clear
         /report follow $code
         /report status $ref
@@ -170,8 +171,8 @@ def test_clear_shows_nothing_in_a_replay_and_variables_need_something_shown_firs
     assert "No follow-up code has been shown yet" in out and "No report has been filed yet" in out
 
 
-def test_an_unknown_command_is_explained_and_fails_the_replay(settings, db):
-    status, out = replay(settings, """
+def test_an_unknown_command_is_explained_and_fails_the_replay(settings, db, clock):
+    status, out = replay(settings, clock, """
         hlep
         /nonsense
         press 9
@@ -187,14 +188,14 @@ def test_an_unknown_command_is_explained_and_fails_the_replay(settings, db):
     assert "5 lines could not be carried out: lines 2, 3, 4, 5, 6." in out
 
 
-def test_a_script_file_is_replayed_and_a_missing_one_is_reported(settings, db, tmp_path):
+def test_a_script_file_is_replayed_and_a_missing_one_is_reported(settings, db, tmp_path, clock):
     script = tmp_path / "tour.txt"
     script.write_text("who\n", encoding="utf-8")
     out = io.StringIO()
-    assert run_sandbox(settings, script=str(script), fresh=False, stdout=out) == 0
+    assert run_sandbox(settings, script=str(script), fresh=False, stdout=out, clock=clock) == 0
     assert f"replaying {script}" in out.getvalue() and "→ zhao" in out.getvalue()
     missing = io.StringIO()
-    assert run_sandbox(settings, script=str(tmp_path / "nope.txt"), fresh=False, stdout=missing) == 2
+    assert run_sandbox(settings, script=str(tmp_path / "nope.txt"), fresh=False, stdout=missing, clock=clock) == 2
     assert "Cannot read" in missing.getvalue()
 
 
@@ -206,14 +207,14 @@ def output_of(transcript: str, prompt_line: str, occurrence: int = 1) -> str:
     return after(transcript[start:], prompt_line)
 
 
-def demo(settings, name: str) -> str:
-    status, out = replay(settings, (ROOT / "examples" / name).read_text(encoding="utf-8"))
+def demo(settings, clock, name: str) -> str:
+    status, out = replay(settings, clock, (ROOT / "examples" / name).read_text(encoding="utf-8"))
     assert status == 0, out
     return out
 
 
-def test_the_foundation_demo_tours_the_console_in_both_languages(settings, db):
-    out = demo(settings, "demo-foundation.txt")
+def test_the_foundation_demo_tours_the_console_in_both_languages(settings, db, clock):
+    out = demo(settings, clock, "demo-foundation.txt")
     assert "What Triad can do for you" in output_of(out, "zhao@#stamping> /triad help")
     assert "╭─ Organisation" in output_of(out, "zhao@#stamping> /triad org")
     assert "Triad 能为您做什么" in output_of(out, "zhang@#stamping> /triad help")
@@ -226,11 +227,12 @@ def test_the_foundation_demo_tours_the_console_in_both_languages(settings, db):
     assert "DM with Triad · 1 message\n" in output_of(out, "zhao@#stamping> dms")
 
 
-def test_the_setup_demo_sets_a_plant_up_in_slack_from_nothing(settings, db):
+def test_the_setup_demo_sets_a_plant_up_in_slack_from_nothing(settings, db, clock):
     """examples/demo-setup.txt: Monday at a plant that loaded no file (``sandbox --empty``)."""
     out = io.StringIO()
     script = ROOT / "examples" / "demo-setup.txt"
-    assert run_sandbox(settings, script=str(script), fresh=False, empty=True, stdout=out) == 0, out.getvalue()
+    status = run_sandbox(settings, script=str(script), fresh=False, empty=True, stdout=out, clock=clock)
+    assert status == 0, out.getvalue()
     out = out.getvalue()
     assert "管理员正在选择分析处理报告的频道" in output_of(out, "zhang@#stamping> press 提交此报告")
     assert "抱歉，只有管理员可以执行此操作。" in output_of(out, "zhang@#stamping> /triad setup")
@@ -245,9 +247,9 @@ def test_the_setup_demo_sets_a_plant_up_in_slack_from_nothing(settings, db):
     assert "╭─ 设置" in output_of(out, "zhao@#stamping> /triad setup")
 
 
-def test_the_reports_demo_plays_the_closed_loop_and_the_anonymous_near_miss(settings, db):
+def test_the_reports_demo_plays_the_closed_loop_and_the_anonymous_near_miss(settings, db, clock):
     """examples/demo-reports.txt is the README's story: each of its turns is here, so it cannot silently break."""
-    out = demo(settings, "demo-reports.txt")
+    out = demo(settings, clock, "demo-reports.txt")
 
     # Zhang's words fill in the form: an environmental issue at press line 3, tagged to ISO 14001 and 45001.
     form = output_of(out, "zhang@#stamping> /report 3号压机下面漏油，地面很滑")
@@ -297,10 +299,10 @@ def test_the_reports_demo_plays_the_closed_loop_and_the_anonymous_near_miss(sett
     assert "6 days overdue" in output_of(out, "liu@dm> /actions")
 
 
-def test_the_two_plants_demo_keeps_each_workspace_to_itself(settings, db):
+def test_the_two_plants_demo_keeps_each_workspace_to_itself(settings, db, clock):
     """examples/demo-two-plants.txt: a second workspace that has just installed Triad gets a report and sets up;
     the demo plant, in its own workspace, sees nothing of it."""
-    out = demo(settings, "demo-two-plants.txt")
+    out = demo(settings, clock, "demo-two-plants.txt")
     listing = output_of(out, "zhao@#stamping> workspaces")
     assert "→ Triad Sandbox (T0TRIAD)" in listing and "\n  Lakeside Plant (T0LAKE)" in listing
     people = output_of(out, "zhao@#stamping> who")
@@ -325,7 +327,7 @@ def test_the_two_plants_demo_keeps_each_workspace_to_itself(settings, db):
     assert "叉车倒车时差点撞到人" in output_of(out, "zhang@#triage> /report status NM-2026-0001")
 
 
-def test_each_workspace_has_its_own_bot_token_channels_and_reports(settings, db):
+def test_each_workspace_has_its_own_bot_token_channels_and_reports(settings, db, clock):
     """What the console showed is what Slack and the database hold: both workspaces installed through OAuth."""
     from sqlalchemy import select
 
@@ -336,7 +338,7 @@ def test_each_workspace_has_its_own_bot_token_channels_and_reports(settings, db)
     from storage.models import Report
     from storage.models.installs import BOTS
 
-    harness = Harness(settings, installs=True).start(migrate_db=False)
+    harness = Harness(settings, installs=True, clock=clock).start(migrate_db=False)
     try:
         harness.install_demo()
         with db.read() as s:
@@ -355,11 +357,11 @@ def test_each_workspace_has_its_own_bot_token_channels_and_reports(settings, db)
         harness.stop()
 
 
-def test_the_readme_tour_replays_to_a_closed_report(settings, db):
+def test_the_readme_tour_replays_to_a_closed_report(settings, db, clock):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     tour = readme.split("### Trying it: the sandbox", 1)[1].split("```\n", 2)[1]
     assert "\nas zhang\n/report " in tour
-    status, out = replay(settings, tour)
+    status, out = replay(settings, clock, tour)
     assert status == 0, out
     assert "✅ Closed: all actions verified" in output_of(out, "liu@#stamping> press Sign off")
     assert "✅ 报告已关闭" in output_of(out, "zhang@#stamping> dms", 2)
@@ -511,8 +513,8 @@ def test_dates_people_numbers_and_files():
 
 # --- nothing kills the console --------------------------------------------------------------------
 
-def test_stale_numbers_and_a_failing_listener_each_get_a_line_and_the_replay_goes_on(settings, db):
-    status, out = replay(settings, """\
+def test_stale_numbers_and_a_failing_listener_each_get_a_line_and_the_replay_goes_on(settings, db, clock):
+    status, out = replay(settings, clock, """\
         as li
         press 7
         outage on
@@ -526,11 +528,11 @@ def test_stale_numbers_and_a_failing_listener_each_get_a_line_and_the_replay_goe
     assert "/triad language en" in after(out, "li@#stamping> /triad help")  # still running, still answering
 
 
-def console(settings):
+def console(settings, clock):
     from sandbox.harness import Harness
     from sandbox.session import Session
 
-    harness = Harness(settings).start(migrate_db=False)
+    harness = Harness(settings, clock=clock).start(migrate_db=False)
     out = io.StringIO()
     return harness, Session(harness, out), out
 
@@ -542,8 +544,8 @@ def said(session, out, line: str) -> str:
     return out.getvalue()
 
 
-def test_a_press_on_a_message_that_lost_its_buttons_says_so_in_the_consoles_language(settings, db):
-    harness, session, out = console(settings)
+def test_a_press_on_a_message_that_lost_its_buttons_says_so_in_the_consoles_language(settings, db, clock):
+    harness, session, out = console(settings, clock)
     try:
         for line in ("as zhang", "/report hazard guard missing on press 3", "submit", "#stamping"):
             session.run(line)
@@ -567,10 +569,10 @@ def database_swapped(harness, database):
         database.dispose()
 
 
-def test_a_console_command_meeting_an_unreachable_database_says_what_happened(settings, db):
+def test_a_console_command_meeting_an_unreachable_database_says_what_happened(settings, db, clock):
     from storage.db import Database
 
-    harness, session, out = console(settings)
+    harness, session, out = console(settings, clock)
     try:
         with database_swapped(harness, Database("sqlite:////nonexistent-directory/triad.sqlite3")):
             assert "went wrong inside the sandbox (OperationalError)" in said(session, out, "outbox")
@@ -579,14 +581,14 @@ def test_a_console_command_meeting_an_unreachable_database_says_what_happened(se
         harness.stop()
 
 
-def test_a_console_command_meeting_a_busy_database_says_so_and_the_console_goes_on(settings, db):
+def test_a_console_command_meeting_a_busy_database_says_so_and_the_console_goes_on(settings, db, clock):
     """Another program holds a lock the console's command needs: SQLite's write lock on the file, or a
     PostgreSQL table lock. The console gives up at once here (instead of after its usual wait) and says so."""
     from sqlalchemy import event
 
     from storage.db import Database
 
-    harness, session, out = console(settings)
+    harness, session, out = console(settings, clock)
     if settings.database_url.startswith("sqlite:///"):
         import sqlite3
 

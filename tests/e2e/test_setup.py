@@ -19,8 +19,8 @@ WORKER, SUPERVISOR, SAFETY, OWNER = "U0ZHANG", "U0LI", "U0LIU", "U0ZHAO"  # OWNE
 
 
 @pytest.fixture
-def plant(settings, db):
-    h = Harness(settings, org_file=None).start(migrate_db=False)
+def plant(settings, db, clock):
+    h = Harness(settings, org_file=None, clock=clock).start(migrate_db=False)
     yield h
     h.stop()
 

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import clock
 from bot.reports import corrective, effectiveness, followup, more_time, overdue, service
 from bot.reports.errors import InvalidInput, NotAllowed, ReportError
 from storage.models import (
@@ -46,8 +45,12 @@ def plant(db):
     return db
 
 
-def to(text: str) -> None:
-    clock.advance(datetime.fromisoformat(text).replace(tzinfo=SHANGHAI) - clock.now())
+@pytest.fixture
+def to(clock):
+    """Move the test's clock to a moment of the test week, in Shanghai."""
+    def move(text: str) -> None:
+        clock.advance(datetime.fromisoformat(text).replace(tzinfo=SHANGHAI) - clock.now())
+    return move
 
 
 def sweep(db) -> int:
@@ -77,7 +80,7 @@ def warehouse(db, **fields) -> int:
 
 # --- untriaged reports ------------------------------------------------------------------------------
 
-def test_an_untriaged_report_reminds_the_supervisor_after_a_working_day_then_escalates(plant):
+def test_an_untriaged_report_reminds_the_supervisor_after_a_working_day_then_escalates(plant, clock, to):
     rid = stamping(plant)  # Monday 09:00; Stamping works 06:00-22:00
     to("2026-11-30 16:30")
     assert sweep(plant) == 0
@@ -98,7 +101,7 @@ def test_an_untriaged_report_reminds_the_supervisor_after_a_working_day_then_esc
     assert sweep(plant) == 0  # a step starts a new chain
 
 
-def test_a_high_estimate_is_reminded_within_the_hour(plant):
+def test_a_high_estimate_is_reminded_within_the_hour(plant, clock):
     rid = stamping(plant, severity_estimate=RiskLevel.HIGH)
     clock.advance(timedelta(minutes=50))
     assert sweep(plant) == 0
@@ -106,14 +109,14 @@ def test_a_high_estimate_is_reminded_within_the_hour(plant):
     assert sweep(plant) == 1 and events(plant, rid, "waiting_reminded")
 
 
-def test_without_a_supervisor_the_systems_owners_are_reminded(plant):
+def test_without_a_supervisor_the_systems_owners_are_reminded(plant, clock):
     rid = warehouse(plant, kind=ReportKind.ENVIRONMENTAL)  # the warehouse has no supervisor
     clock.advance(timedelta(days=2))
     sweep(plant)
     assert events(plant, rid, "waiting_reminded")[0]["people"] == [ENVIRONMENT]
 
 
-def test_reminders_wait_for_the_readers_working_hours(plant):
+def test_reminders_wait_for_the_readers_working_hours(plant, to):
     stamping(plant)
     to("2026-12-05 12:00")  # Saturday: the reminder is owed, the DM is held until Monday 06:00
     sweep(plant)
@@ -122,7 +125,7 @@ def test_reminders_wait_for_the_readers_working_hours(plant):
     assert "waits for triage" not in str(reminder.payload) and "waiting for triage" in str(reminder.payload)
 
 
-def test_an_injury_alerts_the_manager_and_the_safety_owner_at_once_whatever_the_hour(plant):
+def test_an_injury_alerts_the_manager_and_the_safety_owner_at_once_whatever_the_hour(plant, clock, to):
     to("2026-12-05 03:00")  # Saturday night
     rid = stamping(plant, kind=ReportKind.INCIDENT, injury_class=InjuryClass.MEDICAL_TREATMENT,
                    description="Cut his hand on the press")
@@ -148,7 +151,7 @@ def two_systems(db) -> tuple[int, int]:
     return rid, assign(db, rid, type=ActionType.CONTAINMENT)
 
 
-def test_each_owner_is_asked_by_dm_the_moment_only_their_sign_off_remains_and_reminded(plant):
+def test_each_owner_is_asked_by_dm_the_moment_only_their_sign_off_remains_and_reminded(plant, clock):
     rid, aid = two_systems(plant)
     assert not dms(plant, ENVIRONMENT, f"report:{rid}:nudge:%")
     complete_and_verify(plant, aid)
@@ -268,7 +271,7 @@ def request_more_time(db, aid: int, reason: str = "The guard is on back order") 
         corrective.extend_action(s, actor(db, WORKER), aid, due + timedelta(days=7), reason)
 
 
-def test_a_pending_more_time_request_is_reminded_then_escalated_to_the_manager_then_the_safety_owner(plant):
+def test_a_pending_more_time_request_is_reminded_then_escalated_to_the_manager_then_the_safety_owner(plant, clock, to):
     rid, aid = high_risk_action(plant)  # Monday 09:00; Stamping works 06:00-22:00, the manager 08:00-17:00
     request_more_time(plant, aid)
     assert len(dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")) == 1  # asked at once, with the buttons
@@ -299,7 +302,7 @@ def test_a_pending_more_time_request_is_reminded_then_escalated_to_the_manager_t
     assert more_time_sweep(plant) == 0  # decided: the chain stops
 
 
-def test_a_more_time_request_stops_being_chased_when_the_action_moves_on(plant):
+def test_a_more_time_request_stops_being_chased_when_the_action_moves_on(plant, clock):
     rid, aid = high_risk_action(plant)
     request_more_time(plant, aid)
     with plant.session() as s:
@@ -309,7 +312,7 @@ def test_a_more_time_request_stops_being_chased_when_the_action_moves_on(plant):
     assert not events(plant, rid, "waiting_reminded")
 
 
-def test_a_supervisors_own_request_is_asked_of_the_manager_and_escalated_to_the_safety_owner(plant):
+def test_a_supervisors_own_request_is_asked_of_the_manager_and_escalated_to_the_safety_owner(plant, clock):
     rid = stamping(plant)
     with plant.session() as s:
         service.assess_risk(s, actor(plant, SUPERVISOR), rid, 4, 4)
@@ -324,7 +327,7 @@ def test_a_supervisors_own_request_is_asked_of_the_manager_and_escalated_to_the_
     assert not dms(plant, SUPERVISOR, f"action:{aid}:more_time:%")  # never asked about their own action
 
 
-def test_a_request_nobody_above_may_approve_goes_to_the_safety_owner_without_empty_reminders(plant):
+def test_a_request_nobody_above_may_approve_goes_to_the_safety_owner_without_empty_reminders(plant, clock):
     rid = warehouse(plant)  # no supervisor; the action is the only manager's own
     with plant.session() as s:
         service.assess_risk(s, actor(plant, MANAGER), rid, 4, 4)
@@ -415,7 +418,7 @@ def closed_report(db) -> int:
     return rid
 
 
-def test_effectiveness_is_checked_later_by_the_person_asked_when_it_is_due(plant):
+def test_effectiveness_is_checked_later_by_the_person_asked_when_it_is_due(plant, clock):
     rid = closed_report(plant)
     with plant.session() as s, pytest.raises(InvalidInput) as caught:
         effectiveness.schedule(s, actor(plant, SUPERVISOR), rid, service.today(s), None)
@@ -451,7 +454,7 @@ def chains(db, rid: int) -> list[str]:
         return sorted(s.scalars(select(FollowUp.key).where(FollowUp.report_id == rid)))
 
 
-def test_a_closed_report_leaves_no_chain_behind(plant):
+def test_a_closed_report_leaves_no_chain_behind(plant, clock):
     rid = stamping(plant)
     clock.advance(timedelta(days=2))
     sweep(plant)  # the untriaged report's reminder
@@ -472,7 +475,7 @@ def test_a_closed_report_leaves_no_chain_behind(plant):
     assert status(plant, rid) == ReportStatus.CLOSED and chains(plant, rid) == []
 
 
-def test_a_rejected_report_and_a_decided_request_leave_no_chain_behind(plant):
+def test_a_rejected_report_and_a_decided_request_leave_no_chain_behind(plant, clock):
     rid, aid = high_risk_action(plant)
     request_more_time(plant, aid)
     assert chains(plant, rid) == [k for k in chains(plant, rid) if k.startswith(f"action:{aid}:more_time:")] != []
@@ -488,7 +491,7 @@ def test_a_rejected_report_and_a_decided_request_leave_no_chain_behind(plant):
     assert chains(plant, other) == []
 
 
-def test_a_new_step_replaces_the_chain_of_the_step_before(plant):
+def test_a_new_step_replaces_the_chain_of_the_step_before(plant, clock):
     rid = stamping(plant)
     clock.advance(timedelta(days=2))
     sweep(plant)
@@ -501,7 +504,7 @@ def test_a_new_step_replaces_the_chain_of_the_step_before(plant):
     assert ":waiting:triage:" in triage and ":waiting:action:" in action
 
 
-def test_leftover_chains_of_reports_settled_long_ago_are_purged(plant):
+def test_leftover_chains_of_reports_settled_long_ago_are_purged(plant, clock):
     from storage.models import FollowUp
 
     rid = closed_report(plant)
@@ -539,7 +542,7 @@ def held_until(message: OutboxMessage) -> datetime:
     return message.next_attempt_at.astimezone(SHANGHAI)
 
 
-def test_every_kind_of_escalation_waits_for_the_managers_working_hours(plant):
+def test_every_kind_of_escalation_waits_for_the_managers_working_hours(plant, to):
     untriaged = stamping(plant)
     overdue_action = assign(plant, stamping(plant), days=1)
     by_hand, rejected = stamping(plant), stamping(plant)
@@ -559,7 +562,7 @@ def test_every_kind_of_escalation_waits_for_the_managers_working_hours(plant):
         assert told and all(held_until(m) == MONDAY_AT_EIGHT for m in told), kind
 
 
-def test_an_injury_escalated_at_the_weekend_reaches_the_manager_at_once(plant):
+def test_an_injury_escalated_at_the_weekend_reaches_the_manager_at_once(plant, clock, to):
     to("2026-12-05 10:00")
     rid = stamping(plant, kind=ReportKind.INCIDENT, injury_class=InjuryClass.FIRST_AID, description="Cut a finger")
     with plant.session() as s:
@@ -598,7 +601,7 @@ def test_a_cant_do_ask_is_settled_once_a_new_action_is_assigned(plant):
     assert "Actions under way" in str(after["blocks"])  # where the report is now
 
 
-def test_a_more_time_request_is_settled_for_every_approver_once_one_decides(plant):
+def test_a_more_time_request_is_settled_for_every_approver_once_one_decides(plant, clock):
     rid, aid = high_risk_action(plant)
     with plant.session() as s:
         due = service.get_action(s, aid).due_on
@@ -618,7 +621,7 @@ def test_a_more_time_request_is_settled_for_every_approver_once_one_decides(plan
         assert after is not None and "action_more_time_approve" not in str(after["blocks"])
 
 
-def test_a_sign_off_ask_not_yet_sent_is_withdrawn_and_a_sent_one_loses_its_button(plant):
+def test_a_sign_off_ask_not_yet_sent_is_withdrawn_and_a_sent_one_loses_its_button(plant, to):
     rid, aid = two_systems(plant)
     to("2026-12-05 10:00")  # Saturday: the asks wait for Monday morning
     complete_and_verify(plant, aid)

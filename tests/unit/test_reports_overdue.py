@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import clock
 from bot.reports import corrective, overdue, service
 from storage.models import OutboxMessage, ReportEvent
 from tests.unit.reports_world import (
@@ -26,9 +25,12 @@ from tests.unit.reports_world import (
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def to(text: str) -> None:
-    """Move the clock to a moment of the test week (Monday 30 November 2026 is its first day)."""
-    clock.advance(datetime.fromisoformat(text).replace(tzinfo=SHANGHAI) - clock.now())
+@pytest.fixture
+def to(clock):
+    """Move the test's clock to a moment of the test week (Monday 30 November 2026 is its first day)."""
+    def move(text: str) -> None:
+        clock.advance(datetime.fromisoformat(text).replace(tzinfo=SHANGHAI) - clock.now())
+    return move
 
 
 def dms(db, user: str, kind: str) -> list[OutboxMessage]:
@@ -60,13 +62,13 @@ def hazard_action(db, owner: str = WORKER) -> int:
     return assign(db, rid, owner=owner, verifier=MANAGER if owner == SUPERVISOR else SUPERVISOR, days=2)
 
 
-def test_nothing_happens_on_the_due_day(plant):
+def test_nothing_happens_on_the_due_day(plant, to):
     hazard_action(plant)
     to("2026-12-02 21:00")
     assert sweep(plant) == 0
 
 
-def test_the_owner_is_reminded_once_the_due_day_is_over_in_their_working_hours(plant):
+def test_the_owner_is_reminded_once_the_due_day_is_over_in_their_working_hours(plant, to):
     action = hazard_action(plant)
     to("2026-12-03 01:00")  # Thursday night: the due day is over
     assert sweep(plant) == 1 and sweep(plant) == 0
@@ -75,7 +77,7 @@ def test_the_owner_is_reminded_once_the_due_day_is_over_in_their_working_hours(p
     assert f"action:{action}:reminder" in reminder.key and escalated_to(plant) == []
 
 
-def test_the_chain_climbs_supervisor_manager_system_owner_each_after_its_own_time(plant):
+def test_the_chain_climbs_supervisor_manager_system_owner_each_after_its_own_time(plant, to):
     hazard_action(plant)
     to("2026-12-03 21:00")  # 15 working hours of Stamping after the due day
     sweep(plant)
@@ -96,7 +98,7 @@ def test_the_chain_climbs_supervisor_manager_system_owner_each_after_its_own_tim
     assert len(dms(plant, SUPERVISOR, "escalation")) == 1 and len(dms(plant, MANAGER, "escalation")) == 1
 
 
-def test_after_the_last_stage_it_repeats_every_working_week_never_silent(plant):
+def test_after_the_last_stage_it_repeats_every_working_week_never_silent(plant, clock):
     hazard_action(plant)
     clock.advance(timedelta(days=400))  # the scheduler was away: each stage once, then one repeat
     sweep(plant)
@@ -106,7 +108,7 @@ def test_after_the_last_stage_it_repeats_every_working_week_never_silent(plant):
     assert sweep(plant) == 1 and len(dms(plant, WORKER, "reminder")) == 3
 
 
-def test_a_supervisors_own_overdue_action_goes_to_the_manager(plant):
+def test_a_supervisors_own_overdue_action_goes_to_the_manager(plant, to):
     hazard_action(plant, owner=SUPERVISOR)
     to("2026-12-03 22:30")
     sweep(plant)
@@ -114,7 +116,7 @@ def test_a_supervisors_own_overdue_action_goes_to_the_manager(plant):
     assert dms(plant, SUPERVISOR, "reminder") and not dms(plant, SUPERVISOR, "escalation")
 
 
-def test_more_time_starts_the_chain_again(plant):
+def test_more_time_starts_the_chain_again(plant, clock, to):
     action = hazard_action(plant)
     to("2026-12-03 23:00")
     assert sweep(plant) == 2  # the owner reminded, the supervisor told

@@ -185,14 +185,13 @@ def test_app_home_shows_what_waits_for_each_person(world, lang):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_the_reminders_requests_and_the_effectiveness_form(world, lang):
+def test_the_reminders_requests_and_the_effectiveness_form(world, lang, clock):
     """Every DM the loop sends when something waits (reminder, escalation, sign-off ask, Can't do, more time,
     effectiveness due) and the effectiveness form fit Block Kit and show user text literally."""
     from datetime import timedelta
 
     from sqlalchemy import select
 
-    from bot import clock
     from bot.reports import corrective, effectiveness, followup
     from storage.models import ActionType, OutboxMessage, Person, RiskLevel
 
