@@ -78,8 +78,7 @@ class SlackGateway:
         self._dm_channels: dict[tuple[int | None, str], str] = {}  # (workspace, user id) -> their DM's channel id
         self._lock = threading.Lock()
 
-    def _clients_of(self, workspace: int | None) -> tuple[WebClient, WebClient]:
-        token = self._token_for(workspace)
+    def _clients_of(self, token: str | None) -> tuple[WebClient, WebClient]:
         clients = self._clients.get(token)
         if clients is None:
             clients = (WebClient(token=token, base_url=self.base_url, timeout=self.timeout, retry_handlers=[
@@ -92,17 +91,15 @@ class SlackGateway:
         return clients
 
     def _delivering_as(self, workspace: int | None) -> WebClient:
-        if self._token_for(workspace) is None:  # not installed (yet, or any more): held, tried again later
+        token = self._token_for(workspace)
+        if token is None:  # not installed (yet, or any more): held, tried again later
             raise DeliveryError("not_installed", permanent=False, ambiguous=False)
-        return self._clients_of(workspace)[1]
+        return self._clients_of(token)[1]
 
     @property
     def client(self) -> WebClient:
         """The client of the workspace being served, retrying what a person's request may wait for."""
-        return self._clients_of(being_served())[0]
-
-    def token_of(self, workspace: int | None) -> str | None:
-        return self._token_for(workspace)
+        return self._clients_of(self._token_for(being_served()))[0]
 
     # --- surfaces opened in answer to a person --------------------------------------------------
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class Installs:
         self.store = SQLAlchemyInstallationStore(client_id=client_id, engine=db.engine, logger=log)
         self.states = SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=db.engine, logger=log)
         self._known: dict[tuple[str | None, str | None], tuple[float, Bot | None]] = {}
+        self._teams: dict[int, tuple[str | None, str]] = {}  # workspace -> its Grid org and team: bound for good
         self._lock = threading.Lock()
 
     def bot(self, enterprise_id: str | None, team_id: str | None) -> Bot | None:
@@ -59,12 +60,15 @@ class Installs:
         """The bot token a workspace's messages are sent with; None while it has none (uninstalled)."""
         if workspace is None:
             return None
-        with self.db.read() as s:
-            found = s.execute(select(Organisation.enterprise_id, Organisation.team_id)
-                              .where(Organisation.id == workspace)).first()
-        if found is None:
-            return None
-        bot = self.bot(found.enterprise_id, found.team_id)
+        team = self._teams.get(workspace)
+        if team is None:  # once per workspace and process: every delivery asks
+            with self.db.read() as s:
+                found = s.execute(select(Organisation.enterprise_id, Organisation.team_id)
+                                  .where(Organisation.id == workspace)).first()
+            if found is None or found.team_id is None:
+                return None
+            team = self._teams[workspace] = (found.enterprise_id, found.team_id)
+        bot = self.bot(*team)
         return bot.bot_token if bot is not None else None
 
     def installed(self, installation: Installation) -> int | None:
