@@ -66,7 +66,7 @@ def register(app: App, runtime: Runtime, callback_id: str, form: Form) -> None:
         meta, values = form.meta(view.get("private_metadata")), state_values(view)
         key = submission_key(view, values)
         refusal: ReportError | None = None
-        decisions: list = []
+        decisions: list[audit.Decision] = []
         try:
             form.fields(actor, values)
             with runtime.db.read() as s:
@@ -90,7 +90,8 @@ def register(app: App, runtime: Runtime, callback_id: str, form: Form) -> None:
             ack(response_action="update", view=notice_view(actor.reader, explain(actor.reader, refusal)))
             if decisions:
                 with runtime.db.session() as s:  # the refusal is recorded, after the answer
-                    s.add_all(decisions)
+                    for decision in decisions:
+                        audit.write(s, decision)
             return
         ack()
         saved, result = save_once(runtime, form, actor, body, key)

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
+from storage import chain  # noqa: F401 - seals every evidence entry at commit
 from storage.workspaces import WORKSPACE, being_served
 
 T = TypeVar("T")

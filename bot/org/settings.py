@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.evidence import log as evidence
 from bot.org import people, rules, working_hours
 from bot.org.people import Actor
 from bot.org.rules import Invalid, Problem
@@ -41,9 +42,9 @@ def require_admin(session: Session, actor: Actor, step: str, subject: str | None
 
 
 def _saved(session: Session, actor: Actor, step: str, subject: str | None, **detail: Any) -> None:
-    """Every save is recorded: who, what, and the values saved."""
-    audit.record(session, actor.id, f"setup.{step}.saved", subject, allowed=True,
-                 detail=json.dumps(detail, ensure_ascii=False, default=str))
+    """Every save is recorded in the evidence log: who, what, and the values saved."""
+    evidence.append(session, "org", f"setup.{step}", actor_id=actor.id, subject=subject,
+                    detail=json.loads(json.dumps(detail, ensure_ascii=False, default=str)))
 
 
 Problems = dict[str, Problem | None]

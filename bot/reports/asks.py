@@ -19,9 +19,9 @@ from bot.reports import closure
 from storage.models import (
     ActionStatus,
     CorrectiveAction,
+    EvidenceEntry,
     Person,
     Report,
-    ReportEvent,
     ReportStatus,
     Role,
     RoleAssignment,
@@ -36,7 +36,7 @@ ANSWERED_BY = {"action_declined": ("action_assigned",),
                "effectiveness_due": ("effectiveness_confirmed", "effectiveness_failed")}
 
 
-def _key(report: Report, entry: ReportEvent, person_id: int, earlier: list[ReportEvent]) -> str:
+def _key(report: Report, entry: EvidenceEntry, person_id: int, earlier: list[EvidenceEntry]) -> str:
     if entry.kind in NUDGES and entry.detail.get("waiting") == "more_time":  # bot/reports/more_time.py
         request = next((e.id for e in reversed(earlier) if e.kind == "more_time_requested"
                         and e.action_id == entry.action_id), None)
@@ -57,7 +57,7 @@ def _owns_unsigned(session: Session, report: Report, person_id: int) -> bool:
         RoleAssignment.standard.in_(unsigned)).limit(1)) is not None
 
 
-def _needed(session: Session, report: Report, entry: ReportEvent, person_id: int, later: list[ReportEvent]) -> bool:
+def _needed(session: Session, report: Report, entry: EvidenceEntry, person_id: int, later: list[EvidenceEntry]) -> bool:
     if entry.kind == "effectiveness_due":
         return report.status == ReportStatus.CLOSED and report.effectiveness_check_on is not None and not any(
             e.kind in ANSWERED_BY[entry.kind] for e in later)
@@ -82,8 +82,8 @@ def _needed(session: Session, report: Report, entry: ReportEvent, person_id: int
 def stale(session: Session, report: Report) -> list[str]:
     """The outbox keys of the asks about this report that are no longer needed (the Slack side settles them:
     handlers/reports/nudges.py)."""
-    entries = list(session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(
-        ReportEvent.id)))
+    entries = list(session.scalars(select(EvidenceEntry).where(EvidenceEntry.report_id == report.id).order_by(
+        EvidenceEntry.id)))
     asks = [e for e in entries if e.kind in ASK_KINDS]
     if not asks:
         return []

@@ -19,7 +19,7 @@ from bot.reports import events, followup, permissions, service, timeline
 from bot.reports.errors import ReportError
 from bot.reports.events import EffectivenessCheckDue
 from bot.runtime import Runtime
-from storage.models import Person, Report, ReportEvent, ReportStatus
+from storage.models import EvidenceEntry, Person, Report, ReportStatus
 
 DEFAULT_AFTER = timedelta(days=90)
 STAGES = (Stage("ask", 0), Stage("remind", 8), Stage("escalate", 16))
@@ -119,7 +119,7 @@ def sweep(session: Session) -> int:
     return sent
 
 
-def _ask(session: Session, report: Report, person: Person, entry: ReportEvent) -> None:
+def _ask(session: Session, report: Report, person: Person, entry: EvidenceEntry) -> None:
     assert report.effectiveness_check_on is not None
     announce(session, EffectivenessCheckDue(working_hours.dm_in_hours(
         session, f"report:{report.id}:effectiveness:{entry.id}:{person.id}", person), report.id))

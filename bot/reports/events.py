@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.events import Dm, Event, announce
 from bot.org.people import Actor
-from storage.models import Report, ReportEvent, Standard
+from storage.models import EvidenceEntry, Report, Standard
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ REPORTER_HEARS = frozenset({
 })
 
 
-def reporter_told(report: Report, entry: ReportEvent) -> bool:
+def reporter_told(report: Report, entry: EvidenceEntry) -> bool:
     """A named reporter hears of the steps others take that matter to them; of an action given to them, its card
     (sent to them anyway) says it all."""
     if report.reporter_id is None or entry.kind not in REPORTER_HEARS or entry.actor_id == report.reporter_id:
@@ -209,6 +209,6 @@ def reporter_told(report: Report, entry: ReportEvent) -> bool:
                                                         for a in report.actions))
 
 
-def stepped(session: Session, report: Report, entry: ReportEvent) -> None:
+def stepped(session: Session, report: Report, entry: EvidenceEntry) -> None:
     """Announce the step just recorded in the report's timeline."""
     announce(session, ReportStepped(report.id, entry.id, reporter_told(report, entry)))

@@ -31,10 +31,10 @@ from bot.runtime import Runtime
 from storage.models import (
     ActionStatus,
     CorrectiveAction,
+    EvidenceEntry,
     FollowUp,
     Person,
     Report,
-    ReportEvent,
     ReportStatus,
     RiskLevel,
     Role,
@@ -118,19 +118,20 @@ def escalated_to(session: Session, report: Report, reason: str, asked: list[Pers
 SIGN_OFF_STATE_KINDS = ("closing", "action_verified", "root_cause", "sign_offs_cleared", "action_declined")
 
 
-def _since(session: Session, reports: list[Report], *, sign_off: bool = False) -> dict[int, ReportEvent]:
+def _since(session: Session, reports: list[Report], *, sign_off: bool = False) -> dict[int, EvidenceEntry]:
     """Each report's latest step (not Triad's own follow-ups): a chain runs from there."""
     ids = [r.id for r in reports]
     if not ids:
         return {}
-    steps = (ReportEvent.kind.in_(SIGN_OFF_STATE_KINDS) if sign_off
-             else ReportEvent.kind.not_in(FOLLOW_UP_KINDS))
-    latest = select(ReportEvent.report_id, func.max(ReportEvent.id).label("id")).where(
-        ReportEvent.report_id.in_(ids), steps).group_by(ReportEvent.report_id).subquery()
-    return {e.report_id: e for e in session.scalars(select(ReportEvent).join(latest, ReportEvent.id == latest.c.id))}
+    steps = (EvidenceEntry.kind.in_(SIGN_OFF_STATE_KINDS) if sign_off
+             else EvidenceEntry.kind.not_in(FOLLOW_UP_KINDS))
+    latest = select(EvidenceEntry.report_id, func.max(EvidenceEntry.id).label("id")).where(
+        EvidenceEntry.report_id.in_(ids), steps).group_by(EvidenceEntry.report_id).subquery()
+    found = session.scalars(select(EvidenceEntry).join(latest, EvidenceEntry.id == latest.c.id))
+    return {e.report_id: e for e in found if e.report_id is not None}
 
 
-def follow_up(session: Session, report: Report, since: ReportEvent | None = None) -> int:
+def follow_up(session: Session, report: Report, since: EvidenceEntry | None = None) -> int:
     """Send what this report's chain owes now; returns how many stages were sent."""
     reason = waiting_for(report)
     if reason is None:
@@ -141,7 +142,7 @@ def follow_up(session: Session, report: Report, since: ReportEvent | None = None
         return 0
     urgent = is_urgent(report)
     stages = SIGN_OFF_STAGES if reason == "sign_off" else URGENT_STAGES if urgent else NORMAL_STAGES
-    owed = followups.due(session, f"report:{report.id}:waiting:{reason}:{since.id}", since.at, stages,
+    owed = followups.due(session, f"report:{report.id}:waiting:{reason}:{since.id}", since.written_at, stages,
                          working_hours.of_department(session, report.department_id), clock.now(),
                          report_id=report.id, repeat_every=REPEAT_URGENT if urgent else REPEAT_NORMAL,
                          replaces=f"report:{report.id}:waiting:")
@@ -156,13 +157,13 @@ def follow_up(session: Session, report: Report, since: ReportEvent | None = None
             continue
         kind = {"ask": "sign_off_asked", "remind": "waiting_reminded", "escalate": "waiting_escalated"}[stage.name]
         entry = timeline.record(session, report, None, kind, waiting=reason,
-                                people=[p.slack_user_id for p in recipients], since=since.at.isoformat())
+                                people=[p.slack_user_id for p in recipients], since=since.written_at.isoformat())
         events.stepped(session, report, entry)
         reminded = tuple(p.id for p in asked) if stage.name == "escalate" else ()
         for person in recipients:
             announce(session, WaitingNudged(
                 working_hours.dm_in_hours(session, f"report:{report.id}:nudge:{entry.id}:{person.id}", person),
-                report.id, reason, stage.name, since.at, reminded,
+                report.id, reason, stage.name, since.written_at, reminded,
                 may_sign_off=reason == "sign_off" and stage.name != "escalate"))
     return len(owed)
 
@@ -233,7 +234,7 @@ def _triagers_first(session: Session, report: Report, *, besides: int | None = N
     return []
 
 
-def _asked(session: Session, entry: ReportEvent) -> list[Person]:
+def _asked(session: Session, entry: EvidenceEntry) -> list[Person]:
     return [p for i in entry.detail.get("asked") or [] if (p := session.get(Person, i)) is not None]
 
 
@@ -242,18 +243,18 @@ def declined_told(session: Session, action: CorrectiveAction) -> list[int]:
     return [p.id for p in _triagers_first(session, action.report, besides=action.owner_id)]
 
 
-def tell_declined(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
+def tell_declined(session: Session, action: CorrectiveAction, entry: EvidenceEntry) -> None:
     """Can't do: the supervisor hears now, with the button to assign a new action."""
     for person in _asked(session, entry):
         announce(session, ActionDeclined(working_hours.dm_in_hours(
             session, f"report:{action.report_id}:declined:{entry.id}:{person.id}", person), action.id, entry.id))
 
 
-def tell_managers_rejected(session: Session, report: Report, entry: ReportEvent) -> None:
+def tell_managers_rejected(session: Session, report: Report, entry: EvidenceEntry) -> None:
     """An escalated report rejected: the managers it was escalated to hear why."""
-    escalation = session.scalar(select(ReportEvent).where(ReportEvent.report_id == report.id,
-                                                          ReportEvent.kind == "escalated")
-                                .order_by(ReportEvent.id.desc()))
+    escalation = session.scalar(select(EvidenceEntry).where(EvidenceEntry.report_id == report.id,
+                                                          EvidenceEntry.kind == "escalated")
+                                .order_by(EvidenceEntry.id.desc()))
     told = set(escalation.detail.get("people") or []) if escalation else set()
     for person in [p for p in managers(session) if p.slack_user_id in told or not told]:
         if person.id == entry.actor_id:

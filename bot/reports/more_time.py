@@ -18,7 +18,7 @@ from bot.org import people, working_hours
 from bot.reports import events, followup, permissions, timeline
 from bot.reports.events import MoreTimeAsked, MoreTimeDecided
 from bot.runtime import Runtime
-from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, ReportStatus, Role, Standard
+from storage.models import ActionStatus, CorrectiveAction, EvidenceEntry, Person, Report, ReportStatus, Role, Standard
 
 # Working hours of the department after the stage before: asked at once, reminded after half a day, the
 # managers told after a day, the system owners after two; then every working day.
@@ -26,7 +26,7 @@ STAGES = (Stage("ask", 0), Stage("remind", 4), Stage("manager", 4), Stage("syste
 REPEAT_EVERY = 8
 
 
-def chain_key(action: CorrectiveAction, request: ReportEvent) -> str:
+def chain_key(action: CorrectiveAction, request: EvidenceEntry) -> str:
     return f"action:{action.id}:more_time:{request.id}"
 
 
@@ -58,14 +58,14 @@ def pending(action: CorrectiveAction) -> bool:
         action.report.status in (ReportStatus.TRIAGE, ReportStatus.ACTION, ReportStatus.CLOSING)
 
 
-def follow_up(session: Session, action: CorrectiveAction, request: ReportEvent) -> int:
+def follow_up(session: Session, action: CorrectiveAction, request: EvidenceEntry) -> int:
     """Send what the request's chain owes now (at the request itself: the ask); returns how many stages."""
     if not pending(action):
         return 0
     asked = approvers(session, action)
     groups = escalation_groups(session, action, asked)
     stages = STAGES[:2 + len(groups)]
-    owed = followups.due(session, chain_key(action, request), request.at, stages,
+    owed = followups.due(session, chain_key(action, request), request.written_at, stages,
                          working_hours.of_department(session, action.report.department_id), clock.now(),
                          report_id=action.report_id, repeat_every=REPEAT_EVERY,
                          replaces=f"action:{action.id}:more_time:")
@@ -87,8 +87,8 @@ def follow_up(session: Session, action: CorrectiveAction, request: ReportEvent) 
     return len(owed)
 
 
-def _ask(session: Session, action: CorrectiveAction, request: ReportEvent, person: Person,
-         entry: ReportEvent | None, *, asked: list[Person] | None = None) -> None:
+def _ask(session: Session, action: CorrectiveAction, request: EvidenceEntry, person: Person,
+         entry: EvidenceEntry | None, *, asked: list[Person] | None = None) -> None:
     """The request by DM: to an approver with its buttons (again when reminded); to someone it is escalated
     to with the buttons only if they may decide, else asking them to see that it is decided."""
     key = f"action:{action.id}:more_time:{request.id}:{person.id}" if entry is None else \
@@ -99,12 +99,12 @@ def _ask(session: Session, action: CorrectiveAction, request: ReportEvent, perso
         may_decide=permissions.may_approve_more_time(people.actor_of(person, people.organisation(session)), action)))
 
 
-def requested(session: Session, action: CorrectiveAction, request: ReportEvent) -> None:
+def requested(session: Session, action: CorrectiveAction, request: EvidenceEntry) -> None:
     """Just asked for: the approvers hear at once (in their working hours)."""
     follow_up(session, action, request)
 
 
-def decided(session: Session, action: CorrectiveAction, entry: ReportEvent) -> None:
+def decided(session: Session, action: CorrectiveAction, entry: EvidenceEntry) -> None:
     """The owner hears the decision."""
     owner = session.get(Person, action.owner_id)
     assert owner is not None
@@ -119,11 +119,11 @@ def sweep(session: Session) -> int:
     ).order_by(CorrectiveAction.id)))
     if not actions:
         return 0
-    latest = select(ReportEvent.action_id, func.max(ReportEvent.id).label("id")).where(
-        ReportEvent.action_id.in_([a.id for a in actions]), ReportEvent.kind == "more_time_requested",
-    ).group_by(ReportEvent.action_id).subquery()
+    latest = select(EvidenceEntry.action_id, func.max(EvidenceEntry.id).label("id")).where(
+        EvidenceEntry.action_id.in_([a.id for a in actions]), EvidenceEntry.kind == "more_time_requested",
+    ).group_by(EvidenceEntry.action_id).subquery()
     requests = {e.action_id: e
-                for e in session.scalars(select(ReportEvent).join(latest, ReportEvent.id == latest.c.id))}
+                for e in session.scalars(select(EvidenceEntry).join(latest, EvidenceEntry.id == latest.c.id))}
     return sum(follow_up(session, a, requests[a.id]) for a in actions if a.id in requests)
 
 

@@ -177,7 +177,8 @@ def file_report(session: Session, actor: Actor, draft: ReportDraft, raw_source: 
     session.add(report)
     session.flush()
     reporter = None if draft.anonymous else actor
-    entry = timeline.record(session, report, reporter, "filed", at=now, anonymous=draft.anonymous)
+    entry = timeline.record(session, report, reporter, "filed", at=now, stated_at=draft.occurred_at,
+                            anonymous=draft.anonymous)
     if report.channel_id is None:  # no channel to post it in yet: the administrators are asked to choose one
         ask_admins(session, report)
     announce(session, ReportFiled(report.id, entry.id, reporter))

@@ -8,10 +8,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import clock, mrkdwn
+from bot import mrkdwn
+from bot.evidence import log as evidence
 from bot.i18n import Reader, listed, plain, safe, text
 from bot.org.people import Actor
-from storage.models import CorrectiveAction, Person, Report, ReportEvent
+from storage.models import CorrectiveAction, EvidenceEntry, Person, Report
 
 # Detail values stored as codes and shown as words: detail key -> catalogue prefix.
 LABELLED = {
@@ -29,20 +30,21 @@ DATES = ("due", "previous_due")
 
 
 def record(session: Session, report: Report, actor: Actor | None, kind: str, *,
-           action: CorrectiveAction | None = None, at: datetime | None = None, **detail: Any) -> ReportEvent:
-    """Append an entry; ``actor`` None is Triad itself, or the anonymous reporter with ``anonymous=True``.
-    ``at``: when, if not now (an anonymous filing is stored to the hour)."""
+           action: CorrectiveAction | None = None, at: datetime | None = None, stated_at: datetime | None = None,
+           **detail: Any) -> EvidenceEntry:
+    """Append an entry to the evidence log, on the report's timeline; ``actor`` None is Triad itself, or the
+    anonymous reporter with ``anonymous=True``. ``at``: when written, if not now (an anonymous filing is stored
+    to the hour); ``stated_at``: when the person says it happened."""
     if action is not None:
         detail = {"number": action.number, **detail}
-    entry = ReportEvent(report_id=report.id, action_id=action.id if action else None, at=at or clock.now(),
-                        actor_id=actor.id if actor else None, kind=kind, detail=detail)
-    session.add(entry)
-    session.flush()
-    return entry
+    return evidence.append(session, "reports", kind, actor_id=actor.id if actor else None, subject=report.reference,
+                           report_id=report.id, action_id=action.id if action else None, written_at=at,
+                           stated_at=stated_at, detail=detail)
 
 
-def entries(session: Session, report: Report) -> list[ReportEvent]:
-    return list(session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)))
+def entries(session: Session, report: Report) -> list[EvidenceEntry]:
+    return list(session.scalars(select(EvidenceEntry).where(EvidenceEntry.report_id == report.id)
+                                .order_by(EvidenceEntry.id)))
 
 
 def actors(session: Session, person_ids: set[int]) -> dict[int, Person]:
@@ -52,7 +54,7 @@ def actors(session: Session, person_ids: set[int]) -> dict[int, Person]:
     return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
 
 
-def describe(entry: ReportEvent, reader: Reader, who_took: dict[int, Person]) -> Markup:
+def describe(entry: EvidenceEntry, reader: Reader, who_took: dict[int, Person]) -> Markup:
     """One entry as a sentence: "*Li Na* assessed the risk: 🟠 High · 4 × 3"."""
     values: dict[str, Any] = {}
     for key, value in entry.detail.items():
@@ -86,7 +88,7 @@ def missing_text(reader: Reader, gaps: list[tuple[str, str | None]]) -> str:
     return plain(reader, "reports.gap.all", items=parts)
 
 
-def who(entry: ReportEvent, reader: Reader, who_took: dict[int, Person]) -> Markup:
+def who(entry: EvidenceEntry, reader: Reader, who_took: dict[int, Person]) -> Markup:
     """The person who took a step, by name: a mention would ping them about their own step."""
     if entry.actor_id is not None and entry.actor_id in who_took:
         return safe(f"*{mrkdwn.escape(who_took[entry.actor_id].name(reader.lang))}*")

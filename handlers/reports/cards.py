@@ -154,7 +154,7 @@ def timeline_surface(session: Session, report: Report, reader: Reader, *, modal:
     who may see the injury class (permissions.may_see_injury)."""
     entries = timeline.entries(session, report)
     who_took = timeline.actors(session, {e.actor_id for e in entries if e.actor_id})
-    lines = [text(reader, "reports.timeline.line", at=e.at, entry=timeline.describe(e, reader, who_took))
+    lines = [text(reader, "reports.timeline.line", at=e.written_at, entry=timeline.describe(e, reader, who_took))
              for e in entries]
     actions = [text(reader, "reports.timeline.action", subject=action_subject(a),
                     type=plain(reader, f"reports.action_type.{a.type.value}"),

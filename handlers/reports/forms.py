@@ -29,10 +29,10 @@ from storage.models import (
     ControlLevel,
     CorrectiveAction,
     Department,
+    EvidenceEntry,
     InjuryClass,
     Location,
     Report,
-    ReportEvent,
     ReportKind,
     RiskLevel,
     Site,
@@ -228,9 +228,9 @@ def text_form(reader: Reader, callback_id: str, subject: str, meta: ReportRef | 
 
 def answer_form(session: Session, reader: Reader, report: Report) -> dict[str, Any]:
     """The reporter's answer, under the latest question they were asked."""
-    asked = session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id,
-                                                      ReportEvent.kind == "question")
-                            .order_by(ReportEvent.id.desc()).limit(1)).first()
+    asked = session.scalars(select(EvidenceEntry).where(EvidenceEntry.report_id == report.id,
+                                                      EvidenceEntry.kind == "question")
+                            .order_by(EvidenceEntry.id.desc()).limit(1)).first()
     context = None
     if asked is not None:
         who = timeline.who(asked, reader, timeline.actors(session, {asked.actor_id} if asked.actor_id else set()))

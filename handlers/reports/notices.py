@@ -26,7 +26,7 @@ from bot.reports.values import ReportRef
 from handlers import dms
 from handlers.reports import cards, nudges
 from handlers.reports.labels import channel_of
-from storage.models import ActionStatus, CorrectiveAction, Person, Report, ReportEvent, Role, Standard
+from storage.models import ActionStatus, CorrectiveAction, EvidenceEntry, Person, Report, Role, Standard
 
 
 def card_key(report: Report) -> str:
@@ -45,7 +45,7 @@ def for_channel(session: Session, channel_id: str | None, build: Callable[[Reade
     return merged([build(Reader(lang=lang, tz=org.timezone)) for lang in channels.languages(session, channel_id)])
 
 
-def _event_text(session: Session, entry: ReportEvent, reader: Reader) -> str:
+def _event_text(session: Session, entry: EvidenceEntry, reader: Reader) -> str:
     return timeline.describe(entry, reader, timeline.actors(session, {entry.actor_id} if entry.actor_id else set()))
 
 
@@ -119,10 +119,10 @@ def step(session: Session, event: events.ReportStepped) -> None:
     and the DMs that asked for what is no longer needed settled (nudges.py)."""
     report = dms.row(session, Report, event.report_id)
     nudges.settle(session, report)
-    _tell(session, report, dms.row(session, ReportEvent, event.entry_id), event.reporter_told)
+    _tell(session, report, dms.row(session, EvidenceEntry, event.entry_id), event.reporter_told)
 
 
-def _tell(session: Session, report: Report, entry: ReportEvent, reporter_told: bool) -> None:
+def _tell(session: Session, report: Report, entry: EvidenceEntry, reporter_told: bool) -> None:
     if report.channel_id is not None:  # a report waiting for a channel gets its card, as it is then, once posted
         outbox.update(session, f"{card_key(report)}:{entry.id}", card_key(report),
                       for_channel(session, report.channel_id,
@@ -154,7 +154,7 @@ def outcome(report: Report, reader: Reader) -> Markup:
 
 def escalated(session: Session, event: events.ReportEscalated) -> None:
     """Escalated by hand: each manager, when the domain chose (their working hours, unless urgent)."""
-    report, entry = dms.row(session, Report, event.report_id), dms.row(session, ReportEvent, event.entry_id)
+    report, entry = dms.row(session, Report, event.report_id), dms.row(session, EvidenceEntry, event.entry_id)
     for to in event.managers:
         their = dms.reader_for(session, to)
         dms.send(session, to, {"text": text(their, "reports.dm.escalated", reference=report.reference,
@@ -164,13 +164,13 @@ def escalated(session: Session, event: events.ReportEscalated) -> None:
 
 # --- corrective actions ----------------------------------------------------------------------------
 
-def _owner_card_key(action: CorrectiveAction, entry: ReportEvent) -> str:
+def _owner_card_key(action: CorrectiveAction, entry: EvidenceEntry) -> str:
     return f"action:{action.id}:card:{entry.id}"
 
 
 def action_given(session: Session, event: events.ActionGiven) -> None:
     """The owner's DM with Done / Need more time / Can't do (again after a reopen)."""
-    action, entry = dms.row(session, CorrectiveAction, event.action_id), dms.row(session, ReportEvent, event.entry_id)
+    action, entry = dms.row(session, CorrectiveAction, event.action_id), dms.row(session, EvidenceEntry, event.entry_id)
     owner = dms.person(session, action.owner_id)
     outbox.post(session, _owner_card_key(action, entry), owner.slack_user_id,
                 cards.action_card(session, action, dms.reader_of(session, owner)))
@@ -184,8 +184,8 @@ def _refresh_latest(session: Session, action: CorrectiveAction, card: str, poste
     card's key follows from the timeline, and the update's from the entry just recorded.
     """
     posted, newest = session.execute(select(
-        func.max(ReportEvent.id).filter(ReportEvent.kind.in_(posted_on)), func.max(ReportEvent.id),
-    ).where(ReportEvent.report_id == action.report_id, ReportEvent.action_id == action.id)).one()
+        func.max(EvidenceEntry.id).filter(EvidenceEntry.kind.in_(posted_on)), func.max(EvidenceEntry.id),
+    ).where(EvidenceEntry.report_id == action.report_id, EvidenceEntry.action_id == action.id)).one()
     person = session.get(Person, person_id)
     if posted is None or person is None:
         return
@@ -219,7 +219,7 @@ def verification_asked(session: Session, event: events.VerificationAsked) -> Non
 def transferred(session: Session, event: events.ReportTransferred) -> None:
     """The card moves to the report's new channel; the old card says where it went and keeps no buttons.
     All its standards' owners are called into the new thread (the people there are new to it)."""
-    report, entry = dms.row(session, Report, event.report_id), dms.row(session, ReportEvent, event.entry_id)
+    report, entry = dms.row(session, Report, event.report_id), dms.row(session, EvidenceEntry, event.entry_id)
     new_channel = report.channel_id
     assert new_channel is not None  # a report waiting for a channel has no card to move
     old = _card_key(report.id, event.old_card_entry_id)
@@ -237,11 +237,11 @@ def transferred(session: Session, event: events.ReportTransferred) -> None:
 
 
 def owners_called_in(session: Session, event: events.OwnersCalledIn) -> None:
-    _call_owners(session, dms.row(session, Report, event.report_id), dms.row(session, ReportEvent, event.entry_id),
+    _call_owners(session, dms.row(session, Report, event.report_id), dms.row(session, EvidenceEntry, event.entry_id),
                  list(event.standards))
 
 
-def _call_owners(session: Session, report: Report, entry: ReportEvent, standards: list[Standard],
+def _call_owners(session: Session, report: Report, entry: EvidenceEntry, standards: list[Standard],
                   new: list[str] | None = None) -> None:
     """Owners of these standards called into the report's thread; each newly tagged system's channel told."""
     if report.channel_id is None:  # waiting for a channel: everyone is called in when it is posted

@@ -23,7 +23,7 @@ from bot.reports.references import action_subject
 from bot.reports.values import ActionRef, ReportRef
 from handlers import dms
 from handlers.reports.labels import channel_of, mention_of, status_line
-from storage.models import CorrectiveAction, OutboxMessage, Report, ReportEvent
+from storage.models import CorrectiveAction, EvidenceEntry, OutboxMessage, Report
 
 SIGN_OFF_BUTTONS = [{"action_id": "report_sign_off", "label": "reports.button.sign_off", "style": "primary",
                      "confirm": "reports.confirm.sign_off"},
@@ -70,7 +70,7 @@ def urgent_alerted(session: Session, event: events.UrgentAlerted) -> None:
 
 def action_declined(session: Session, event: events.ActionDeclined) -> None:
     """Can't do: with the button to assign a new action."""
-    action, entry = dms.row(session, CorrectiveAction, event.action_id), dms.row(session, ReportEvent, event.entry_id)
+    action, entry = dms.row(session, CorrectiveAction, event.action_id), dms.row(session, EvidenceEntry, event.entry_id)
     their = dms.reader_for(session, event.to)
     report = action.report
     words = text(their, "reports.dm.declined", subject=action_subject(action),
@@ -80,7 +80,7 @@ def action_declined(session: Session, event: events.ActionDeclined) -> None:
 
 
 def escalated_report_rejected(session: Session, event: events.EscalatedReportRejected) -> None:
-    report, entry = dms.row(session, Report, event.report_id), dms.row(session, ReportEvent, event.entry_id)
+    report, entry = dms.row(session, Report, event.report_id), dms.row(session, EvidenceEntry, event.entry_id)
     their = dms.reader_for(session, event.to)
     dms.send(session, event.to, {"text": text(
         their, "reports.dm.escalated_rejected", reference=report.reference,
@@ -110,7 +110,7 @@ def overdue_escalated(session: Session, event: events.OverdueEscalated) -> None:
 def more_time_asked(session: Session, event: events.MoreTimeAsked) -> None:
     """To an approver with its buttons (again when reminded); to someone it is escalated to with the buttons
     only if they may decide, else asking them to see that it is decided."""
-    action, request = dms.row(session, CorrectiveAction, event.action_id), dms.row(session, ReportEvent,
+    action, request = dms.row(session, CorrectiveAction, event.action_id), dms.row(session, EvidenceEntry,
                                                                                    event.request_entry_id)
     their = dms.reader_for(session, event.to)
     report = action.report
@@ -121,19 +121,19 @@ def more_time_asked(session: Session, event: events.MoreTimeAsked) -> None:
                   level=plain(their, f"reports.risk.{report.risk_level.value}"))
     if event.approvers is not None:
         approvers = [dms.person(session, i) for i in event.approvers]
-        words = text(their, "reports.dm.more_time_escalated", since=request.at, may_decide=event.may_decide,
+        words = text(their, "reports.dm.more_time_escalated", since=request.written_at, may_decide=event.may_decide,
                      approvers=safe(listed(their, (mrkdwn.mention(p.slack_user_id) for p in approvers))),
                      channel=channel_of(report, their), **values)
     else:
         words = text(their, "reports.dm.more_time_request", **values)
         if event.reminder:
-            words = safe(f"{text(their, 'reports.dm.more_time_reminder', since=request.at)}\n{words}")
+            words = safe(f"{text(their, 'reports.dm.more_time_reminder', since=request.written_at)}\n{words}")
     dms.send(session, event.to, nudge_message(their, ActionRef(action.id), words,
                                               MORE_TIME_BUTTONS if event.may_decide else []))
 
 
 def more_time_decided(session: Session, event: events.MoreTimeDecided) -> None:
-    action, entry = dms.row(session, CorrectiveAction, event.action_id), dms.row(session, ReportEvent, event.entry_id)
+    action, entry = dms.row(session, CorrectiveAction, event.action_id), dms.row(session, EvidenceEntry, event.entry_id)
     their = dms.reader_for(session, event.to)
     dms.send(session, event.to, {"text": text(
         their, f"reports.dm.{entry.kind}", subject=action_subject(action), due=timeline.due_datetime(action.due_on),

@@ -1,8 +1,9 @@
 """Typed ORM models. Importing this package registers every table on ``Base.metadata``."""
 from storage.models import installs  # noqa: F401 - the installation store's tables, on Base.metadata
 from storage.models.base import Base
+from storage.models.evidence import EvidenceEntry, EvidenceHead, EvidenceSeal
 from storage.models.org import Department, Location, Organisation, Person, Role, RoleAssignment, Site, Standard
-from storage.models.platform import AppSetting, AuditEntry, OutboxLane, OutboxMessage, ProcessedEvent, SchedulerLease
+from storage.models.platform import AppSetting, OutboxLane, OutboxMessage, ProcessedEvent, SchedulerLease
 from storage.models.reports import (
     ActionStatus,
     ActionType,
@@ -12,7 +13,6 @@ from storage.models.reports import (
     InjuryClass,
     ReferenceCounter,
     Report,
-    ReportEvent,
     ReportKind,
     ReportStandard,
     ReportStatus,
@@ -20,9 +20,8 @@ from storage.models.reports import (
 )
 
 __all__ = [
-    "ActionStatus", "ActionType", "AppSetting", "AuditEntry", "Base", "ControlLevel", "CorrectiveAction",
-    "Department", "FollowUp", "InjuryClass", "Location", "Organisation", "OutboxLane", "OutboxMessage", "Person",
-    "ProcessedEvent",
-    "ReferenceCounter", "Report", "ReportEvent", "ReportKind", "ReportStandard", "ReportStatus", "RiskLevel",
-    "Role", "RoleAssignment", "SchedulerLease", "Site", "Standard",
+    "ActionStatus", "ActionType", "AppSetting", "Base", "ControlLevel", "CorrectiveAction", "Department",
+    "EvidenceEntry", "EvidenceHead", "EvidenceSeal", "FollowUp", "InjuryClass", "Location", "Organisation",
+    "OutboxLane", "OutboxMessage", "Person", "ProcessedEvent", "ReferenceCounter", "Report", "ReportKind",
+    "ReportStandard", "ReportStatus", "RiskLevel", "Role", "RoleAssignment", "SchedulerLease", "Site", "Standard",
 ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, OfWorkspace, Tenant
+from storage.models.base import Base, OfWorkspace
 
 
 class OutboxMessage(OfWorkspace, Base):
@@ -63,21 +63,6 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime]
-
-
-class AuditEntry(Tenant, Base):
-    """Every permission decision on a button or command: who, what, on which subject, allowed or not."""
-
-    __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_subject", "subject"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime]
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
-    action: Mapped[str] = mapped_column(String(64))
-    subject: Mapped[str | None] = mapped_column(String(64))
-    allowed: Mapped[bool]
-    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class AppSetting(Base):

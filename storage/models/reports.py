@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, Tenant
@@ -133,27 +133,6 @@ class ReportStandard(Tenant, Base):
     signed_off_at: Mapped[datetime | None]
 
     report: Mapped[Report] = relationship(back_populates="standards")
-
-
-class ReportEvent(Tenant, Base):
-    """The timeline: who did what, when. Append-only (see the listener below)."""
-
-    __tablename__ = "report_event"
-    __table_args__ = (Index("ix_report_event_report", "report_id", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
-    action_id: Mapped[int | None] = mapped_column(ForeignKey("corrective_action.id"))
-    at: Mapped[datetime]
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # NULL: anonymous reporter or Triad
-    kind: Mapped[str] = mapped_column(String(40))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-@event.listens_for(ReportEvent, "before_update")
-@event.listens_for(ReportEvent, "before_delete")
-def _timeline_is_append_only(mapper: Any, connection: Any, target: ReportEvent) -> None:
-    raise ValueError("the report timeline is append-only")
 
 
 class CorrectiveAction(Tenant, Base):

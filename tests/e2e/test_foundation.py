@@ -113,10 +113,10 @@ def test_administrators_see_the_organisation_and_others_are_told_why_not(harness
     refusal = harness.emulator.wait_for(lambda: ephemeral_texts(harness, "U0ZHANG"))[-1]
     assert "管理员" in refusal
     assert harness.emulator.open_modal("U0ZHANG") is None
-    from storage.models import AuditEntry
+    from bot import audit
 
     with harness.db.session() as s:
-        decisions = s.execute(select(AuditEntry.action, AuditEntry.allowed).order_by(AuditEntry.id)).all()
+        decisions = [(d.step, d.allowed) for d in audit.decisions(s)]
     assert decisions == [("org.view", True), ("org.view", False)]
 
 

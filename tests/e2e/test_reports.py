@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot import audit
 from sandbox.emulator import interactive_elements
-from storage.models import AuditEntry, Base, Report, ReportStatus
+from storage.models import Base, Report, ReportStatus
 
 WORKER, SUPERVISOR, QUALITY, ENVIRONMENT, SAFETY, MANAGER = "U0ZHANG", "U0LI", "U0CHEN", "U0WANG", "U0LIU", "U0ZHAO"
 
@@ -180,7 +181,7 @@ def person_row(h, slack_id: str) -> dict:
 
 def audit_count(h) -> int:
     with h.db.session() as s:
-        return s.scalar(select(func.count()).select_from(AuditEntry))
+        return len(audit.decisions(s))
 
 
 def test_an_anonymous_reporter_follows_and_answers_with_a_code_and_leaves_no_trace(harness, clock):
@@ -243,7 +244,7 @@ def test_each_triage_button_is_refused_to_people_without_the_role(harness, who):
     assert h.emulator.open_modal(who) is None
     assert report_row(h).status == ReportStatus.NEW and card(h)["blocks"] == report["blocks"]
     with h.db.session() as s:
-        refused = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.allowed.is_(False)))
+        refused = sum(not d.allowed for d in audit.decisions(s))
     assert refused == len(TRIAGE_BUTTONS)
 
 
@@ -491,7 +492,7 @@ def test_triage_reclassifies_and_transfers_a_report_and_the_card_owners_and_chan
     assert (filed.kind.value, filed.channel_id, str(filed.department_id)) == ("environmental", "C0PAINT",
                                                                               department_id(h, "painting"))
     with h.db.session() as s:
-        audited = {(a.action, a.allowed) for a in s.scalars(select(AuditEntry))}
+        audited = {(d.step, d.allowed) for d in audit.decisions(s)}
     assert ("report.reclassify", False) in audited and ("report.reclassify", True) in audited
 
     # Stamping's supervisor has handed it over; the quality owner tags quality too and is called in.
@@ -557,8 +558,7 @@ def test_a_worker_sees_only_their_own_and_their_departments_reports_and_injuries
     h.driver.slash(WORKER, "/report", "mine")
     eventually(h, lambda: "您还没有实名提交过报告" in ephemeral_text(h, WORKER), "only his own")
     with h.db.session() as s:
-        refused = s.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "report.view", AuditEntry.allowed.is_(False)))
+        refused = sum(d.step == "report.view" and not d.allowed for d in audit.decisions(s))
     assert refused == 2
 
 
@@ -593,10 +593,11 @@ def test_two_people_acknowledging_at_once_record_it_once(harness):
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda who: h.driver.press_button(who, report, action_id="report_acknowledge"),
                       [SUPERVISOR, SAFETY]))
-    from storage.models import ReportEvent
+    from storage.models import EvidenceEntry
 
     with h.db.session() as s:
-        acknowledged = s.scalar(select(func.count()).select_from(ReportEvent).where(ReportEvent.kind == "acknowledged"))
+        acknowledged = s.scalar(select(func.count()).select_from(EvidenceEntry)
+                                .where(EvidenceEntry.kind == "acknowledged"))
     assert acknowledged == 1
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.org.values import SetupItem, SetupPart
 from sandbox.emulator import interactive_elements
 from sandbox.harness import Harness
-from storage.models import AuditEntry, Department, Location, Organisation, OutboxMessage, Report
+from storage.models import Department, EvidenceEntry, Location, Organisation, OutboxMessage, Report
 
 WORKER, SUPERVISOR, SAFETY, OWNER = "U0ZHANG", "U0LI", "U0LIU", "U0ZHAO"  # OWNER: the workspace's owner
 
@@ -68,7 +68,9 @@ def dms(h, user: str, deliver: bool = True) -> str:
 
 def audit(h) -> list[tuple[str, bool]]:
     with h.db.session() as s:
-        return [tuple(r) for r in s.execute(select(AuditEntry.action, AuditEntry.allowed).order_by(AuditEntry.id))]
+        return [(e.detail["step"], e.kind == "allowed") if e.domain == "access" else (f"{e.kind}.saved", True)
+                for e in s.scalars(select(EvidenceEntry).where(EvidenceEntry.domain.in_(("access", "org")))
+                                   .order_by(EvidenceEntry.id))]
 
 
 # --- who administers Triad ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from bot.events import announce
 from bot.reports import service
 from bot.reports.events import ReportStepped
 from bot.reports.service import ReportDraft
-from storage.models import OutboxMessage, Report, ReportEvent, ReportKind
+from storage.models import EvidenceEntry, OutboxMessage, Report, ReportKind
 from tests.unit.reports_world import WORKER, actor, file, load_plant
 
 
@@ -39,7 +39,7 @@ def test_an_announcement_replayed_owes_nothing_twice(db):
     load_plant(db)
     filed = file(db)
     with db.session() as s:
-        entry_id = s.scalar(select(func.max(ReportEvent.id)).where(ReportEvent.report_id == filed.report.id))
+        entry_id = s.scalar(select(func.max(EvidenceEntry.id)).where(EvidenceEntry.report_id == filed.report.id))
         announce(s, ReportStepped(filed.report.id, entry_id, reporter_told=True))
         once = _owed(s)
         announce(s, ReportStepped(filed.report.id, entry_id, reporter_told=True))

@@ -12,9 +12,9 @@ from bot.reports import corrective, effectiveness, followup, more_time, overdue,
 from bot.reports.errors import InvalidInput, NotAllowed, ReportError
 from storage.models import (
     ActionType,
+    EvidenceEntry,
     InjuryClass,
     OutboxMessage,
-    ReportEvent,
     ReportKind,
     ReportStatus,
     RiskLevel,
@@ -66,8 +66,8 @@ def dms(db, user: str, like: str = "%") -> list[OutboxMessage]:
 
 def events(db, rid: int, kind: str) -> list[dict]:
     with db.session() as s:
-        return [e.detail for e in s.scalars(select(ReportEvent).where(ReportEvent.report_id == rid,
-                                                                      ReportEvent.kind == kind))]
+        return [e.detail for e in s.scalars(select(EvidenceEntry).where(EvidenceEntry.report_id == rid,
+                                                                      EvidenceEntry.kind == kind))]
 
 
 def stamping(db, **fields) -> int:

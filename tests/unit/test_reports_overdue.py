@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.reports import corrective, overdue, service
-from storage.models import OutboxMessage, ReportEvent
+from storage.models import EvidenceEntry, OutboxMessage
 from tests.unit.reports_world import (
     MANAGER,
     SAFETY,
@@ -41,8 +41,8 @@ def dms(db, user: str, kind: str) -> list[OutboxMessage]:
 
 def escalated_to(db) -> list[list[str]]:
     with db.session() as s:
-        return [e.detail["people"] for e in s.scalars(select(ReportEvent).where(
-            ReportEvent.kind == "action_overdue_escalated").order_by(ReportEvent.id))]
+        return [e.detail["people"] for e in s.scalars(select(EvidenceEntry).where(
+            EvidenceEntry.kind == "action_overdue_escalated").order_by(EvidenceEntry.id))]
 
 
 def sweep(db) -> int:

@@ -12,11 +12,10 @@ from bot.reports.errors import InvalidInput, NotAllowed, ReportError
 from storage.models import (
     ActionStatus,
     ActionType,
-    AuditEntry,
     Base,
+    EvidenceEntry,
     OutboxMessage,
     Report,
-    ReportEvent,
     ReportKind,
     ReportStatus,
     Standard,
@@ -170,8 +169,8 @@ def test_triage_is_refused_to_everyone_else_and_recorded(plant, step, who):
         TRIAGE_STEPS[step](s, actor(plant, who), rid)
     with plant.session() as s:
         assert s.get(Report, rid).status == ReportStatus.NEW
-        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
-        assert entry.allowed is False and entry.subject == s.get(Report, rid).reference
+        decision = audit.decisions(s)[-1]
+        assert decision.allowed is False and decision.subject == s.get(Report, rid).reference
 
 
 @pytest.mark.parametrize("step", TRIAGE_STEPS)
@@ -180,7 +179,7 @@ def test_triage_is_allowed_to_supervisor_tagged_owner_and_manager(plant, step, w
     rid = file(plant, department_id=department_id(plant, "stamping")).report.id
     with plant.session() as s:
         TRIAGE_STEPS[step](s, actor(plant, who), rid)
-        assert s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first().allowed
+        assert audit.decisions(s)[-1].allowed
 
 
 def test_only_the_owner_works_on_an_action_and_only_the_verifier_verifies(plant):
@@ -294,7 +293,7 @@ def test_stale_presses_change_nothing(plant):
         corrective.verify_action(s, actor(plant, SUPERVISOR), aid)
     assert caught.value.key == "reports.error.closed"
     with plant.session() as s:
-        kinds = [e.kind for e in s.scalars(select(ReportEvent).where(ReportEvent.report_id == rid))]
+        kinds = [e.kind for e in s.scalars(select(EvidenceEntry).where(EvidenceEntry.report_id == rid))]
     assert kinds == ["filed", "acknowledged", "action_assigned", "action_done", "action_verified", "closed"]
 
 
@@ -322,7 +321,7 @@ def test_a_declined_action_leaves_the_report_open_for_another(plant):
 def test_the_timeline_is_append_only(plant):
     rid = file(plant).report.id
     with pytest.raises(ValueError), plant.session() as s:
-        s.scalars(select(ReportEvent).where(ReportEvent.report_id == rid)).first().kind = "edited"
+        s.scalars(select(EvidenceEntry).where(EvidenceEntry.report_id == rid)).first().kind = "edited"
 
 
 def test_a_busy_home_page_costs_no_more_queries_than_a_quiet_one(plant):
@@ -373,8 +372,8 @@ def test_an_anonymous_report_is_stored_as_filed_within_the_hour_only(plant):
     named = file(plant, WORKER)
     anonymous = file(plant, WORKER, anonymous=True, department_id=department_id(plant, "stamping"))
     with plant.session() as s:
-        filed_at = s.scalar(select(ReportEvent.at).where(ReportEvent.report_id == anonymous.report.id))
-        named_at = s.scalar(select(ReportEvent.at).where(ReportEvent.report_id == named.report.id))
+        filed_at = s.scalar(select(EvidenceEntry.written_at).where(EvidenceEntry.report_id == anonymous.report.id))
+        named_at = s.scalar(select(EvidenceEntry.written_at).where(EvidenceEntry.report_id == named.report.id))
         stored = s.get(Report, anonymous.report.id).created_at
     assert (stored.minute, stored.second, stored.microsecond) == (0, 0, 0) == (filed_at.minute, filed_at.second,
                                                                               filed_at.microsecond)
@@ -394,8 +393,8 @@ def test_a_check_from_a_read_writes_nothing_and_hands_its_refusal_to_the_caller(
         with pytest.raises(NotAllowed):
             service.check_assign_action(s, actor(plant, WORKER), report.id, draft)
         decisions = audit.deferred(s)
-    assert [(d.action, d.allowed) for d in decisions] == [("report.assign_action", True),
+    assert [(d.step, d.allowed) for d in decisions] == [("report.assign_action", True),
                                                           ("report.assign_action", False)]
     with plant.read() as s:
-        assert s.scalars(select(AuditEntry)).all() == []
+        assert audit.decisions(s) == []
     assert status(plant, report.id) == ReportStatus.NEW

@@ -15,7 +15,7 @@ from bot.reports.service import ReportDraft
 from handlers.reports import cards, forms, labels
 from handlers.reports import cards as surfaces
 from handlers.reports import home as reports_home
-from storage.models import OutboxMessage, Person, ReportEvent, ReportKind, ReportStatus, RiskLevel
+from storage.models import EvidenceEntry, OutboxMessage, Person, ReportKind, ReportStatus, RiskLevel
 from tests.unit.reports_world import SAFETY, SUPERVISOR, WORKER, actor, assign, file, load_plant
 
 ZH, EN = Reader(lang="zh"), Reader(lang="en")
@@ -255,8 +255,8 @@ def test_every_event_still_reads_after_a_risk_assessment_without_the_new_detail(
     """Timeline entries written before quality words existed have no nonconformity: they still read."""
     report_id = file(world).report.id
     with world.session() as s:
-        s.add(ReportEvent(report_id=report_id, at=clock.now(), kind="risk_assessed",
-                          detail={"level": "low", "likelihood": 1, "severity": 2}))
+        s.add(EvidenceEntry(report_id=report_id, written_at=clock.now(), domain="reports", kind="risk_assessed",
+                            detail={"level": "low", "likelihood": 1, "severity": 2}))
     with world.session() as s:
         shown = dumped(surfaces.timeline_surface(s, service.get(s, report_id), EN, modal=True))
     assert "Low (likelihood 1 × severity 2)" in shown
