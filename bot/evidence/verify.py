@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -75,7 +76,7 @@ def verify(session: Session, published: Iterable[PublishedHead] = ()) -> Verific
             result.breaks.append(Break("resealed", row.seq, row.entry_id, note="its hash does not match its content"))
         if row.id is None:
             result.breaks.append(Break("deleted", row.seq, row.entry_id, note="the entry sealed here is gone"))
-        elif content_hash(row) != row.content_hash:  # type: ignore[arg-type]
+        elif content_hash(row) != row.content_hash:
             result.breaks.append(Break("edited", row.seq, row.entry_id,
                                        note="its content no longer matches the hash sealed when it was written"))
         if row.seq in wanted and wanted[row.seq].hash != row.hash:
@@ -98,7 +99,7 @@ def verify(session: Session, published: Iterable[PublishedHead] = ()) -> Verific
     return result
 
 
-def _sealed(session: Session, workspace: int | None) -> Iterator[object]:
+def _sealed(session: Session, workspace: int | None) -> Iterator[Any]:
     """Seals in order, each with its entry's columns (NULL when the entry is gone)."""
     query = (select(EvidenceSeal.seq, EvidenceSeal.entry_id, EvidenceSeal.content_hash, EvidenceSeal.prev_hash,
                     EvidenceSeal.hash, *[c for c in EvidenceEntry.__table__.c])
