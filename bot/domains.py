@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import jobs
 from bot.domain import Domain, Job
+from bot.evidence import DOMAIN as EVIDENCE
 from bot.org import DOMAIN as ORG
 from bot.reports import DOMAIN as REPORTS
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 DOMAINS: list[Domain] = [
     jobs.PLATFORM,
     REPORTS,
+    EVIDENCE,
     ORG,
 ]
 
@@ -64,6 +66,16 @@ def slack_sides() -> list[SlackSide]:
         if domain.slack is not None:
             sides.append(importlib.import_module(domain.slack).SLACK)
     return sides
+
+
+def file_makers() -> dict[str, Any]:
+    """What makes the files the outbox uploads (bot/outbox.py ``upload``): every Slack side's ``files``, by name."""
+    found: dict[str, Any] = {}
+    for side in slack_sides():
+        for name, maker in side.files.items():
+            if found.setdefault(name, maker) is not maker:
+                raise ValueError(f"two file makers are called {name!r}")
+    return found
 
 
 def notices() -> dict[type, list[Callable[[Session, Any], None]]]:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 from slack_sdk import WebClient
@@ -60,7 +63,20 @@ class DeliveryError(Exception):
 
 
 DELIVERY_METHODS = {"post": "chat.postMessage", "update": "chat.update", "ephemeral": "chat.postEphemeral",
-                    "home": "views.publish"}
+                    "home": "views.publish", "upload": "files.completeUploadExternal"}
+# An upload's other calls, paced with it: the URL to send the bytes to first (the share itself posts in the channel).
+UPLOAD_METHODS = ("files.getUploadURLExternal", "files.completeUploadExternal")
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    """A file made for an outbox upload, on disk for the length of the delivery. ``comment``: the message that
+    shares it; it carries the upload's reference, by which a repeated attempt finds it already shared."""
+
+    path: Path
+    filename: str
+    title: str
+    comment: str
 
 
 TokenSource = Callable[[int | None], str | None]  # a workspace's bot token, None where it has none
@@ -182,6 +198,75 @@ class SlackGateway:
         except Exception as exc:  # connection reset, timeout: the message may or may not be there
             raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, ambiguous=True) from exc
 
+    def upload(self, workspace: int | None, channel: str, file: FileUpload) -> tuple[str, str | None]:
+        """Slack's external upload as the workspace's bot: ask for an upload URL, send the bytes there, then complete
+        the upload, sharing the file in ``channel`` (a user id: their DM) with its comment. Returns (channel, file id).
+
+        Nothing is shared before the last call: a failure before it leaves an unshared upload Slack discards."""
+        c = self._delivering_as(workspace)
+        method = "conversations.open"
+        try:
+            channel = self._conversation(c, workspace, channel)
+            method = "files.getUploadURLExternal"
+            size = file.path.stat().st_size
+            ticket = c.files_getUploadURLExternal(filename=file.filename, length=size)
+            method = "upload_url"
+            self._send_bytes(str(ticket["upload_url"]), file.path, size)
+            method = "files.completeUploadExternal"
+            c.files_completeUploadExternal(files=[{"id": ticket["file_id"], "title": file.title}], channel_id=channel,
+                                           initial_comment=file.comment)
+            return channel, str(ticket["file_id"])
+        except SlackApiError as exc:
+            raise _classify(exc, method) from exc
+        except DeliveryError:
+            raise
+        except Exception as exc:  # connection reset, timeout: the share may or may not be there
+            raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False,
+                                ambiguous=method == "files.completeUploadExternal", method=method) from exc
+
+    def _send_bytes(self, url: str, path: Path, size: int) -> None:
+        """POST the file's bytes to the URL Slack gave, streamed from disk."""
+        with path.open("rb") as body:
+            request = urllib.request.Request(url, data=body, method="POST", headers={
+                "Content-Type": "application/octet-stream", "Content-Length": str(size)})
+            try:
+                with urllib.request.urlopen(request, timeout=max(self.timeout, 60)) as answer:
+                    answer.read()
+            except urllib.error.HTTPError as exc:
+                raise DeliveryError(f"upload_url: HTTP {exc.code}", permanent=False, ambiguous=False,
+                                    method="upload_url") from exc
+
+    def upload_methods(self, workspace: int | None, channel: str, *, looking: bool) -> list[str]:
+        """The Web API methods ``upload`` (and, ``looking``, ``find_upload`` before it) will call."""
+        opening = (["conversations.open"] if channel.startswith(("U", "W"))
+                   and (workspace, channel) not in self._dm_channels else [])
+        return [*opening, *(["conversations.history"] if looking else []), *UPLOAD_METHODS]
+
+    def find_upload(self, workspace: int | None, channel: str, reference: str) -> tuple[str, str | None] | None:
+        """After an upload that may have been shared: the message sharing a file whose comment has ``reference``."""
+        c = self._delivering_as(workspace)
+        method = "conversations.open"
+        try:
+            channel = self._conversation(c, workspace, channel)
+            method = "conversations.history"
+            messages = c.conversations_history(channel=channel, limit=100)["messages"]
+        except SlackApiError as exc:
+            raise _classify(exc, method, looking=True) from exc
+        except Exception as exc:
+            raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, ambiguous=True, method=method) from exc
+        for message in messages:
+            if message.get("files") and reference in (message.get("text") or ""):
+                return channel, str((message["files"][0] or {}).get("id") or "") or None
+        return None
+
+    def _conversation(self, c: WebClient, workspace: int | None, channel: str) -> str:
+        """A channel id for ``channel``: a user id means the bot's DM with them (opened once, remembered)."""
+        if not channel.startswith(("U", "W")):
+            return channel
+        if (workspace, channel) not in self._dm_channels:
+            self._dm_channels[(workspace, channel)] = c.conversations_open(users=channel)["channel"]["id"]
+        return self._dm_channels[(workspace, channel)]
+
     def lookup_methods(self, workspace: int | None, channel: str, thread_ts: str | None) -> list[str]:
         """The Web API methods ``find_delivered`` will call, so the outbox can pace them too."""
         opening = (["conversations.open"] if channel.startswith(("U", "W"))
@@ -194,10 +279,7 @@ class SlackGateway:
         c = self._delivering_as(workspace)
         method = "conversations.open"
         try:
-            if channel.startswith(("U", "W")):  # a DM addressed by user id lives in the IM channel
-                if (workspace, channel) not in self._dm_channels:
-                    self._dm_channels[(workspace, channel)] = c.conversations_open(users=channel)["channel"]["id"]
-                channel = self._dm_channels[(workspace, channel)]
+            channel = self._conversation(c, workspace, channel)  # a DM addressed by user id lives in the IM channel
             if thread_ts:
                 method = "conversations.replies"
                 messages = c.conversations_replies(channel=channel, ts=thread_ts, limit=200,

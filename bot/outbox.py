@@ -25,6 +25,8 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -35,7 +37,7 @@ from sqlalchemy.orm import Session, defer
 
 from bot import clock
 from bot.clock import Clock
-from bot.gateway import DELIVERY_METHODS, DeliveryError, SlackGateway
+from bot.gateway import DELIVERY_METHODS, DeliveryError, FileUpload, SlackGateway
 from bot.slack_limits import SLACK, Limits, admit
 from storage.db import Database, on_after_commit
 from storage.models import Organisation, OutboxLane, OutboxMessage
@@ -43,6 +45,7 @@ from storage.models import Organisation, OutboxLane, OutboxMessage
 log = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(seconds=45)  # longer than a delivery can take: a lookup and a post, 10 s timeout each
+CLAIM_UPLOAD_FOR = timedelta(minutes=15)  # an upload first makes its file (an export streams the whole log)
 MAX_BACKOFF = timedelta(minutes=5)
 DELIVERY_THREADS = 8  # lanes in flight at once: far more than Slack's workspace limit needs at its latency
 PACING_PATIENCE = 2.0  # deliver_due waits out pacing gaps up to this long (seconds)
@@ -87,6 +90,19 @@ def post(session: Session, key: str, channel: str, message: dict[str, Any], *, t
     ``not_before``: held until then (a reminder waits for its reader's working hours).
     """
     return _enqueue(session, key, "post", message, channel=channel, thread_key=thread_key, not_before=not_before)
+
+
+def upload(session: Session, key: str, channel: str, maker: str, args: dict[str, Any], *, reference: str,
+           not_before: datetime | None = None) -> OutboxMessage:
+    """A file shared in a channel or a DM (channel = user id), in that lane after what was posted there before.
+
+    The file is made only at delivery, with no transaction open, by the ``maker`` a Slack side declares
+    (``SlackSide.files``: ``maker(db, workspace, args)`` is a context manager giving a ``FileUpload``); ``args``
+    is plain JSON. ``reference`` is in the comment that shares the file: an attempt that may have reached Slack
+    looks for it before uploading again.
+    """
+    return _enqueue(session, key, "upload", {"maker": maker, "args": args, "reference": reference}, channel=channel,
+                    not_before=not_before)
 
 
 def update(session: Session, key: str, target_key: str, message: dict[str, Any]) -> OutboxMessage:
@@ -180,7 +196,7 @@ class Deliverer:
                     OutboxMessage.operation == "update",
                     OutboxMessage.target_key.in_([r.target_key for r in rows if r.operation == "update"]),
                 ).group_by(OutboxMessage.target_key)).all())
-            lane_names = {r.lane for r in rows if r.operation == "post"} | {
+            lane_names = {r.lane for r in rows if r.operation in SHARES} | {
                 method_lane(method, r.organisation_id) for r in rows for method in self.limits.methods}
             lanes = {lane.name: lane for lane in s.scalars(select(OutboxLane).where(OutboxLane.name.in_(lane_names)))}
             opened: dict[str, float] = {}
@@ -191,8 +207,8 @@ class Deliverer:
                 attempt = self._prepare(m, related, newest_update)
                 if attempt is None or not self._pace(attempt, lanes, opened, now):
                     continue
-                m.claimed_until = now + CLAIM_FOR
-                if m.operation == "post":
+                m.claimed_until = now + (CLAIM_UPLOAD_FOR if m.operation == "upload" else CLAIM_FOR)
+                if m.operation in SHARES:
                     m.ambiguous = True  # from now on it may be in Slack: whoever tries next looks first
                 claimed.append(attempt)
             if claimed:  # only now the payloads: most heads a claim reads are not taken
@@ -259,7 +275,7 @@ class Deliverer:
         """What to send for this message, or None if it cannot go now (settled here when it never will)."""
         attempt = Attempt(id=m.id, workspace=m.organisation_id, key=m.key, operation=m.operation, lane=m.lane,
                           channel=m.channel, user=m.user, payload={},  # claim() adds the payload
-                          look_first=m.ambiguous and m.operation == "post")
+                          look_first=m.ambiguous and m.operation in SHARES)
         if m.operation == "update":
             target = related.get(m.target_key or "")
             if target is None or target.status in ("dead", "deleted", "superseded"):
@@ -287,6 +303,10 @@ class Deliverer:
         """Whether Slack would take every call this attempt makes now; if so, books them in their lanes."""
         method = DELIVERY_METHODS[attempt.operation]
         calls = [(method_lane(method, attempt.workspace), self.limits.method(method))]
+        if attempt.operation == "upload" and attempt.channel:  # its share is a post in the channel too
+            calls = [(attempt.lane, self.limits.channel_post)] + [
+                (method_lane(m, attempt.workspace), self.limits.method(m))
+                for m in self.gateway.upload_methods(attempt.workspace, attempt.channel, looking=attempt.look_first)]
         if attempt.operation == "post":
             calls.append((attempt.lane, self.limits.channel_post))
             if attempt.look_first and attempt.channel:
@@ -329,11 +349,34 @@ class Deliverer:
             return Outcome(error=DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, ambiguous=True))
 
     def _send(self, a: Attempt) -> tuple[str | None, str | None]:
+        if a.operation == "upload":
+            return self._upload(a)
         return self.gateway.deliver(a.operation, workspace=a.workspace, key=a.key, channel=a.channel, user=a.user,
                                     payload=a.payload, thread_ts=a.thread_ts, target=a.target)
 
-    def _look(self, a: Attempt) -> tuple[str, str] | None:
+    def _upload(self, a: Attempt) -> tuple[str | None, str | None]:
+        """Make the file (the maker opens its own read-only units of work), then hand it to Slack; it is removed
+        after, sent or not."""
         assert a.channel is not None
+        maker = _file_makers().get(str(a.payload.get("maker")))
+        if maker is None:
+            raise DeliveryError(f"no file maker {a.payload.get('maker')!r}", permanent=True, ambiguous=False)
+        with ExitStack() as made:
+            try:
+                file = made.enter_context(maker(self.db, a.workspace, dict(a.payload.get("args") or {})))
+            except Exception as exc:  # nothing reached Slack: tried again after the usual back-off
+                log.exception("outbox %s: the file could not be made", a.key)
+                raise DeliveryError(f"file not made: {type(exc).__name__}: {exc}", permanent=False,
+                                    ambiguous=False) from exc
+            reference = str(a.payload.get("reference") or a.key)
+            if reference not in file.comment:  # the reference is how a repeated attempt finds the share
+                file = replace(file, comment=f"{file.comment}\n{reference}")
+            return self.gateway.upload(a.workspace, a.channel, file)
+
+    def _look(self, a: Attempt) -> tuple[str, str | None] | None:
+        assert a.channel is not None
+        if a.operation == "upload":
+            return self.gateway.find_upload(a.workspace, a.channel, str(a.payload.get("reference") or a.key))
         try:
             return self.gateway.find_delivered(a.workspace, a.channel, a.key, a.thread_ts)
         except DeliveryError as exc:
@@ -375,7 +418,7 @@ class Deliverer:
             exc = outcome.error
             assert exc is not None
             m.last_error = exc.reason
-            m.ambiguous = a.look_first or (exc.ambiguous and a.operation == "post")
+            m.ambiguous = a.look_first or (exc.ambiguous and a.operation in SHARES)
             if exc.retry_after is not None:  # rate limited: that channel or method waits, nothing else
                 called = exc.method or method
                 _hold_lane(s, a.lane if called == "chat.postMessage" else method_lane(called, a.workspace),
@@ -479,6 +522,16 @@ class Deliverer:
         """The id of the newest message: a process that no commit wakes watches it (an index lookup)."""
         with self.db.read() as s:
             return s.scalar(select(func.max(OutboxMessage.id))) or 0
+
+
+SHARES = ("post", "upload")  # operations that leave a message in a channel: looked for before they are tried again
+FileMaker = Callable[[Database, int, dict[str, Any]], AbstractContextManager[FileUpload]]
+
+
+def _file_makers() -> dict[str, FileMaker]:
+    from bot import domains  # every domain's Slack side may declare makers: the list imports them all
+
+    return domains.file_makers()
 
 
 def method_lane(method: str, workspace: int) -> str:

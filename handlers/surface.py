@@ -5,15 +5,18 @@ calls its notices when a domain announces what happened."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, Respond
 from sqlalchemy.orm import Session
 
+from bot.gateway import FileUpload
 from bot.i18n import Reader
 from bot.org.people import Actor
 from bot.runtime import Runtime
+from storage.db import Database
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ DirectMessage = Callable[[Runtime, Actor, dict[str, Any]], bool]
 SetupSection = Callable[[Session, Reader], list[dict[str, Any]]]
 # fn(session, event): writes to the outbox what the event owes, in the announcing step's own transaction
 Notice = Callable[[Session, Any], None]
+# fn(db, workspace, args) -> a context manager giving the bot.gateway.FileUpload the outbox shares (bot/outbox.py
+# ``upload``); made at delivery, with no transaction open, and removed after
+FileMaker = Callable[[Database, int, dict[str, Any]], AbstractContextManager[FileUpload]]
 
 
 @dataclass(frozen=True)
@@ -58,3 +64,4 @@ class SlackSide:
     help: tuple[CommandGroup, ...] = field(default=())
     setup_sections: tuple[SetupSection, ...] = ()  # parts of the administrators' set-up page
     notices: Mapping[type, Notice] = field(default_factory=dict)  # event type (bot/<domain>/events.py) -> notice
+    files: Mapping[str, FileMaker] = field(default_factory=dict)  # the outbox's uploads: maker name -> maker

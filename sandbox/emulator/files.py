@@ -125,6 +125,8 @@ class Files(Chat, Faults):
         size = int_arg(args, "length", -1)
         if size < 0:
             raise EmulatorError("invalid_arguments", ["length is required"])
+        if size == 0:  # Slack refuses an empty upload before it hands out a URL
+            raise EmulatorError("invalid_arguments", ["length must be at least 1"])
         stored = self._new_file(name, size, self.bot_user_id)
         return {"upload_url": f"{self.origin}/upload/v1/{stored.id}", "file_id": stored.id}
 
@@ -151,6 +153,8 @@ class Files(Chat, Faults):
 
     def _uploaded_file(self, entry: Any) -> File:
         stored = self._files.get(cast(str, entry.get("id"))) if isinstance(entry, dict) else None
+        if stored is not None and not self._callers(stored.team_id):  # another workspace's upload: not there
+            stored = None
         if stored is None or stored.content is None:
             raise EmulatorError("file_not_found", [f"{entry!r} was not uploaded"])
         if entry.get("title"):
