@@ -64,7 +64,7 @@ def run_sandbox(settings: Settings, script: str | None, fresh: bool, *, empty: b
             harness.install_demo()
             colour = stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
             width = min(shutil.get_terminal_size().columns, 120) if stdout.isatty() else 100
-            session = Session(harness, stdout, colour=colour, width=width)
+            session = Session(harness, stdout, colour=colour, width=width, files=var / "sandbox-files")
             if interactive:
                 _banner(session)
             else:

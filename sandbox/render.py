@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import zip_longest
@@ -53,6 +53,8 @@ class Context:
     me: str | None = None  # mentions of this user stand out
     colour: bool = False
     width: int = 100
+    # A file Triad shared in a DM, written where the person can open it: the path shown, or None (not one of those).
+    saved_file: Callable[[Mapping[str, Any]], str | None] = lambda shared: None
 
     def style(self, text: str, *names: str) -> str:
         if not self.colour or not text:
@@ -385,11 +387,22 @@ def message_body(message: dict[str, Any], ctx: Context, numbering: Numbering) ->
                 inner = mrkdwn(str(attachment[key]), ctx).split("\n")
         lines += [ctx.style("▎", "dim") + line for line in inner]
     for shared in message.get("files") or []:
-        lines.append(f"📎 {shared.get('title') or shared.get('name')}")
+        saved = ctx.saved_file(shared)
+        lines.append(ctx.word("file_saved", name=shared.get("name"), size=file_size(int(shared.get("size") or 0)),
+                              path=saved) if saved else f"📎 {shared.get('title') or shared.get('name')}")
     reactions = [f"{EMOJI.get(r['name'], ':' + r['name'] + ':')} {r['count']}" for r in message.get("reactions") or []]
     if reactions:
         lines.append(ctx.style("  ".join(reactions), "dim"))
     return lines
+
+
+def file_size(size: int) -> str:
+    """42 KB, 1.3 MB, 512 B: how a file's size reads beside its name."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def preview(message: dict[str, Any], ctx: Context, limit: int) -> str:

@@ -12,8 +12,9 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 from urllib.error import URLError
 
@@ -38,8 +39,10 @@ CODE_VARIABLE = "$code"
 class Session:
     """The person at the keyboard: which demo user they are, where they are, and what is on their screen."""
 
-    def __init__(self, harness: Harness, out: TextIO, *, colour: bool = False, width: int = 100) -> None:
+    def __init__(self, harness: Harness, out: TextIO, *, colour: bool = False, width: int = 100,
+                 files: Path = Path("var") / "sandbox-files") -> None:
         self.harness, self.emulator, self.driver = harness, harness.emulator, harness.driver
+        self.files = files  # where the files Triad shares in DMs are written, to be opened
         self.out, self.colour, self.width = out, colour, width
         self.user = next(u for u in demo.PEOPLE if u.handle == START_USER)
         self.channel = demo.PLANT.start_channel
@@ -104,7 +107,22 @@ class Session:
 
     def context(self, width: int | None = None) -> render.Context:
         return render.Context(self.reader, self.names(), self.workspace.channels, self.me, self.colour,
-                              width or self.width)
+                              width or self.width, self.save_file)
+
+    def save_file(self, shared: Mapping[str, Any]) -> str | None:
+        """A file Triad shared in a DM (an export), written under ``files`` once: the path, or None for others."""
+        if shared.get("user") != self.emulator.bot_user_id or not any(
+                self.emulator.dm_user(str(c)) for c in shared.get("channels") or []):
+            return None
+        content = self.emulator.file_content(str(shared.get("id")))
+        if content is None:
+            return None
+        name = Path(str(shared.get("name") or "file")).name
+        path = self.files / f"{shared.get('id')}-{name}"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        return str(path)
 
     def names(self) -> dict[str, str]:
         chinese = self.reader.lang == "zh"

@@ -23,7 +23,7 @@ class OutboxMessage(OfWorkspace, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)  # idempotency key
-    operation: Mapped[str] = mapped_column(String(20))  # post | update | ephemeral | home
+    operation: Mapped[str] = mapped_column(String(20))  # post | update | ephemeral | home | upload
     channel: Mapped[str | None] = mapped_column(String(32))  # channel or user id
     user: Mapped[str | None] = mapped_column(String(32))  # ephemeral recipient / home owner
     thread_key: Mapped[str | None] = mapped_column(String(200))  # reply in the thread of that message

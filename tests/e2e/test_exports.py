@@ -205,8 +205,8 @@ def test_during_an_outage_the_file_waits_and_arrives_once_after(harness):
     h.runtime.worker.stop()
     file_report(h)
     h.deliver()
-    h.emulator.fail("503")
     open_form(h)
+    h.emulator.fail("503")  # Slack goes down as the form is sent
     assert h.driver.submit(MANAGER, {"sheets": ["reports"]}).json is None
     h.deliver()
     due_again(h)
@@ -301,3 +301,17 @@ def test_every_text_of_the_export_is_in_both_languages():
     assert render("export_form", Reader("zh"), callback_id="x", metadata="x1:{}", sheets=("reports",),
                   since="2026-09-01", until="2026-11-30", timezone="UTC", standards=["iso9001"], departments=[],
                   formats=("xlsx", "csv"))["title"]["text"] == "导出证据"
+
+
+def test_the_sandbox_console_saves_the_shared_file_where_a_person_can_open_it(harness, tmp_path):
+    from sandbox.session import Session
+
+    out = io.StringIO()
+    session = Session(harness, out, files=tmp_path / "sandbox-files")
+    for line in ("as zhao", "/triad export", "set 1 = 1", "submit", "dms"):
+        assert session.run(line), line
+    shown = "".join(out.getvalue().split())  # wrapped to the terminal's width
+    (saved,) = (tmp_path / "sandbox-files").iterdir()
+    assert saved.name.endswith("triad-evidence-2026-09-01_2026-11-30.xlsx")
+    assert "📎triad-evidence-2026-09-01_2026-11-30.xlsx(" in shown and f"savedto{saved}" in shown
+    assert cells(saved.read_bytes())
