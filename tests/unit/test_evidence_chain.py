@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot import audit
-from bot.clock import bound
 from bot.cli import main as cli
+from bot.clock import bound
 from bot.evidence import backdating, heads, watch
 from bot.evidence.verify import PublishedHead, verify
 from storage.chain import content_hash, link_hash
