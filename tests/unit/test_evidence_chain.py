@@ -324,3 +324,17 @@ def test_verify_on_the_command_line_lists_each_break(plant, capsys, monkeypatch,
     out = capsys.readouterr().out
     assert "1 break(s):" in out and f"deleted: seq 1 entry {victim}" in out
 
+
+
+def test_a_correction_is_a_new_entry_naming_the_one_it_corrects(plant):
+    from bot.reports import service
+
+    rid = file(plant).report.id
+    for likelihood in (2, 4):
+        with plant.session() as s:
+            service.assess_risk(s, actor(plant, SUPERVISOR), rid, likelihood, 3)
+    with plant.read() as s:
+        first, second = s.scalars(select(EvidenceEntry).where(EvidenceEntry.kind == "risk_assessed")
+                                  .order_by(EvidenceEntry.id)).all()
+    assert (first.corrects_id, second.corrects_id) == (None, first.id)
+    assert (first.detail["likelihood"], second.detail["likelihood"]) == (2, 4)  # the first as it was written
