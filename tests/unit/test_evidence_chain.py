@@ -224,6 +224,14 @@ def test_steps_committed_at_once_take_turns_in_the_chain(plant, clock):
     assert errors == [] and walked(plant).intact
 
 
+def test_loading_the_organisation_file_is_recorded_with_every_role_given(plant):
+    with plant.read() as s:
+        loaded = s.scalars(select(EvidenceEntry).where(EvidenceEntry.kind == "org_file_loaded")).one()
+    assert loaded.domain == "org" and loaded.subject == "org.yml"
+    assert [WORKER, "worker", None, None] in loaded.detail["roles"]
+    assert [SAFETY, "owner", None, "iso45001"] in loaded.detail["roles"]
+
+
 def test_two_workspaces_keep_chains_of_their_own(plant):
     from storage.models import Organisation
 
@@ -275,6 +283,7 @@ def test_a_break_found_on_schedule_is_recorded_and_told_to_the_admins_once(harne
     rid = file(harness.db).report.id
     with harness.db.read() as s:
         first = s.scalar(select(EvidenceEntry.id).where(EvidenceEntry.report_id == rid))
+        seq = s.scalar(select(EvidenceSeal.seq).where(EvidenceSeal.entry_id == first))
     behind_triads_back(harness.db, "UPDATE evidence_entry SET detail = '{}' WHERE id = :id", id=first)
     harness.clock.run(watch.verify_job, harness.runtime)
     harness.clock.run(watch.verify_job, harness.runtime)  # the same finding again: told once
@@ -283,7 +292,7 @@ def test_a_break_found_on_schedule_is_recorded_and_told_to_the_admins_once(harne
     assert len(admin_dms) == 1 and "a record was edited after it was written" in admin_dms[0]["text"]
     with harness.db.read() as s:
         found = s.scalars(select(EvidenceEntry).where(EvidenceEntry.kind == "break_found")).all()
-    assert len(found) == 1 and found[0].detail["breaks"] == [["edited", 1, first]]
+    assert len(found) == 1 and found[0].detail["breaks"] == [["edited", seq, first]]
 
 
 def test_the_head_is_written_to_a_file_each_day_it_moved_and_handed_to_the_admins_weekly(db, settings, clock,
