@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.events import Event, announce
+from bot.events import announce
+from bot.evidence.events import ExportRequested
 from bot.evidence.export import FORMATS, SHEETS, ExportRequest
 from bot.evidence.permissions import require_exporter
 from bot.org import people
@@ -33,15 +34,6 @@ class ExportDraft:
     standard: Standard | None = None
     department_id: int | None = None
     format: str = "xlsx"
-
-
-@dataclass(frozen=True)
-class ExportRequested(Event):
-    """Someone allowed asked for an export; ``key``: the form's own, so that a repeated submission owes one file."""
-
-    person_id: int
-    key: str
-    request: ExportRequest
 
 
 def today(session: Session, now: datetime | None = None) -> date:

@@ -1,4 +1,4 @@
-"""The evidence domain's Slack side: `/triad export`, its form, the help line, the DMs and the file makers."""
+"""`/triad export`, its form and its help line, as the evidence domain's Slack side (handlers/evidence) has them."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,9 +12,9 @@ from bot.org.people import Actor
 from bot.reports.errors import NotAllowed
 from bot.runtime import Runtime
 from handlers import submissions
-from handlers.evidence import delivery, forms, notices
+from handlers.evidence import forms
 from handlers.submissions import Form
-from handlers.surface import CommandGroup, SlackSide, Subcommand
+from handlers.surface import CommandGroup, Subcommand
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -48,10 +48,5 @@ def open_form(runtime: Runtime, actor: Actor, command: dict[str, Any], respond: 
         runtime.gateway.open_view(command["trigger_id"], view)
 
 
-SLACK = SlackSide(
-    listeners=register,
-    subcommands=(Subcommand(("export", "导出"), open_form),),
-    help=(CommandGroup("help.commands_heading", ("export_form.help_line",), visible=permissions.may_export),),
-    notices=notices.NOTICES,
-    files={notices.MAKER: delivery.export_file},
-)
+SUBCOMMANDS = (Subcommand(("export", "导出"), open_form),)
+HELP = (CommandGroup("help.commands_heading", ("export_form.help_line",), visible=permissions.may_export),)

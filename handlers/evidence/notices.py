@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.events import Event
+from bot.evidence.events import ExportRequested
 from bot.evidence.export import ExportRequest
-from bot.evidence.requests import ExportRequested, request_args
+from bot.evidence.requests import request_args
 from bot.i18n import Reader, listed, plain, text
 from handlers import dms
 from storage.models import Department

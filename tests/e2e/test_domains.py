@@ -78,7 +78,8 @@ def test_the_core_domains_are_on_the_list_and_declare_their_jobs_once():
     names = [d.name for d in domains.DOMAINS]
     assert names == ["platform", "reports", "evidence", "org"]
     ids = [job.id for job in domains.all_jobs()]
-    assert len(ids) == len(set(ids)) and {"outbox-sweep", "report-follow-ups", "setup-waiting-reports"} <= set(ids)
+    assert len(ids) == len(set(ids))
+    assert {"outbox-sweep", "report-follow-ups", "evidence-verify", "setup-waiting-reports"} <= set(ids)
 
 
 @pytest.mark.real_clock  # the clock is another process, on the real clock
