@@ -414,6 +414,8 @@ class Deliverer:
                 if method in self._recovering:
                     self._recovering.discard(method)
                     _owed_now(s, a.operation, now)
+                    if a.operation == "post":  # a file owed waits for Slack as the messages beside it do
+                        _owed_now(s, "upload", now)
                 return True
             exc = outcome.error
             assert exc is not None
