@@ -364,6 +364,8 @@ class Deliverer:
         with ExitStack() as made:
             try:
                 file = made.enter_context(maker(self.db, a.workspace, dict(a.payload.get("args") or {})))
+            except DeliveryError:  # the maker's own verdict: e.g. a request that can never be made (permanent)
+                raise
             except Exception as exc:  # nothing reached Slack: tried again after the usual back-off
                 log.exception("outbox %s: the file could not be made", a.key)
                 raise DeliveryError(f"file not made: {type(exc).__name__}: {exc}", permanent=False,
