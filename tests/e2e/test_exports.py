@@ -19,7 +19,7 @@ from bot.i18n import Reader, render
 from handlers.evidence import forms
 from sandbox.emulator import UPLOAD_METHOD
 from sandbox.harness import BOT_TOKEN
-from storage.models import EvidenceHead, OutboxMessage, Report
+from storage.models import EvidenceHead, OutboxMessage, Person, Report
 
 WORKER, QUALITY, MANAGER = "U0ZHANG", "U0CHEN", "U0ZHAO"
 TODAY = date(2026, 11, 30)  # the suite's Monday, in Shanghai
@@ -119,6 +119,22 @@ def test_bad_input_is_answered_inline_and_changes_nothing(harness, values, field
     with h.db.read() as s:
         assert len(s.scalars(select(OutboxMessage)).all()) == outbox_before
     assert export_decisions(h) == decisions_before
+
+
+def test_an_owner_who_lost_the_role_before_sending_the_form_is_refused_there_and_it_is_recorded(harness):
+    h = harness
+    open_form(h, QUALITY)
+    workspace = h.organisation("T0TRIAD")
+    with h.db.session(workspace) as s:  # the set-up took the quality system from Chen meanwhile
+        chen = s.scalar(select(Person).where(Person.slack_user_id == QUALITY))
+        for role in list(chen.roles):
+            s.delete(role)
+    answer = h.driver.submit(QUALITY, {})
+    assert answer.json["response_action"] == "update"
+    assert "a manager, a system owner or an administrator" in dumped(answer.json["view"])
+    h.deliver()
+    assert shared_files(h, QUALITY) == []
+    assert [(d.allowed, d.subject) for d in export_decisions(h)] == [(True, "form"), (False, "request")]
 
 
 # --- the file by DM ------------------------------------------------------------------------------------
