@@ -9,6 +9,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import clock
@@ -17,7 +18,7 @@ from bot.evidence.events import HeadPublished
 from bot.evidence.verify import PublishedHead
 from bot.org import people, working_hours
 from bot.runtime import Runtime
-from storage.models import AppSetting, EvidenceHead, Organisation
+from storage.models import AppSetting, EvidenceEntry, EvidenceHead, Organisation
 from storage.workspaces import workspace_of
 
 TELL_EVERY = timedelta(days=7)  # how often the administrators are handed the head (when it moved)
@@ -51,6 +52,10 @@ def append_to_file(path: str | Path, org: Organisation, head: EvidenceHead, at: 
         out.write(line + "\n")
 
 
+def _began(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(EvidenceEntry.written_at)))
+
+
 def publish_job(runtime: Runtime) -> None:
     now, path = clock.now(), runtime.settings.evidence_heads_file
     with runtime.db.read() as s:
@@ -66,11 +71,15 @@ def publish_job(runtime: Runtime) -> None:
 
 
 def tell(session: Session, head: EvidenceHead, now: datetime) -> bool:
-    """Hand the head to each administrator, at most once a week and only when it moved; True when told."""
+    """Hand the head to each administrator once a week, when it moved (the first after the chain's first week);
+    True when told."""
     key = f"evidence.head_told.{head.organisation_id}"
     told = session.get(AppSetting, key)
     last = json.loads(told.value) if told else None
-    if last and (last["seq"] == head.seq or now - datetime.fromisoformat(last["at"]) < TELL_EVERY):
+    if last is not None and last["seq"] == head.seq:
+        return False
+    since = datetime.fromisoformat(last["at"]) if last else _began(session)  # a week of records, then the first
+    if since is None or now - since < TELL_EVERY:
         return False
     for admin in people.administrators(session):
         announce(session, HeadPublished(working_hours.dm_in_hours(
