@@ -9,7 +9,6 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import clock
@@ -18,7 +17,7 @@ from bot.evidence.events import HeadPublished
 from bot.evidence.verify import PublishedHead
 from bot.org import people, working_hours
 from bot.runtime import Runtime
-from storage.models import AppSetting, EvidenceEntry, EvidenceHead, Organisation
+from storage.models import AppSetting, EvidenceHead, Organisation
 from storage.workspaces import workspace_of
 
 TELL_EVERY = timedelta(days=7)  # how often the administrators are handed the head (when it moved)
@@ -52,10 +51,6 @@ def append_to_file(path: str | Path, org: Organisation, head: EvidenceHead, at: 
         out.write(line + "\n")
 
 
-def _began(session: Session) -> datetime | None:
-    return session.scalar(select(func.min(EvidenceEntry.written_at)))
-
-
 def publish_job(runtime: Runtime) -> None:
     now, path = clock.now(), runtime.settings.evidence_heads_file
     with runtime.db.read() as s:
@@ -75,18 +70,14 @@ def tell(session: Session, head: EvidenceHead, now: datetime) -> bool:
     True when told."""
     key = f"evidence.head_told.{head.organisation_id}"
     told = session.get(AppSetting, key)
-    last = json.loads(told.value) if told else None
-    if last is not None and last["seq"] == head.seq:
+    if told is None:  # the first look: the admins get the first head after a week of records
+        session.add(AppSetting(key=key, value=json.dumps({"seq": None, "at": now.isoformat()})))
         return False
-    since = datetime.fromisoformat(last["at"]) if last else _began(session)  # a week of records, then the first
-    if since is None or now - since < TELL_EVERY:
+    last = json.loads(told.value)
+    if last["seq"] == head.seq or now - datetime.fromisoformat(last["at"]) < TELL_EVERY:
         return False
     for admin in people.administrators(session):
         announce(session, HeadPublished(working_hours.dm_in_hours(
             session, f"evidence:{head.organisation_id}:head:{head.seq}:{admin.id}", admin), head.seq, head.hash, now))
-    value = json.dumps({"seq": head.seq, "at": now.isoformat()})
-    if told is None:
-        session.add(AppSetting(key=key, value=value))
-    else:
-        told.value = value
+    told.value = json.dumps({"seq": head.seq, "at": now.isoformat()})
     return True
