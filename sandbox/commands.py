@@ -529,8 +529,9 @@ def show_evidence(session: Session, argument: str) -> None:
 
 
 def tamper(session: Session, argument: str) -> None:
-    """Play someone with the database's password: move a report's filing a month back, straight in SQL,
-    behind Triad's back (the sandbox's database is its own SQLite file: no trigger stands in the way)."""
+    """Play someone with the database's password hiding a made-up record: flip the back-dated mark of a report's
+    filing, straight in SQL, behind Triad's back (the sandbox's database is its own SQLite file: no trigger
+    stands in the way)."""
     from sqlalchemy import text
 
     reference = argument.strip().upper()
@@ -540,7 +541,7 @@ def tamper(session: Session, argument: str) -> None:
         raise Problem("tamper_sqlite_only")
     with session.harness.db.engine.begin() as conn:
         changed = conn.execute(text(
-            "UPDATE evidence_entry SET written_at = datetime(written_at, '-30 days') "
+            "UPDATE evidence_entry SET backdated = NOT backdated "
             "WHERE organisation_id = :o AND subject = :r AND kind = 'filed'"),
             {"o": session.organisation, "r": reference}).rowcount
     if not changed:

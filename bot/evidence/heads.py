@@ -66,18 +66,18 @@ def publish_job(runtime: Runtime) -> None:
 
 
 def tell(session: Session, head: EvidenceHead, now: datetime) -> bool:
-    """Hand the head to each administrator, at most once a week and only when it moved; True when told."""
+    """Hand the head to each administrator once a week, when it moved (the first after the chain's first week);
+    True when told."""
     key = f"evidence.head_told.{head.organisation_id}"
     told = session.get(AppSetting, key)
-    last = json.loads(told.value) if told else None
-    if last and (last["seq"] == head.seq or now - datetime.fromisoformat(last["at"]) < TELL_EVERY):
+    if told is None:  # the first look: the admins get the first head after a week of records
+        session.add(AppSetting(key=key, value=json.dumps({"seq": None, "at": now.isoformat()})))
+        return False
+    last = json.loads(told.value)
+    if last["seq"] == head.seq or now - datetime.fromisoformat(last["at"]) < TELL_EVERY:
         return False
     for admin in people.administrators(session):
         announce(session, HeadPublished(working_hours.dm_in_hours(
             session, f"evidence:{head.organisation_id}:head:{head.seq}:{admin.id}", admin), head.seq, head.hash, now))
-    value = json.dumps({"seq": head.seq, "at": now.isoformat()})
-    if told is None:
-        session.add(AppSetting(key=key, value=value))
-    else:
-        told.value = value
+    told.value = json.dumps({"seq": head.seq, "at": now.isoformat()})
     return True
