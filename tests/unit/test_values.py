@@ -5,18 +5,20 @@ import json
 
 import pytest
 
+from bot.evidence.values import ExportForm
 from bot.org.values import SetupItem, SetupPart
 from bot.reports.values import ActionRef, Draft, ReportFormMeta, ReportRef
 from bot.values import MAX_ID, Value
 from sandbox import fuzz
 from storage.models import ReportKind, Standard
 
-KINDS: list[type[Value]] = [ReportRef, ActionRef, Draft, ReportFormMeta, SetupItem, SetupPart]
+KINDS: list[type[Value]] = [ReportRef, ActionRef, Draft, ReportFormMeta, SetupItem, SetupPart, ExportForm]
 EXAMPLES: list[Value] = [
     ReportRef(42), ActionRef(MAX_ID),
     Draft(ReportKind.ENVIRONMENTAL, (Standard.ENVIRONMENT, Standard.SAFETY), 3, "1700000000.000100"),
     Draft(), ReportFormMeta("https://plant.slack.com/archives/C0STAMP/p1700000000000100", "C0STAMP"),
     ReportFormMeta(), SetupItem("department", 3), SetupItem("location", 7, remove=True), SetupPart("working_hours"),
+    ExportForm("0123456789abcdef"),
 ]
 
 
@@ -85,3 +87,9 @@ def test_cards_and_forms_posted_before_values_were_versioned_still_work():
     assert SetupItem.decode("{}") is None  # a form for a new department or location names none
     assert SetupPart.decode("working_hours") == SetupPart("working_hours")  # a page drawn before: the bare name
     assert SetupPart.decode("general; drop") is None
+
+
+def test_an_export_forms_key_is_its_own_or_nothing():
+    assert ExportForm.decode(ExportForm.new().encode()) is not None
+    for forged in ('x1:{"token":"../../etc"}', 'x1:{"token":""}', 'x1:{"token":"0123456789ABCDEF"}', 'x1:{}'):
+        assert ExportForm.decode(forged) is None
