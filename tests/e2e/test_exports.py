@@ -334,3 +334,13 @@ def test_the_sandbox_console_saves_the_shared_file_where_a_person_can_open_it(ha
     assert saved.name.endswith("triad-evidence-2026-09-01_2026-11-30.xlsx")
     assert "📎triad-evidence-2026-09-01_2026-11-30.xlsx(" in shown and f"savedto{saved}" in shown
     assert cells(saved.read_bytes())
+
+
+def test_the_exports_demo_replays_refusal_workbook_and_chinese_csv(settings, db, clock):
+    from tests.e2e.test_sandbox import demo, output_of
+
+    out = demo(settings, clock, "demo-exports.txt")
+    assert "管理者、体系负责人或管理员" in output_of(out, "zhang@#stamping> /triad export")
+    assert "📎 triad-evidence-2026-09-01_2026-11-30.xlsx (" in output_of(out, "zhao@#stamping> dms")
+    chinese = output_of(out, "liu@dm> dms")
+    assert "这是您的证据导出文件" in chinese and "📎 triad-evidence-2026-09-01_2026-11-30.csv" in chinese
