@@ -25,8 +25,8 @@ import argparse
 import compileall
 import os
 import secrets
-import socket
 import signal
+import socket
 import statistics
 import subprocess
 import sys
