@@ -22,6 +22,8 @@ from bot.reports.errors import InvalidInput
 from storage.models import Department, Standard
 
 DEFAULT_DAYS = 90  # the form opens on the last 90 days
+# What the form offers, in the export's order; the export's other sheets (the log's own flags) come with the log.
+OFFERED = ("reports", "actions", "timeline", "evidence")
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def problems(draft: ExportDraft, day: date | None = None) -> dict[str, str]:
     found: dict[str, str] = {}
     if not draft.sheets:
         found["sheets"] = "export_form.error.nothing_chosen"
-    elif not set(draft.sheets) <= set(SHEETS):
+    elif not set(draft.sheets) <= set(OFFERED):
         found["sheets"] = "export_form.error.unknown_sheet"
     if draft.since is None:
         found["since"] = "export_form.error.no_date"
@@ -91,12 +93,17 @@ def request_export(session: Session, actor: Actor, draft: ExportDraft, key: str)
     require_exporter(session, actor, "request", describe(draft))
     _check_values(session, draft)
     assert draft.since is not None and draft.until is not None  # checked
-    request = ExportRequest(sheets=tuple(s for s in SHEETS if s in draft.sheets), since=draft.since,
+    request = ExportRequest(sheets=sheets_of(draft.sheets), since=draft.since,
                             until=draft.until, standard=draft.standard, department_id=draft.department_id,
                             format=draft.format, language=actor.lang, timezone=people.settings_of(session).timezone)
     event = ExportRequested(actor.id, key, request)
     announce(session, event)
     return event
+
+
+def sheets_of(chosen: tuple[str, ...]) -> tuple[str, ...]:
+    """The export's sheets for what was chosen, in its order: the whole evidence log with its flags."""
+    return tuple(s for s in SHEETS if s in chosen or (s not in OFFERED and "evidence" in chosen))
 
 
 def _check_values(session: Session, draft: ExportDraft) -> None:

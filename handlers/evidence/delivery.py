@@ -14,7 +14,7 @@ from bot.evidence import export
 from bot.evidence.requests import request_from
 from bot.gateway import FileUpload
 from bot.i18n import Reader, listed, plain, text
-from handlers.evidence.notices import scope, what
+from handlers.evidence.notices import scope, sheet_name, what
 from storage.db import Database
 from storage.models import EvidenceHead
 
@@ -36,7 +36,7 @@ def export_file(db: Database, workspace: int, args: dict[str, Any]) -> Iterator[
         with os.fdopen(handle, "wb") as out:
             summary = export.write(db, workspace, request, out)
         filename = f"triad-evidence-{request.since}_{request.until}{_suffix(request, summary)}"
-        rows = listed(reader, (plain(reader, "export_form.rows", sheet=plain(reader, f"export_form.sheet.{sheet}"),
+        rows = listed(reader, (plain(reader, "export_form.rows", sheet=sheet_name(reader, sheet),
                                      count=summary.rows.get(sheet, 0)) for sheet in request.sheets))
         comment = text(reader, "export_form.delivered" if seq else "export_form.delivered_empty_chain",
                        what=what(reader, request), since=request.since, until=request.until, scope=where, rows=rows,

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.evidence.export import FORMATS, SHEETS
-from bot.evidence.requests import ExportDraft, default_period, today
+from bot.evidence.export import FORMATS
+from bot.evidence.requests import OFFERED, ExportDraft, default_period, today
 from bot.evidence.values import ExportForm
 from bot.i18n import Reader, render
 from bot.org import people
@@ -22,7 +22,7 @@ def export_form(session: Session, reader: Reader, meta: ExportForm) -> dict[str,
     since, until = default_period(today(session))
     departments = [{"name": d.name(reader.lang), "id": str(d.id)}
                    for d in session.scalars(select(Department).order_by(Department.name_en).limit(DEPARTMENTS_SHOWN))]
-    return render("export_form", reader, callback_id=FORM, metadata=meta.encode(), sheets=SHEETS,
+    return render("export_form", reader, callback_id=FORM, metadata=meta.encode(), sheets=OFFERED,
                   since=since.isoformat(), until=until.isoformat(), timezone=people.settings_of(session).timezone,
                   standards=[s.value for s in Standard], departments=departments, formats=FORMATS[::-1])
 

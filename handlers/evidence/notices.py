@@ -11,8 +11,8 @@ from bot import outbox
 from bot.events import Event
 from bot.evidence.events import ExportRequested
 from bot.evidence.export import ExportRequest
-from bot.evidence.requests import request_args
-from bot.i18n import Reader, listed, plain, text
+from bot.evidence.requests import OFFERED, request_args
+from bot.i18n import Reader, catalog, listed, plain, text
 from handlers import dms
 from storage.models import Department
 
@@ -24,8 +24,14 @@ def reference(key: str) -> str:
     return key[:8]
 
 
+def sheet_name(reader: Reader, sheet: str) -> str:
+    """A sheet as the DMs name it (one the form does not offer by its own name too)."""
+    key = f"export_form.sheet.{sheet}"
+    return plain(reader, key) if key in catalog(reader.lang) else sheet
+
+
 def what(reader: Reader, request: ExportRequest) -> str:
-    return listed(reader, (plain(reader, f"export_form.sheet.{sheet}") for sheet in request.sheets))
+    return listed(reader, (sheet_name(reader, sheet) for sheet in request.sheets if sheet in OFFERED))
 
 
 def scope(session: Session, reader: Reader, request: ExportRequest) -> str:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import audit, blockkit
+from bot.evidence.requests import OFFERED, sheets_of
 from bot.evidence.values import ExportForm
 from bot.gateway import FileUpload, SlackGateway
 from bot.i18n import Reader, render
@@ -156,7 +157,7 @@ def test_a_manager_gets_the_xlsx_by_dm_with_the_period_and_the_chain_head(harnes
     assert "2026-09-01" in shared["text"] and "2026-11-30" in shared["text"]
     assert head.hash[:16] in shared["text"]
     sheets = cells(h.emulator.file_content(file["id"]))
-    assert len(sheets) == 4
+    assert len(sheets) == len(sheets_of(OFFERED))  # a sheet each, the log's flags with the log
     assert any(report.reference in row for rows in sheets.values() for row in rows)
     assert [(d.allowed, d.subject) for d in export_decisions(h)] == [(True, "form"), (True, "request")]
 
