@@ -274,17 +274,11 @@ def _standards(mask: int | None) -> tuple[Standard, ...]:
 
 def _reports(session: Session, c: _Context) -> Iterator[Row]:
     ws, mask = c.workspace, _standards_mask(c.workspace)
-    kept = c.reports_kept()
-    marks = (select(EvidenceEntry.report_id.label("report_id"), func.max(EvidenceSeal.seq).label("latest"),
-                    func.min(case((EvidenceEntry.kind == "filed", EvidenceSeal.seq))).label("filed"))
-             .join(EvidenceSeal, EvidenceSeal.entry_id == EvidenceEntry.id)
-             .where(EvidenceEntry.organisation_id == ws, EvidenceEntry.domain == "reports",
-                    EvidenceEntry.report_id.in_(kept))
-             .group_by(EvidenceEntry.report_id).subquery())
+    marks = _marks(c, EvidenceEntry.report_id, "filed", func.min, "filed")
     filed, latest = aliased(EvidenceSeal), aliased(EvidenceSeal)
     query = (select(Report, mask.c.mask, marks.c.filed, filed.hash.label("filed_hash"), marks.c.latest,
                     latest.hash.label("latest_hash"))
-             .outerjoin(mask, mask.c.report_id == Report.id).outerjoin(marks, marks.c.report_id == Report.id)
+             .outerjoin(mask, mask.c.report_id == Report.id).outerjoin(marks, marks.c.key == Report.id)
              .outerjoin(filed, and_(filed.organisation_id == ws, filed.seq == marks.c.filed))
              .outerjoin(latest, and_(latest.organisation_id == ws, latest.seq == marks.c.latest))
              .where(Report.organisation_id == ws, *c.period(Report.created_at), *c.of_reports())
@@ -306,7 +300,17 @@ def _reports(session: Session, c: _Context) -> Iterator[Row]:
                 r.residual_likelihood, r.residual_severity, whys or None, r.root_cause, rejection, c.local(r.closed_at),
                 reporter, clauses.shown(clauses.for_report(r.kind, standards)), row.filed, row.filed_hash, row.latest,
                 row.latest_hash), False)
-        session.expunge(r)  # streamed: nothing stays in the identity map
+
+
+def _marks(c: _Context, key: Any, kind: str, pick: Any, label: str) -> Any:
+    """Per report (or action) of the kept reports: the seq of its latest entry, and of its first (or last) entry of
+    ``kind`` as ``label``: one aggregate over the log, joined, instead of a query per row."""
+    return (select(key.label("key"), func.max(EvidenceSeal.seq).label("latest"),
+                   pick(case((EvidenceEntry.kind == kind, EvidenceSeal.seq))).label(label))
+            .join(EvidenceSeal, EvidenceSeal.entry_id == EvidenceEntry.id)
+            .where(EvidenceEntry.organisation_id == c.workspace, EvidenceEntry.domain == "reports", key.is_not(None),
+                   EvidenceEntry.report_id.in_(c.reports_kept()))
+            .group_by(key).subquery())
 
 
 def _risk(c: _Context, level: Any) -> str | None:
@@ -315,20 +319,14 @@ def _risk(c: _Context, level: Any) -> str | None:
 
 def _actions(session: Session, c: _Context) -> Iterator[Row]:
     ws, mask = c.workspace, _standards_mask(c.workspace)
-    kept = c.reports_kept()
-    marks = (select(EvidenceEntry.action_id.label("action_id"), func.max(EvidenceSeal.seq).label("latest"),
-                    func.max(case((EvidenceEntry.kind == "action_verified", EvidenceSeal.seq))).label("verified"))
-             .join(EvidenceSeal, EvidenceSeal.entry_id == EvidenceEntry.id)
-             .where(EvidenceEntry.organisation_id == ws, EvidenceEntry.action_id.is_not(None),
-                    EvidenceEntry.report_id.in_(kept))
-             .group_by(EvidenceEntry.action_id).subquery())
+    marks = _marks(c, EvidenceEntry.action_id, "action_verified", func.max, "verified")
     seal, verification = aliased(EvidenceSeal), aliased(EvidenceEntry)
     a = CorrectiveAction
     query = (select(a.number, a.type, a.control_level, a.description, a.owner_id, a.verifier_id, a.due_on, a.status,
                     a.done_at, a.verified_at, Report.reference, mask.c.mask, verification.actor_id.label("verified_by"),
                     seal.seq, seal.hash)
              .join(Report, Report.id == a.report_id)
-             .outerjoin(mask, mask.c.report_id == Report.id).outerjoin(marks, marks.c.action_id == a.id)
+             .outerjoin(mask, mask.c.report_id == Report.id).outerjoin(marks, marks.c.key == a.id)
              .outerjoin(seal, and_(seal.organisation_id == ws,
                                    seal.seq == func.coalesce(marks.c.verified, marks.c.latest)))
              .outerjoin(verification, and_(verification.id == seal.entry_id, marks.c.verified.is_not(None)))
@@ -354,7 +352,6 @@ def _timeline(session: Session, c: _Context) -> Iterator[Row]:
                 c.who(entry.actor_id, entry.detail), _sentence(c, entry), entry.kind,
                 _entry_clauses(entry, row.report_kind, row.mask), "; ".join(flags) or None, row.content_hash,
                 row.prev_hash, row.hash), _stands_out(c, entry, row.seq))
-        session.expunge(entry)
 
 
 def _evidence(session: Session, c: _Context) -> Iterator[Row]:
@@ -370,7 +367,6 @@ def _evidence(session: Session, c: _Context) -> Iterator[Row]:
                 entry.kind, entry.subject, entry.report_id, entry.action_id, entry.corrects_id, canonical(entry.detail),
                 _entry_clauses(entry, row.report_kind, row.mask), "; ".join(flags) or None, row.content_hash,
                 row.prev_hash, row.hash), _stands_out(c, entry, row.seq))
-        session.expunge(entry)
 
 
 def _flag_rows(session: Session, c: _Context) -> Iterator[Row]:
