@@ -91,6 +91,18 @@ def _parser() -> argparse.ArgumentParser:
                                 "serves several")
         p.set_defaults(func=func)
 
+    evidence = sub.add_parser("evidence", help="the evidence log: verify its hash chain",
+                              description="The tamper-evident evidence log (README: For auditors).")
+    evidence_sub = evidence.add_subparsers(dest="evidence_command", metavar="ACTION", required=True)
+    verify = evidence_sub.add_parser(
+        "verify", help="walk the hash chain and name every edited, deleted or inserted entry",
+        description="Walk each workspace's hash chain: every entry against its seal, every seal against the one "
+                    "before, and the heads published in TRIAD_EVIDENCE_HEADS against the chain. Exits 1 on a break.")
+    verify.add_argument("--team", metavar="TEAM_ID", help="only this workspace (its Slack team id)")
+    verify.add_argument("--heads", metavar="FILE", type=Path,
+                        help="the published heads to check against (default: TRIAD_EVIDENCE_HEADS)")
+    verify.set_defaults(func=_evidence_verify)
+
     export = sub.add_parser(
         "export", help="export reports, actions, timelines and the evidence log for an auditor (XLSX or CSV)",
         description="Write an export an auditor can check against the evidence chain: each row with the ISO clauses "
@@ -328,6 +340,36 @@ def _workspace_to_load(db, team: str | None) -> int | None:
         known = ", ".join(str(t) for t in teams if t) or "none"
         raise StartupError(f"Triad serves no workspace {team}: known are {known}.")
     return teams[team]
+
+
+def _evidence_verify(settings: Settings, args) -> int:
+    from sqlalchemy import select
+
+    from bot.evidence import heads
+    from bot.evidence.verify import verify
+    from storage.models import Organisation
+
+    db = _database(settings)
+    with db.read() as s:
+        orgs = [(o.id, o.name, o.team_id) for o in s.scalars(select(Organisation).order_by(Organisation.id))]
+    if args.team is not None:
+        orgs = [o for o in orgs if o[2] == args.team]
+        if not orgs:
+            raise StartupError(f"Triad serves no workspace {args.team}.")
+    heads_file = args.heads if args.heads is not None else settings.evidence_heads_file
+    broken = 0
+    for workspace, name, team in orgs:
+        published = heads.read_file(heads_file, workspace)
+        with db.read(workspace) as s:
+            result = verify(s, published)
+        where = f"{name} ({team})" if team else name
+        print(f"{where}: {result.entries} entries, head seq {result.head_seq} {result.head_hash[:16]}…, "
+              f"{len(published)} published heads checked: "
+              + ("intact." if result.intact else f"{len(result.breaks)} break(s):"))
+        for found in result.breaks:
+            print(f"  {found.describe()}")
+        broken += len(result.breaks)
+    return 1 if broken else 0
 
 
 def _org_load(settings: Settings, args) -> int:

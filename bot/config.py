@@ -32,6 +32,8 @@ class Settings:
     scheduler: str = "embedded"  # "embedded" runs jobs in this process; "off" leaves them to `python -m bot clock`
     outbox: str = "embedded"  # "embedded" delivers from this process; "off" leaves it to `python -m bot clock`
     log_level: str = "INFO"
+    # Where the evidence chain's heads are appended, outside the database (bot/evidence/heads.py); None: not kept.
+    evidence_heads_file: str | None = None
 
     @property
     def is_sandbox(self) -> bool:
@@ -45,6 +47,8 @@ class Settings:
 
 DEFAULT_SQLITE = "sqlite:///var/triad.sqlite3"
 SANDBOX_SQLITE = "sqlite:///var/sandbox.sqlite3"
+DEFAULT_HEADS_FILE = "var/evidence-heads.jsonl"
+SANDBOX_HEADS_FILE = "var/sandbox-evidence-heads.jsonl"
 
 
 def load(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -112,6 +116,8 @@ def load(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         web_threads=_int(get("WEB_THREADS"), "WEB_THREADS", 8, 1, 256),
         scheduler=_choice(get("TRIAD_SCHEDULER"), "TRIAD_SCHEDULER", "embedded", ("embedded", "off")),
         outbox=_choice(get("TRIAD_OUTBOX"), "TRIAD_OUTBOX", "embedded", ("embedded", "off")),
+        evidence_heads_file=get("TRIAD_EVIDENCE_HEADS") or (SANDBOX_HEADS_FILE if mode == "sandbox"
+                                                            else DEFAULT_HEADS_FILE),
         log_level=_choice((get("LOG_LEVEL") or "INFO").upper(), "LOG_LEVEL", "INFO",
                           ("DEBUG", "INFO", "WARNING", "ERROR")),
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import jobs
 from bot.domain import Domain, Job
+from bot.evidence import DOMAIN as EVIDENCE
 from bot.org import DOMAIN as ORG
 from bot.reports import DOMAIN as REPORTS
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 DOMAINS: list[Domain] = [
     jobs.PLATFORM,
     REPORTS,
+    EVIDENCE,
     ORG,
 ]
 

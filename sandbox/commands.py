@@ -35,6 +35,7 @@ HELP = (("people", ("who", "as", "workspaces", "lang")),
         ("talk", ("slash", "dm", "say", "shortcut")),
         ("act", ("press", "set", "submit", "cancel", "modal")),
         ("time", ("wait", "time", "outage", "outbox")),
+        ("evidence", ("evidence", "tamper")),
         ("end", ("code", "clear", "help", "quit")))
 
 
@@ -511,6 +512,43 @@ def show_outbox(session: Session, argument: str) -> None:
                 outage=session.outage)
 
 
+def show_evidence(session: Session, argument: str) -> None:
+    """What `python -m bot evidence verify` would say of this workspace's chain, in the console's words."""
+    from bot.evidence.verify import verify
+
+    with session.harness.db.read(session.organisation) as s:
+        result = verify(s)
+    if result.intact:
+        session.say("evidence_intact", "green", entries=result.entries, seq=result.head_seq,
+                    hash=result.head_hash[:12])
+        return
+    session.say("evidence_broken", "red", count=len(result.breaks))
+    for found in result.breaks:
+        session.say("evidence_break", kind=plain(session.reader, f"evidence.break.{found.kind}"), seq=found.seq,
+                    entry=found.entry_id)
+
+
+def tamper(session: Session, argument: str) -> None:
+    """Play someone with the database's password hiding a made-up record: flip the back-dated mark of a report's
+    filing, straight in SQL, behind Triad's back (the sandbox's database is its own SQLite file: no trigger
+    stands in the way)."""
+    from sqlalchemy import text
+
+    reference = argument.strip().upper()
+    if not reference:
+        raise Problem("tamper_usage")
+    if session.harness.db.engine.dialect.name != "sqlite":
+        raise Problem("tamper_sqlite_only")
+    with session.harness.db.engine.begin() as conn:
+        changed = conn.execute(text(
+            "UPDATE evidence_entry SET backdated = NOT backdated "
+            "WHERE organisation_id = :o AND subject = :r AND kind = 'filed'"),
+            {"o": session.organisation, "r": reference}).rowcount
+    if not changed:
+        raise Problem("tamper_unknown", reference=reference)
+    session.say("tampered", "yellow", reference=reference)
+
+
 # word -> (command, whether it acts on the app: then the console waits for the app and shows what came)
 COMMANDS: dict[str, tuple[Callable[[Session, str], None], bool]] = {
     "help": (show_help, False), "?": (show_help, False), "who": (list_people, False), "as": (act_as, False),
@@ -522,5 +560,5 @@ COMMANDS: dict[str, tuple[Callable[[Session, str], None], bool]] = {
     "press": (press, True), "set": (set_field, True), "submit": (submit, True), "cancel": (cancel, True),
     "close": (cancel, True), "modal": (show_open_modal, False), "wait": (wait, True), "time": (show_time, False),
     "outage": (outage_mode, True), "outbox": (show_outbox, False), "clear": (clear_screen, False),
-    "cls": (clear_screen, False),
+    "cls": (clear_screen, False), "evidence": (show_evidence, False), "tamper": (tamper, False),
 }

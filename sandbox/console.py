@@ -47,6 +47,8 @@ def run_sandbox(settings: Settings, script: str | None, fresh: bool, *, empty: b
     elif fresh and database is not None:
         for leftover in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm", "-journal"))):
             leftover.unlink(missing_ok=True)
+        if settings.evidence_heads_file:  # the old database's heads: a new chain would seem rewritten
+            Path(settings.evidence_heads_file).unlink(missing_ok=True)
     elif database is not None and database.exists():
         notes.append("earlier_run")
     lines = None

@@ -25,8 +25,8 @@ MANY_CHANNELS = frozenset({"multi_conversations_select", "multi_channels_select"
 _LIST_SEPARATOR = re.compile(r"\s*[,，、]\s*")
 _SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")  # an emoji as Slack writes it: :large_yellow_circle:
 _LEADING_SYMBOLS = re.compile(r"^[^\w]+")
-_RELATIVE_DAY = re.compile(r"\+(\d{1,3})d")
-RELATIVE_DAYS = {"today": 0, "今天": 0, "tomorrow": 1, "明天": 1}  # and +3d: days from today
+_RELATIVE_DAY = re.compile(r"([+-]\d{1,3})d")
+RELATIVE_DAYS = {"today": 0, "今天": 0, "tomorrow": 1, "明天": 1, "yesterday": -1, "昨天": -1}  # and +3d, -14d
 
 
 class FieldError(ValueError):
@@ -172,7 +172,8 @@ def _label(item: Mapping[str, Any], value: str) -> str:
 
 
 def _date(typed: str, today: date | None) -> date:
-    """``2026-03-01``, or (so that a replayed script keeps working on any day) ``today``, ``tomorrow``, ``+3d``."""
+    """``2026-03-01``, or (so that a replayed script keeps working on any day) ``today``, ``tomorrow``, ``+3d``,
+    ``yesterday``, ``-14d``."""
     relative = _RELATIVE_DAY.fullmatch(typed)
     days = int(relative.group(1)) if relative else RELATIVE_DAYS.get(typed.casefold())
     if days is not None and today is not None:

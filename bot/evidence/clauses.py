@@ -96,6 +96,7 @@ REPORT_ENTRY: dict[str, tuple[PerStandard, ...]] = {
 
 # -- entries of the other domains: the organisation's set-up, permissions, the log itself, later domains -----
 OTHER_ENTRY: dict[tuple[str, str], tuple[PerStandard, ...]] = {
+    ("org", "org_file_loaded"): (ROLES,),  # every role the file gives
     ("org", "setup.admins"): (ROLES,),
     ("org", "setup.standards"): (ROLES,),  # each system's owners
     ("org", "setup.department"): (ROLES,),  # a department's supervisors

@@ -7,7 +7,7 @@ channels, working hours...) are told in the reader's language, English unless as
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot import clock
+from bot.evidence import log as evidence
 from bot.i18n import Reader
 from bot.org import rules, working_hours
 from bot.org.people import organisation
@@ -268,8 +269,9 @@ class LoadSummary:
     people: int
 
 
-def apply(session: Session, spec: OrgSpec) -> LoadSummary:
-    """Write a checked spec: upsert by code / Slack id. Runs inside the caller's unit of work."""
+def apply(session: Session, spec: OrgSpec, source: str | None = None) -> LoadSummary:
+    """Write a checked spec: upsert by code / Slack id. Runs inside the caller's unit of work; the load is
+    recorded in the evidence log, with every role given (``source``: the file's name)."""
     org = organisation(session)
     org.name, org.language, org.timezone = spec.name, spec.language, spec.timezone
     org.triage_channel_id = spec.triage_channel
@@ -318,8 +320,12 @@ def apply(session: Session, spec: OrgSpec) -> LoadSummary:
             working_hours.save(session, working_hours.Scope.department(departments[key].id), value)
         elif key:
             working_hours.save(session, working_hours.Scope.person(people[key].id), value)
-    session.flush()
-    return LoadSummary(len(spec.departments), len(spec.sites), location_count, len(spec.people))
+    summary = LoadSummary(len(spec.departments), len(spec.sites), location_count, len(spec.people))
+    evidence.append(session, "org", "org_file_loaded", subject=(source or "")[-64:] or None, detail={
+        "name": spec.name, "language": spec.language, "timezone": spec.timezone, **asdict(summary),
+        "roles": sorted([ps.slack_id, role.value, dept, standard.value if standard else None]
+                        for ps in spec.people for role, dept, standard in ps.roles)})  # who may do what: 5.3
+    return summary
 
 
 def load_file(session: Session, path: Path, reader: Reader | None = None) -> LoadSummary:
@@ -327,4 +333,4 @@ def load_file(session: Session, path: Path, reader: Reader | None = None) -> Loa
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise OrgFileError([f"{path}: cannot be read ({exc.strerror})"]) from None
-    return apply(session, parse(text, str(path), reader))
+    return apply(session, parse(text, str(path), reader), path.name)

@@ -20,6 +20,8 @@ from bot.reports.references import action_subject
 from storage.models import ActionStatus, CorrectiveAction, RiskLevel
 
 NEEDS_APPROVAL = (RiskLevel.HIGH, RiskLevel.CRITICAL)  # more time on these risks: the supervisor decides
+# The entries that set an action's due date: a new one corrects the latest of them.
+DUE_SET = ("action_assigned", "action_extended", "more_time_approved")
 
 
 def check_may_work_on(session: Session, actor: Actor, action_id: int, step: str) -> CorrectiveAction:
@@ -106,8 +108,9 @@ def extend_action(session: Session, actor: Actor, action_id: int, new_due: date 
         more_time.requested(session, action, entry)
         return action
     previous, action.due_on = action.due_on, new_due
-    entry = timeline.record(session, action.report, actor, "action_extended", action=action, due=new_due.isoformat(),
-                            previous_due=previous.isoformat(), reason=reason.strip())
+    entry = timeline.record(session, action.report, actor, "action_extended", action=action,
+                            corrects=timeline.latest(session, action.report, *DUE_SET, action=action),
+                            due=new_due.isoformat(), previous_due=previous.isoformat(), reason=reason.strip())
     events.stepped(session, action.report, entry)
     announce(session, ActionChanged(action.id))
     return action
@@ -127,7 +130,9 @@ def decide_more_time(session: Session, actor: Actor, action_id: int, approve: bo
     action.requested_due_on = action.requested_reason = None
     followups.forget(session, action.report_id, f"action:{action.id}:more_time:")
     entry = timeline.record(session, action.report, actor, "more_time_approved" if approve else "more_time_refused",
-                            action=action, due=requested.isoformat(), previous_due=previous.isoformat())
+                            action=action, due=requested.isoformat(), previous_due=previous.isoformat(),
+                            corrects=timeline.latest(session, action.report, *DUE_SET, action=action)
+                            if approve else None)
     events.stepped(session, action.report, entry)
     announce(session, ActionChanged(action.id))
     more_time.decided(session, action, entry)

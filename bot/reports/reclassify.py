@@ -88,7 +88,8 @@ def reclassify(session: Session, actor: Actor, report_id: int, change: Reclassif
     if report.channel_id is not None:
         report.channel_id = channel
     session.flush()
-    entry = timeline.record(session, report, actor, "reclassified", **detail)
+    entry = timeline.record(session, report, actor, "reclassified",
+                            corrects=timeline.latest(session, report, "reclassified", "filed"), **detail)
     if report.channel_id is None:
         service.post_waiting(session)
     elif moved_from:

@@ -360,7 +360,8 @@ def assess_risk(session: Session, actor: Actor, report_id: int, likelihood: int 
         report.likelihood, report.severity, report.risk_level = likelihood, severity, level
     if report.status == ReportStatus.NEW:
         report.status = ReportStatus.TRIAGE
-    entry = timeline.record(session, report, actor, "residual_risk" if residual else "risk_assessed",
+    kind = "residual_risk" if residual else "risk_assessed"
+    entry = timeline.record(session, report, actor, kind, corrects=timeline.latest(session, report, kind),
                             level=level.value, likelihood=likelihood, severity=severity,
                             nonconformity=str(severity) if report.kind == ReportKind.DEFECT else None)
     events.stepped(session, report, entry)
@@ -540,8 +541,9 @@ def record_root_cause(session: Session, actor: Actor, report_id: int, whys: list
     report = check_root_cause(session, actor, report_id, whys, cause)
     whys = _whys(whys)
     report.root_cause_whys, report.root_cause = whys, cause.strip()
-    events.stepped(session, report, timeline.record(session, report, actor, "root_cause", cause=report.root_cause,
-                                                   whys=len(whys)))
+    events.stepped(session, report, timeline.record(
+        session, report, actor, "root_cause", corrects=timeline.latest(session, report, "root_cause"),
+        cause=report.root_cause, whys=len(whys)))
     clear_sign_offs(session, report, actor)
     close_if_complete(session, report)
     return report

@@ -31,15 +31,25 @@ DATES = ("due", "previous_due")
 
 def record(session: Session, report: Report, actor: Actor | None, kind: str, *,
            action: CorrectiveAction | None = None, at: datetime | None = None, stated_at: datetime | None = None,
-           **detail: Any) -> EvidenceEntry:
+           corrects: EvidenceEntry | None = None, **detail: Any) -> EvidenceEntry:
     """Append an entry to the evidence log, on the report's timeline; ``actor`` None is Triad itself, or the
     anonymous reporter with ``anonymous=True``. ``at``: when written, if not now (an anonymous filing is stored
-    to the hour); ``stated_at``: when the person says it happened."""
+    to the hour); ``stated_at``: when the person says it happened; ``corrects``: the entry it supersedes (a
+    re-assessed risk, a new due date, a report reclassified): the earlier one stays as it was written."""
     if action is not None:
         detail = {"number": action.number, **detail}
     return evidence.append(session, "reports", kind, actor_id=actor.id if actor else None, subject=report.reference,
                            report_id=report.id, action_id=action.id if action else None, written_at=at,
-                           stated_at=stated_at, detail=detail)
+                           stated_at=stated_at, corrects=corrects, detail=detail)
+
+
+def latest(session: Session, report: Report, *kinds: str, action: CorrectiveAction | None = None
+           ) -> EvidenceEntry | None:
+    """The report's (or its action's) latest entry of these kinds: what a new step of the same kind corrects."""
+    query = select(EvidenceEntry).where(EvidenceEntry.report_id == report.id, EvidenceEntry.kind.in_(kinds))
+    if action is not None:
+        query = query.where(EvidenceEntry.action_id == action.id)
+    return session.scalars(query.order_by(EvidenceEntry.id.desc()).limit(1)).first()
 
 
 def entries(session: Session, report: Report) -> list[EvidenceEntry]:

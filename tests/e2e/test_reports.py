@@ -167,7 +167,11 @@ def tables_mentioning(h, slack_id: str, person_id: int) -> list[str]:
                 continue
             person_columns = [c.name for c in table.columns
                               if any(fk.column.table.name == "person" for fk in c.foreign_keys)]
+            if table.name == "evidence_entry":  # the log names people by id, with no foreign key
+                person_columns = ["actor_id"]
             for row in conn.execute(table.select()).mappings():
+                if table.name == "evidence_entry" and row["domain"] == "org":
+                    continue  # the organisation's own record: who holds which role, as role_assignment does
                 if slack_id in repr(dict(row)) or any(row[c] == person_id for c in person_columns):
                     found.append(table.name)
     return sorted(set(found))

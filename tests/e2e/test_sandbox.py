@@ -611,3 +611,17 @@ def test_a_console_command_meeting_a_busy_database_says_so_and_the_console_goes_
     finally:
         locker.close()
         harness.stop()
+
+
+def test_the_evidence_demo_flags_a_backdated_burst_and_a_record_changed_behind_triads_back(settings, db, clock):
+    """examples/demo-evidence.txt: five hazards filed as weeks old, a burst the safety owner hears of; a filing
+    moved a month back in the database, named by `evidence` and told to the administrator."""
+    out = demo(settings, clock, "demo-evidence.txt")
+    assert "Evidence log: 1 entry, sealed up to seq 1" in output_of(out, "zhao@#stamping> evidence")
+    burst = output_of(out, "liu@#stamping> dms")
+    assert "Possibly back-dated records." in burst and "5 records written between" in burst
+    assert "more than 7 days before they were written" in burst
+    assert "1 break in the chain" in output_of(out, "zhao@dm> evidence")
+    assert "a record was edited after it was written" in output_of(out, "zhao@dm> evidence")
+    alert = out[out.index("zhao@dm> wait 6h"):out.index("zhao@dm> dms")]
+    assert alert.count("The evidence log has been tampered with.") == 1, alert

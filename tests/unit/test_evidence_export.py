@@ -128,7 +128,8 @@ def test_the_workbook_matches_the_database_row_for_row(world):
     assert hazard["Reporter"] == "Zhang Wei" and hazard["Department"] == "Stamping"
     assert hazard["5 whys"] == "1. The guard was removed for cleaning"
     assert hazard["ISO clauses"] == "ISO 45001 6.1.2.1; ISO 45001 5.4; ISO 45001 6.1.2.2"
-    assert hazard["Filing entry seq"] == 1 and hazard["Filing entry hash"] == seals(world)[0][4]
+    filing = next(s for s in seals(world, "reports") if s[1] == min(e for _, e, *_ in seals(world, "reports")))
+    assert (hazard["Filing entry seq"], hazard["Filing entry hash"]) == (filing[0], filing[4])
     with world.read() as s:
         latest = s.scalar(select(EvidenceSeal.hash).join(EvidenceEntry, EvidenceEntry.id == EvidenceSeal.entry_id)
                           .where(EvidenceEntry.report_id == reports[0].id, EvidenceEntry.domain == "reports")
@@ -290,14 +291,16 @@ def test_a_back_dating_burst_stands_out_with_the_entries_it_covers(world, clock)
         evidence.append(s, "evidence", "backdating_burst", detail={
             "count": 2, "since": "2026-11-30T01:00:00Z", "until": "2026-11-30T02:00:00Z", "entries": covered})
     with world.session() as s:
-        evidence.append(s, "evidence", "break_found", detail={"kind": "edited", "seq": 3, "note": "by hand"})
+        evidence.append(s, "evidence", "break_found", detail={"count": 1, "breaks": [["edited", 3, covered[0]]],
+                                                              "finding": "f" * 64})
     data, summary = run(world)
     sheets = xlsx_rows(data)
     assert summary.rows["flags"] == 3
     flags = sheets["Flags"][1:]
     assert [(r[2], r[8]) for r in flags[:2]] == [("back-dating burst: 2 entries", c) for c in covered]
     assert flags[0][4] == datetime(2026, 11, 30, 1, 0) and flags[0][6] == 2
-    assert flags[2][2] == "chain break found" and json.loads(flags[2][13])["kind"] == "edited"
+    assert flags[2][2] == "chain break found" and flags[2][6] == 1
+    assert json.loads(flags[2][13])["breaks"] == [["edited", 3, covered[0]]]
     burst_seq = flags[0][0]
     timeline = {r[1]: r for r in sheets["Timeline"][1:]}
     assert timeline[covered[0]][12] == f"in the back-dating burst at seq {burst_seq}"
@@ -348,6 +351,7 @@ def test_clauses_name_each_standards_own_numbering():
     assert clauses.shown(clauses.for_entry("reports", "action_verified", None, list(Standard))) == \
         "ISO 9001 10.2.1 d); ISO 14001 10.2 d); ISO 45001 10.2 f)"
     assert clauses.shown(clauses.for_entry("org", "setup.admins")) == "ISO 9001/14001/45001 5.3"
+    assert clauses.shown(clauses.for_entry("org", "org_file_loaded")) == "ISO 9001/14001/45001 5.3"
     assert clauses.shown(clauses.for_entry("training", "quiz.passed")) == "ISO 9001/14001/45001 7.2; " \
                                                                            "ISO 9001/14001/45001 7.3"
     assert "ISO 45001 8.1.2" in clauses.shown(clauses.for_action(ActionType.PREVENTIVE, True, [Standard.SAFETY]))

@@ -131,9 +131,13 @@ def test_an_anonymous_report_stores_no_trace_of_the_reporter(plant):
                 continue
             person_columns = [c.name for c in table.columns
                               if any(fk.column.table.name == "person" for fk in c.foreign_keys)]
+            if table.name == "evidence_entry":  # the log names people by id, with no foreign key
+                person_columns = ["actor_id"]
             for row in conn.execute(table.select()).mappings():
+                if table.name == "evidence_entry" and row["domain"] == "org":
+                    continue  # the organisation's own record: who holds which role, as role_assignment does
                 assert reporter.slack_user_id not in repr(dict(row)), f"{table.name} holds the reporter's Slack id"
-                if table.name in ("report", "report_event", "report_standard", "audit_entry"):
+                if table.name in ("report", "evidence_entry", "report_standard"):
                     for column in person_columns:
                         assert row[column] != reporter.id, f"{table.name}.{column} points at the reporter"
     with plant.session() as s:

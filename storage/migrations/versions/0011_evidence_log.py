@@ -136,7 +136,7 @@ def _decisions(conn: sa.Connection) -> list[dict[str, Any]]:
                   "backdated": False, "actor_id": row["actor_id"], "subject": row["subject"], "report_id": None,
                   "action_id": None, "corrects_id": None}
         action: str = row["action"]
-        if action.startswith("setup.") and action.endswith(".saved"):  # a save, with the values saved
+        if action.endswith(".saved"):  # a save (set-up, an organisation file), with the values saved
             found.append({**common, "domain": "org", "kind": action.removesuffix(".saved"),
                           "detail": json.loads(row["detail"] or "{}")})
         else:
