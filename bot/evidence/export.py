@@ -154,7 +154,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "evidence": _columns(
         ("seq", 10), ("entry", 10), ("written_utc", WHEN), ("written_local", WHEN), ("stated_utc", WHEN),
         ("backdated", 8), ("actor", 8), ("who", 18), ("domain", 10), ("kind", 18), ("subject", 16),
-        ("report_id", 8), ("action_id", 8), ("corrects", 8), ("detail", LONG), ("clauses", 40), ("flags", 30),
+        ("report_db_id", 8), ("action_db_id", 8), ("corrects", 8), ("detail", LONG), ("clauses", 40), ("flags", 30),
         ("content_hash", HASH), ("prev_hash", HASH), ("hash", HASH)),
     "flags": _columns(
         ("flag_seq", 10), ("flag_entry", 10), ("flag", 30), ("flagged", WHEN), ("since", WHEN), ("until", WHEN),
