@@ -423,3 +423,16 @@ def test_anonymous_filing_time_is_the_hour_in_the_export_too(world):
     filed = next(r for r in rows[1:] if r[2].startswith("NM-") and r[10] == "filed")
     assert filed[4] == datetime(2026, 11, 30, 1, 0) and filed[8] == "anonymous reporter"
     assert datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # stored to the hour: nothing finer to export
+
+
+def test_an_entry_written_around_triad_is_exported_unsealed_and_flagged(world, clock):
+    from sqlalchemy import insert
+
+    with world.session() as s:  # an INSERT by hand: no commit of Triad's seals it
+        s.execute(insert(EvidenceEntry).values(organisation_id=workspace_of(world), written_at=clock.now(),
+                                               domain="reports", kind="closed", subject="HZ-2026-0001", detail={}))
+    sheets = xlsx_rows(run(world, sheets=("timeline", "evidence"))[0])
+    for sheet, flags in (("Timeline", 12), ("Evidence log", 16)):
+        last = sheets[sheet][-1]
+        assert last[0] is None and last[flags] == "not sealed by Triad" and last[-1] is None
+    assert [r[0] for r in sheets["Evidence log"][1:-1]] == [s[0] for s in seals(world)]
