@@ -110,8 +110,8 @@ def _parser() -> argparse.ArgumentParser:
                     ".zip (one CSV per sheet).")
     export.add_argument("--team", metavar="TEAM_ID",
                         help="the Slack workspace (its team id), when Triad serves several")
-    export.add_argument("--what", metavar="SHEETS", default=",".join(_export_sheets()),
-                        help=f"the sheets, comma-separated (default: all of {','.join(_export_sheets())})")
+    export.add_argument("--what", metavar="SHEETS",  # (not imported here: the gunicorn master stays small)
+                        help="the sheets, comma-separated: reports, actions, timeline, evidence, flags (default: all)")
     export.add_argument("--since", metavar="YYYY-MM-DD", help="from this day, in the workspace's time zone")
     export.add_argument("--until", metavar="YYYY-MM-DD", help="to this day, inclusive")
     export.add_argument("--standard", metavar="STANDARD",
@@ -122,12 +122,6 @@ def _parser() -> argparse.ArgumentParser:
                         help="the file to write (default: triad-export-<today>.xlsx here)")
     export.set_defaults(func=_export)
     return parser
-
-
-def _export_sheets() -> tuple[str, ...]:
-    from bot.evidence.export import SHEETS
-
-    return SHEETS
 
 
 def _logging(settings: Settings, *, quiet: bool) -> None:
@@ -433,7 +427,7 @@ def _export_checked(settings: Settings, args) -> int:
                            "environment, safety)")
         standard = Standard(code)
     try:
-        sheets = export.sheets_of(args.what.split(","))
+        sheets = export.sheets_of(args.what.split(",")) if args.what else export.SHEETS
     except export.ExportError as exc:
         raise BadInput(f"--what: {exc}") from None
     out: Path | None = args.out

@@ -436,3 +436,11 @@ def test_an_entry_written_around_triad_is_exported_unsealed_and_flagged(world, c
         last = sheets[sheet][-1]
         assert last[0] is None and last[flags] == "not sealed by Triad" and last[-1] is None
     assert [r[0] for r in sheets["Evidence log"][1:-1]] == [s[0] for s in seals(world)]
+
+
+def test_the_cli_help_names_every_sheet():
+    from bot.cli import _parser
+
+    what = next(a for a in _parser()._subparsers._group_actions[0].choices["export"]._actions
+                if a.dest == "what")
+    assert what.help.split(": ")[1].split(" (")[0].split(", ") == list(export.SHEETS)
