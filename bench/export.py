@@ -34,7 +34,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import insert, select, text, update  # noqa: E402
 
 from storage.chain import GENESIS, content, link_hash  # noqa: E402
 
@@ -117,25 +117,31 @@ def seed(url: str, entries: int) -> int:
     columns = ("id", "organisation_id", "written_at", "stated_at", "backdated", "actor_id", "domain", "kind",
                "subject", "report_id", "action_id", "corrects_id", "detail")
     seal_columns = ("entry_id", "organisation_id", "seq", "content_hash", "prev_hash", "hash")
-    previous, seq = GENESIS, 0
+    with db.engine.connect() as conn:  # the chain goes on from what loading the plant sealed
+        first_id = conn.scalar(text("SELECT coalesce(max(id), 0) FROM evidence_entry"))
+        head = conn.execute(text("SELECT seq, hash FROM evidence_head WHERE organisation_id = :w"),
+                            {"w": workspace}).first()
+    previous, seq = (head.hash, head.seq) if head else (GENESIS, 0)
+    entry_id = first_id
 
     def rows():
-        nonlocal previous, seq
+        nonlocal previous, seq, entry_id
         for n in range(1, reports + 1):
             kind = KINDS[n % len(KINDS)]
             filed = start + timedelta(minutes=10 * n)
             for step in range(PER_REPORT):
                 seq += 1
+                entry_id += 1
                 entry_kind, detail = STEPS[step % len(STEPS)]
                 entry = SimpleNamespace(
-                    id=seq, organisation_id=workspace, written_at=filed + timedelta(seconds=step),
+                    id=entry_id, organisation_id=workspace, written_at=filed + timedelta(seconds=step),
                     stated_at=filed if step == 0 else None, backdated=False,
                     actor_id=people[(n + step) % len(people)], domain="reports", kind=entry_kind,
                     subject=f"{PREFIX[kind]}-2025-{n:06d}", report_id=n, action_id=None, corrects_id=None,
                     detail=detail)
                 entry_hash = hashlib.sha256(content(entry)).hexdigest()  # type: ignore[arg-type]
                 sealed = link_hash(seq, previous, entry_hash)
-                yield entry, (seq, workspace, seq, entry_hash, previous, sealed)
+                yield entry, (entry_id, workspace, seq, entry_hash, previous, sealed)
                 previous = sealed
 
     if url.startswith("postgresql"):
@@ -152,7 +158,7 @@ def seed(url: str, entries: int) -> int:
             with cursor.copy(f"COPY evidence_seal ({', '.join(seal_columns)}) FROM STDIN") as seal_copy:
                 while block := seals.read(1 << 20):
                     seal_copy.write(block)
-            cursor.execute("SELECT setval('evidence_entry_id_seq', %s)", (seq,))
+            cursor.execute("SELECT setval('evidence_entry_id_seq', %s)", (entry_id,))
             cursor.execute("SELECT setval('report_id_seq', %s)", (reports,))
             raw.commit()
         finally:
@@ -167,7 +173,11 @@ def seed(url: str, entries: int) -> int:
                     _insert_batch(conn, batch_entries, batch_seals)
             _insert_batch(conn, batch_entries, batch_seals)
     with db.engine.begin() as conn:
-        conn.execute(insert(EvidenceHead.__table__).values(organisation_id=workspace, seq=seq, hash=previous))
+        if head is None:
+            conn.execute(insert(EvidenceHead.__table__).values(organisation_id=workspace, seq=seq, hash=previous))
+        else:
+            conn.execute(update(EvidenceHead.__table__).where(EvidenceHead.organisation_id == workspace)
+                         .values(seq=seq, hash=previous))
         if url.startswith("postgresql"):
             conn.execute(text("ANALYZE"))
     db.dispose()
@@ -175,13 +185,14 @@ def seed(url: str, entries: int) -> int:
 
 
 def seeded(url: str, entries: int) -> int | None:
-    """The workspace of a database an earlier run seeded with exactly ``entries`` entries, else None."""
+    """The workspace of a database an earlier run seeded with exactly ``entries`` timeline entries, else None."""
     from storage.db import Database
 
     db = Database(url)
     try:
         with db.engine.connect() as conn:
-            found = conn.execute(text("SELECT organisation_id, seq FROM evidence_head")).all()
+            found = conn.execute(text("SELECT organisation_id, count(*) FROM evidence_entry WHERE domain = 'reports' "
+                                      "GROUP BY organisation_id")).all()
     except Exception:
         return None
     finally:
