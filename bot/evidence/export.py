@@ -84,8 +84,9 @@ class ExportError(ValueError):
 
 
 def write(db: Database, workspace: int, request: ExportRequest, out: BinaryIO) -> ExportSummary:
-    """Write the export to ``out``, streaming rows from read-only units of work (no write lock, no transaction
-    held while writing to ``out``)."""
+    """Write the export to ``out``, streaming rows from one read-only unit of work (no write lock; while rows are
+    written, no transaction but that read's own; an XLSX workbook is assembled after it has ended).
+    Raises ExportError for a request that cannot be exported."""
     _check(request)
     sheets = [s for s in SHEETS if s in request.sheets]
     extension = "xlsx" if request.format == "xlsx" else "csv" if len(sheets) == 1 else "zip"
