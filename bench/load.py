@@ -25,6 +25,7 @@ import argparse
 import compileall
 import os
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -422,6 +423,10 @@ def verdict(database: str, ratios: dict[str, list[float]]) -> int:
     return missed
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"),
@@ -429,6 +434,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--iterations", type=int, default=2, help="journeys per user and phase")
     args = parser.parse_args()
+    # A SIGTERM (pkill, a CI timeout) unwinds like Ctrl-C, so the servers and the clock started are stopped too.
+    signal.signal(signal.SIGTERM, _interrupted)
     runs = []
     if args.database in ("sqlite", "both"):
         runs.append(("SQLite", f"sqlite:///{Path(tempfile.mkdtemp(prefix='triad-bench-')) / 'bench.sqlite3'}"))

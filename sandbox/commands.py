@@ -530,23 +530,32 @@ def show_evidence(session: Session, argument: str) -> None:
 
 def tamper(session: Session, argument: str) -> None:
     """Play someone with the database's password hiding a made-up record: flip the back-dated mark of a report's
-    filing, straight in SQL, behind Triad's back (the sandbox's database is its own SQLite file: no trigger
-    stands in the way)."""
-    from sqlalchemy import text
+    filing, straight in SQL, behind Triad's back. The sandbox's own SQLite file has no trigger in the way; on
+    PostgreSQL only a superuser gets past the log's (the replica role skips triggers)."""
+    from sqlalchemy.exc import DBAPIError
 
     reference = argument.strip().upper()
     if not reference:
         raise Problem("tamper_usage")
-    if session.harness.db.engine.dialect.name != "sqlite":
-        raise Problem("tamper_sqlite_only")
-    with session.harness.db.engine.begin() as conn:
-        changed = conn.execute(text(
-            "UPDATE evidence_entry SET backdated = NOT backdated "
-            "WHERE organisation_id = :o AND subject = :r AND kind = 'filed'"),
-            {"o": session.organisation, "r": reference}).rowcount
+    try:
+        changed = _flip_backdated(session, reference)
+    except DBAPIError:
+        raise Problem("tamper_refused") from None
     if not changed:
         raise Problem("tamper_unknown", reference=reference)
     session.say("tampered", "yellow", reference=reference)
+
+
+def _flip_backdated(session: Session, reference: str) -> int:
+    from sqlalchemy import text
+
+    with session.harness.db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        return conn.execute(text(
+            "UPDATE evidence_entry SET backdated = NOT backdated "
+            "WHERE organisation_id = :o AND subject = :r AND kind = 'filed'"),
+            {"o": session.organisation, "r": reference}).rowcount
 
 
 # word -> (command, whether it acts on the app: then the console waits for the app and shows what came)
