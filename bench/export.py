@@ -22,6 +22,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -230,8 +231,14 @@ def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, st
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file, \
             tempfile.NamedTemporaryFile("r") as peak:
         started = time.monotonic()
-        code = subprocess.call([sys.executable, "-S", "-c", LAUNCHER, peak.name, *command], cwd=ROOT, env=env,
-                               stdout=out_file, stderr=err_file)
+        child = subprocess.Popen([sys.executable, "-S", "-c", LAUNCHER, peak.name, *command], cwd=ROOT, env=env,
+                                 stdout=out_file, stderr=err_file, start_new_session=True)
+        try:
+            code = child.wait()
+        except BaseException:  # Ctrl-C or SIGTERM: the launcher and what it runs go too
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            raise
         wall = time.monotonic() - started
         out_file.seek(0)
         err_file.seek(0)
@@ -259,7 +266,12 @@ def summary(values: list[float]) -> str:
     return f"{min(values):8.1f} {statistics.median(values):8.1f} {max(values):8.1f}"
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupted)  # a SIGTERM (a CI timeout) unwinds like Ctrl-C: no export left running
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=("postgresql", "sqlite"),
                         default="postgresql" if os.environ.get("BENCH_DATABASE_URL") else "sqlite")
