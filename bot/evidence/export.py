@@ -55,6 +55,7 @@ SHEETS = ("reports", "actions", "timeline", "evidence", "flags")  # what can be 
 FORMATS = ("csv", "xlsx")
 BATCH = 2000  # rows fetched at a time
 XLSX_ROWS = 1_048_576  # a worksheet's rows, its heading included: a longer sheet goes on in another
+XLSX_CELL = 32_767  # characters in a cell
 MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv",
                "zip": "application/zip"}
 BURST, BREAK = "backdating_burst", "break_found"  # what the log's own checks write (domain "evidence")
@@ -682,6 +683,8 @@ class _Xlsx:
             elif isinstance(value, int):
                 sheet.write_number(r, n, value, formats["text", flagged] if flagged else None)
             else:
+                if len(value) > XLSX_CELL:  # a long detail (a burst's entries): whole in CSV, cut here
+                    value = value[:XLSX_CELL - 1] + "…"
                 sheet.write_string(r, n, value, formats["text", flagged] if flagged else None)
         self._row += 1
 

@@ -444,3 +444,12 @@ def test_the_cli_help_names_every_sheet():
     what = next(a for a in _parser()._subparsers._group_actions[0].choices["export"]._actions
                 if a.dest == "what")
     assert what.help.split(": ")[1].split(" (")[0].split(", ") == list(export.SHEETS)
+
+
+def test_a_detail_longer_than_a_cell_is_cut_in_the_workbook_and_whole_in_csv(world):
+    with world.session() as s:
+        evidence.append(s, "evidence", "backdating_burst", detail={"count": 1, "entries": [], "note": "x" * 40_000})
+    log = xlsx_rows(run(world, sheets=("evidence",))[0])["Evidence log"]
+    assert len(log[-1][14]) == export.XLSX_CELL and log[-1][14].endswith("…")
+    heading, *rows = csv_sheets(run(world, format="csv", sheets=("evidence", "flags"))[0])["evidence"]
+    assert json.loads(rows[-1][14])["note"] == "x" * 40_000
