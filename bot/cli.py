@@ -102,6 +102,25 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--heads", metavar="FILE", type=Path,
                         help="the published heads to check against (default: TRIAD_EVIDENCE_HEADS)")
     verify.set_defaults(func=_evidence_verify)
+
+    export = sub.add_parser(
+        "export", help="export reports, actions, timelines and the evidence log for an auditor (XLSX or CSV)",
+        description="Write an export an auditor can check against the evidence chain: each row with the ISO clauses "
+                    "it serves and its chain seq and hashes. The format follows --out: .xlsx, .csv (one sheet) or "
+                    ".zip (one CSV per sheet).")
+    export.add_argument("--team", metavar="TEAM_ID",
+                        help="the Slack workspace (its team id), when Triad serves several")
+    export.add_argument("--what", metavar="SHEETS",  # (not imported here: the gunicorn master stays small)
+                        help="the sheets, comma-separated: reports, actions, timeline, evidence, flags (default: all)")
+    export.add_argument("--since", metavar="YYYY-MM-DD", help="from this day, in the workspace's time zone")
+    export.add_argument("--until", metavar="YYYY-MM-DD", help="to this day, inclusive")
+    export.add_argument("--standard", metavar="STANDARD",
+                        help="only reports tagged to it: iso9001 (quality), iso14001 (environment), iso45001 (safety)")
+    export.add_argument("--department", metavar="CODE", help="only the reports of this department (its code)")
+    export.add_argument("--lang", choices=("en", "zh"), default="en", help="the language of headings and words")
+    export.add_argument("--out", metavar="FILE", type=Path,
+                        help="the file to write (default: triad-export-<today>.xlsx here)")
+    export.set_defaults(func=_export)
     return parser
 
 
@@ -360,4 +379,106 @@ def _org_load(settings: Settings, args) -> int:
         return _problems(exc.problems)
     print(f"Loaded {args.file}: {summary.departments} departments, {summary.sites} sites with "
           f"{summary.locations} locations, {summary.people} people.")
+    return 0
+
+
+STANDARD_WORDS = {"iso9001": "iso9001", "9001": "iso9001", "quality": "iso9001", "qms": "iso9001",
+                  "iso14001": "iso14001", "14001": "iso14001", "environment": "iso14001", "ems": "iso14001",
+                  "iso45001": "iso45001", "45001": "iso45001", "safety": "iso45001", "ohs": "iso45001"}
+EXPORT_FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".zip": "csv"}
+
+
+class BadInput(Exception):
+    """An argument that cannot be used, said in one line (exit status 2, as argparse's own)."""
+
+
+def _export(settings: Settings, args) -> int:
+    try:
+        return _export_checked(settings, args)
+    except BadInput as exc:
+        print(f"triad: {exc}", file=sys.stderr)
+        return 2
+
+
+def _export_checked(settings: Settings, args) -> int:
+    import tempfile
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from bot.clock import Clock
+    from bot.evidence import export
+    from storage.models import Department, Standard
+
+    def day(option: str, value: str | None) -> date | None:
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            raise BadInput(f"{option}: {value} is not a date (YYYY-MM-DD)") from None
+
+    since, until = day("--since", args.since), day("--until", args.until)
+    if since and until and until < since:
+        raise BadInput(f"--until: the period ends ({until}) before it starts ({since})")
+    standard = None
+    if args.standard:
+        code = STANDARD_WORDS.get(args.standard.strip().lower().replace(" ", "").replace("-", ""))
+        if code is None:
+            raise BadInput(f"--standard: no standard {args.standard} (iso9001, iso14001, iso45001, or quality, "
+                           "environment, safety)")
+        standard = Standard(code)
+    try:
+        sheets = export.sheets_of(args.what.split(",")) if args.what else export.SHEETS
+    except export.ExportError as exc:
+        raise BadInput(f"--what: {exc}") from None
+    out: Path | None = args.out
+    if out is not None:
+        if out.suffix.lower() not in EXPORT_FORMATS:
+            raise BadInput(f"--out: {out} names no format: end it in .xlsx, .csv (one sheet) or .zip (CSV files)")
+        if out.suffix.lower() == ".csv" and len(sheets) > 1:
+            raise BadInput(f"--out: {out} holds one sheet, and {len(sheets)} are asked for: name a .zip, or choose "
+                           "one with --what")
+        if not out.parent.is_dir():
+            raise BadInput(f"--out: no folder {out.parent}")
+    db = _database(settings)
+    try:
+        try:
+            workspace = _workspace_to_load(db, args.team)
+        except StartupError as exc:
+            raise BadInput(f"--team: {exc}") from None
+        with db.read(workspace) as s:
+            from storage.workspaces import workspace_of
+
+            workspace = workspace_of(s)
+            if workspace is None:
+                raise StartupError("there is nothing to export yet: no organisation in this database.")
+            department_id = None
+            if args.department:
+                department_id = s.scalar(select(Department.id).where(Department.code == args.department))
+                if department_id is None:
+                    codes = ", ".join(s.scalars(select(Department.code).order_by(Department.code))) or "none"
+                    raise BadInput(f"--department: no department {args.department} (known: {codes})")
+        request = export.ExportRequest(sheets=sheets, since=since, until=until, standard=standard,
+                                       department_id=department_id,
+                                       format=EXPORT_FORMATS[out.suffix.lower()] if out else "xlsx",
+                                       language=args.lang)
+        target_dir = out.parent if out else Path.cwd()
+        # Written beside its name and renamed when complete: a failure leaves no half file.
+        handle, name = tempfile.mkstemp(dir=target_dir, prefix=".triad-export-")
+        os.close(handle)
+        part = Path(name)
+        try:
+            with part.open("wb") as stream:
+                summary = Clock().run(export.write, db, workspace, request, stream)
+        except export.ExportError as exc:
+            part.unlink()
+            raise BadInput(str(exc)) from None
+        except BaseException:
+            part.unlink()
+            raise
+        final = out or target_dir / summary.filename
+        part.replace(final)
+    finally:
+        db.dispose()
+    counts = ", ".join(f"{n:,} {sheet}" for sheet, n in summary.rows.items())
+    print(f"Wrote {final}: {counts}.")
     return 0
