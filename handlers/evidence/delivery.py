@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.evidence import export
 from bot.evidence.requests import request_from
-from bot.gateway import FileUpload
+from bot.gateway import DeliveryError, FileUpload
 from bot.i18n import Reader, listed, plain, text
 from handlers.evidence.notices import scope, sheet_name, what
 from storage.db import Database
@@ -24,7 +24,7 @@ HEAD_SHOWN = 16  # hex digits of the chain head in the comment (the file has it 
 @contextmanager
 def export_file(db: Database, workspace: int, args: dict[str, Any]) -> Iterator[FileUpload]:
     request = request_from(args)
-    reader = Reader(lang=request.language, tz=request.timezone)
+    reader = Reader(lang=request.language, tz=request.timezone or "UTC")
     reference = str(args.get("reference") or "")
     with db.read(workspace) as s:  # the head first: everything it seals is in the file
         head = s.get(EvidenceHead, workspace)
@@ -34,7 +34,10 @@ def export_file(db: Database, workspace: int, args: dict[str, Any]) -> Iterator[
     path = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
-            summary = export.write(db, workspace, request, out)
+            try:
+                summary = export.write(db, workspace, request, out)
+            except export.ExportError as exc:  # the form checks what it asks for: never made, whatever the retries
+                raise DeliveryError(f"export refused: {exc}", permanent=True, ambiguous=False) from exc
         filename = f"triad-evidence-{request.since}_{request.until}{_suffix(request, summary)}"
         rows = listed(reader, (plain(reader, "export_form.rows", sheet=sheet_name(reader, sheet),
                                      count=summary.rows.get(sheet, 0)) for sheet in request.sheets))
