@@ -625,3 +625,5 @@ def test_the_evidence_demo_flags_a_backdated_burst_and_a_record_changed_behind_t
     assert "a record was edited after it was written" in output_of(out, "zhao@dm> evidence")
     alert = out[out.index("zhao@dm> wait 6h"):out.index("zhao@dm> dms")]
     assert alert.count("The evidence log has been tampered with.") == 1, alert
+    exported = out[out.rindex("zhao@dm> dms"):]
+    assert "📎 triad-evidence-" in exported and ".xlsx" in exported
