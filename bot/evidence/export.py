@@ -71,6 +71,9 @@ class ExportRequest:
     format: str = "xlsx"
     language: str = "en"  # of headings and values shown as words
     timezone: str | None = None  # of the dates shown beside each UTC time, and of the period; None: the workspace's
+    # How someone was hurt, for those who may know it (managers, the safety owner; the server's operator): else
+    # withheld, in the reports sheet and in the entries' details (whose hash then cannot be recomputed).
+    injuries: bool = True
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,14 @@ class _Context:
             found = self.words[key] = plain(self.reader, key)
         return found
 
+    def injury(self, code: str) -> str:
+        return self.word(f"reports.injury.{code}" if self.request.injuries else "export.word.withheld")
+
+    def detail(self, detail: dict[str, Any]) -> str:
+        if not self.request.injuries and detail.get("injury"):
+            detail = {**detail, "injury": self.word("export.word.withheld")}
+        return canonical(detail)
+
     def yes_no(self, value: bool) -> str:
         return self.word("export.word.yes" if value else "export.word.no")
 
@@ -297,7 +308,7 @@ def _reports(session: Session, c: _Context) -> Iterator[Row]:
                 listed(c.reader, (c.word(f"common.standard.{s.value}") for s in standards)), r.description,
                 c.locations.get(r.location_id) if r.location_id else None, r.place,
                 c.departments.get(r.department_id) if r.department_id else None, c.local(r.occurred_at),
-                c.local(r.created_at), c.word(f"reports.injury.{r.injury_class.value}") if r.injury_class else None,
+                c.local(r.created_at), c.injury(r.injury_class.value) if r.injury_class else None,
                 _risk(c, r.risk_level), r.likelihood, r.severity, _risk(c, r.residual_risk_level),
                 r.residual_likelihood, r.residual_severity, whys or None, r.root_cause, rejection, c.local(r.closed_at),
                 reporter, clauses.shown(clauses.for_report(r.kind, standards)), row.filed, row.filed_hash, row.latest,
@@ -366,7 +377,7 @@ def _evidence(session: Session, c: _Context) -> Iterator[Row]:
         flags = _flags(c, entry, row.seq)
         yield ((row.seq, entry.id, entry.written_at, c.local(entry.written_at), entry.stated_at,
                 c.yes_no(entry.backdated), entry.actor_id, c.who(entry.actor_id, entry.detail), entry.domain,
-                entry.kind, entry.subject, entry.report_id, entry.action_id, entry.corrects_id, canonical(entry.detail),
+                entry.kind, entry.subject, entry.report_id, entry.action_id, entry.corrects_id, c.detail(entry.detail),
                 _entry_clauses(entry, row.report_kind, row.mask), "; ".join(flags) or None, row.content_hash,
                 row.prev_hash, row.hash), _stands_out(c, entry, row.seq))
 

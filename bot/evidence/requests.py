@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.events import announce
+from bot.evidence import permissions
 from bot.evidence.events import ExportRequested
 from bot.evidence.export import FORMATS, SHEETS, ExportRequest
 from bot.evidence.permissions import require_exporter
@@ -95,7 +96,8 @@ def request_export(session: Session, actor: Actor, draft: ExportDraft, key: str)
     assert draft.since is not None and draft.until is not None  # checked
     request = ExportRequest(sheets=sheets_of(draft.sheets), since=draft.since,
                             until=draft.until, standard=draft.standard, department_id=draft.department_id,
-                            format=draft.format, language=actor.lang, timezone=people.settings_of(session).timezone)
+                            format=draft.format, language=actor.lang, timezone=people.settings_of(session).timezone,
+                            injuries=permissions.may_see_injuries(actor))
     event = ExportRequested(actor.id, key, request)
     announce(session, event)
     return event
@@ -119,7 +121,7 @@ def request_args(request: ExportRequest) -> dict[str, Any]:
     return {"sheets": list(request.sheets), "since": _iso(request.since), "until": _iso(request.until),
             "standard": request.standard.value if request.standard else None,
             "department_id": request.department_id, "format": request.format, "language": request.language,
-            "timezone": request.timezone}
+            "timezone": request.timezone, "injuries": request.injuries}
 
 
 def request_from(args: dict[str, Any]) -> ExportRequest:
@@ -127,7 +129,8 @@ def request_from(args: dict[str, Any]) -> ExportRequest:
                          until=_day(args.get("until")),
                          standard=Standard(args["standard"]) if args.get("standard") else None,
                          department_id=args.get("department_id"), format=str(args.get("format") or "xlsx"),
-                         language=str(args.get("language") or "en"), timezone=str(args.get("timezone") or "UTC"))
+                         language=str(args.get("language") or "en"), timezone=str(args.get("timezone") or "UTC"),
+                         injuries=bool(args.get("injuries", False)))
 
 
 def _iso(day: date | None) -> str | None:

@@ -324,6 +324,20 @@ def test_a_back_dated_entry_says_so(world, clock):
     assert last[6].replace(microsecond=0) == datetime(2026, 11, 21, 9, 0)
 
 
+def test_how_someone_was_hurt_is_withheld_from_those_who_may_not_see_it(world):
+    from bot.evidence.permissions import may_see_injuries
+    from tests.unit.reports_world import MANAGER, QUALITY, SAFETY
+
+    file(world, kind=ReportKind.INCIDENT, description="Cut on the hand", injury_class=InjuryClass.FIRST_AID)
+    assert [may_see_injuries(actor(world, who)) for who in (MANAGER, SAFETY, QUALITY)] == [True, True, False]
+    shown = xlsx_rows(run(world, sheets=("reports",))[0])["Reports"]
+    withheld = xlsx_rows(run(world, sheets=("reports",), injuries=False)[0])["Reports"]
+    column = shown[0].index("Injury")
+    assert [r[column] for r in shown[1:] if r[0].startswith("IN-")] == ["First aid"]
+    assert [r[column] for r in withheld[1:] if r[0].startswith("IN-")] == [
+        "(withheld: shown to managers and the safety owner)"]
+
+
 # -- the formats' limits ---------------------------------------------------------------------------------------
 
 def test_a_sheet_longer_than_a_worksheet_goes_on_in_another(world, monkeypatch):
