@@ -26,7 +26,6 @@ from typing import IO, Any, BinaryIO, Protocol
 from zoneinfo import ZoneInfo
 
 import jinja2
-import xlsxwriter
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -650,6 +649,8 @@ class _Xlsx:
     goes to a temporary file as it is written, and the workbook is zipped together at ``close``."""
 
     def __init__(self, out: IO[bytes]) -> None:
+        import xlsxwriter  # here: its ~10 MB are loaded by the process that makes a workbook, not by every web worker
+
         self._book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
                                                "strings_to_urls": False, "strings_to_numbers": False})
         self._formats = {
