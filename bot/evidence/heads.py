@@ -57,7 +57,6 @@ def publish_job(runtime: Runtime) -> None:
         head, org = current(s), people.organisation(s)
         if head is None or head.seq == 0:
             return
-        s.expunge_all()
     published = read_file(path, org.id)
     if path is not None and (not published or published[-1].seq != head.seq):
         append_to_file(path, org, head, now)
