@@ -30,7 +30,7 @@ class Stage:
 
 
 def due(session: Session, key: str, start: datetime, stages: Sequence[Stage], working: WorkingTime, now: datetime,
-        *, report_id: int, repeat_every: float | None = None, replaces: str | None = None) -> list[tuple[Stage, bool]]:
+        *, report_id: int | None, repeat_every: float | None = None, replaces: str | None = None) -> list[tuple[Stage, bool]]:
     """The stages owed now, in order, as (stage, is_a_repeat); recorded as sent. ``replaces``: the prefix of
     the chains this one supersedes (the same wait from an earlier step), deleted when it starts."""
     row = session.get(FollowUp, key)
@@ -51,7 +51,7 @@ def due(session: Session, key: str, start: datetime, stages: Sequence[Stage], wo
             break
     if owed:
         if row is None:
-            if replaces:
+            if replaces and report_id is not None:
                 forget(session, report_id, replaces)
             session.add(FollowUp(key=key, stage=last, sent_at=since, report_id=report_id))
         else:
@@ -64,7 +64,7 @@ def started(session: Session, key: str) -> bool:
     return session.get(FollowUp, key) is not None
 
 
-def once(session: Session, key: str, now: datetime, *, report_id: int) -> bool:
+def once(session: Session, key: str, now: datetime, *, report_id: int | None) -> bool:
     """True the first time it is asked for a key: for what is sent once and never again (an urgent alert)."""
     if started(session, key):
         return False
@@ -79,3 +79,9 @@ def forget(session: Session, report_id: int, prefix: str | None = None) -> None:
     if prefix is not None:
         rows = rows.where(FollowUp.key.startswith(prefix, autoescape=True))
     session.execute(rows, execution_options={"synchronize_session": "fetch"})
+
+
+def forget_chains(session: Session, prefix: str) -> None:
+    """Delete the chains whose key starts with ``prefix``: what they chase (not a report's) is settled."""
+    session.execute(delete(FollowUp).where(FollowUp.key.startswith(prefix, autoescape=True)),
+                    execution_options={"synchronize_session": "fetch"})

@@ -28,12 +28,13 @@ USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 @dataclass(frozen=True)
 class Problem:
-    key: str  # setup.invalid.<key>
+    key: str  # <area>.<key>
     values: dict[str, Any] = field(default_factory=dict)
+    area: str = "setup.invalid"  # the texts it is among: each domain's own (procedures.invalid)
 
     def describe(self, reader: Reader | None = None) -> str:
         """In the reader's language; English (the organisation file's) by default."""
-        return plain(reader or Reader(), f"setup.invalid.{self.key}", **self.values)
+        return plain(reader or Reader(), f"{self.area}.{self.key}", **self.values)
 
 
 class Invalid(Exception):

@@ -4,6 +4,15 @@ from storage.models.base import Base
 from storage.models.evidence import EvidenceEntry, EvidenceHead, EvidenceSeal
 from storage.models.org import Department, Location, Organisation, Person, Role, RoleAssignment, Site, Standard
 from storage.models.platform import AppSetting, OutboxLane, OutboxMessage, ProcessedEvent, SchedulerLease
+from storage.models.procedures import (
+    Acknowledgment,
+    AckStatus,
+    Procedure,
+    ProcedureQuestion,
+    ProcedureStatus,
+    ProcedureVersion,
+)
+from storage.models.questions import Question
 from storage.models.reports import (
     ActionStatus,
     ActionType,
@@ -20,6 +29,8 @@ from storage.models.reports import (
 )
 
 __all__ = [
+    "AckStatus", "Acknowledgment", "Procedure", "ProcedureQuestion", "ProcedureStatus", "ProcedureVersion",
+    "Question",
     "ActionStatus", "ActionType", "AppSetting", "Base", "ControlLevel", "CorrectiveAction", "Department",
     "EvidenceEntry", "EvidenceHead", "EvidenceSeal", "FollowUp", "InjuryClass", "Location", "Organisation",
     "OutboxLane", "OutboxMessage", "Person", "ProcessedEvent", "ReferenceCounter", "Report", "ReportKind",

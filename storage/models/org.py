@@ -107,6 +107,7 @@ class Person(Tenant, Base):
     name_en: Mapped[str] = mapped_column(String(200))
     name_zh: Mapped[str | None] = mapped_column(String(200))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))  # where they work, when the file says
     slack_locale: Mapped[str | None] = mapped_column(String(16))  # as Slack reports it, e.g. zh-CN
     language_override: Mapped[str | None] = mapped_column(String(8))  # chosen with /triad language
     timezone: Mapped[str | None] = mapped_column(String(64))
