@@ -34,6 +34,8 @@ class Settings:
     log_level: str = "INFO"
     # Where the evidence chain's heads are appended, outside the database (bot/evidence/heads.py); None: not kept.
     evidence_heads_file: str | None = None
+    # Whether a procedure's document link must answer before it is published (bot/procedures/links.py).
+    check_links: bool = True
 
     @property
     def is_sandbox(self) -> bool:
@@ -116,6 +118,8 @@ def load(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         web_threads=_int(get("WEB_THREADS"), "WEB_THREADS", 8, 1, 256),
         scheduler=_choice(get("TRIAD_SCHEDULER"), "TRIAD_SCHEDULER", "embedded", ("embedded", "off")),
         outbox=_choice(get("TRIAD_OUTBOX"), "TRIAD_OUTBOX", "embedded", ("embedded", "off")),
+        check_links=_choice(get("TRIAD_CHECK_LINKS"), "TRIAD_CHECK_LINKS", "off" if mode == "sandbox" else "on",
+                            ("on", "off")) == "on",
         evidence_heads_file=get("TRIAD_EVIDENCE_HEADS") or (SANDBOX_HEADS_FILE if mode == "sandbox"
                                                             else DEFAULT_HEADS_FILE),
         log_level=_choice((get("LOG_LEVEL") or "INFO").upper(), "LOG_LEVEL", "INFO",

@@ -156,11 +156,11 @@ def _add_months(day: date, months: int) -> date:
 
 def pending_of(session: Session, actor: Actor) -> list[Acknowledgment]:
     """What the person must read, deadline first."""
-    return list(session.scalars(select(Acknowledgment)
-                                .join(ProcedureVersion, Acknowledgment.version_id == ProcedureVersion.id).where(Acknowledgment.person_id == actor.id, Acknowledgment.required.is_(True),
-                                       Acknowledgment.status == AckStatus.PENDING,
-                                       ProcedureVersion.status == ProcedureStatus.PUBLISHED)
-                                .order_by(Acknowledgment.due_on, Acknowledgment.id)))
+    return list(session.scalars(
+        select(Acknowledgment).join(ProcedureVersion, Acknowledgment.version_id == ProcedureVersion.id)
+        .where(Acknowledgment.person_id == actor.id, Acknowledgment.required.is_(True),
+               Acknowledgment.status == AckStatus.PENDING, ProcedureVersion.status == ProcedureStatus.PUBLISHED)
+        .order_by(Acknowledgment.due_on, Acknowledgment.id)))
 
 
 def acknowledged_by(session: Session, actor: Actor) -> list[Acknowledgment]:
