@@ -129,8 +129,7 @@ def _against_register(session: Session, draft: ProcedureDraft) -> dict[str, Prob
         return {}
     same = next((v for v in procedure.versions if v.version == draft.version), None)
     if same is not None and same.status != ProcedureStatus.DRAFT:
-        return {"version": problem("version_taken", code=draft.code, version=draft.version,
-                                   status=same.status.value)}
+        return {"version": problem(f"version_{same.status.value}", code=draft.code, version=draft.version)}
     newest = max((v for v in procedure.versions if v.status != ProcedureStatus.DRAFT),
                  key=lambda v: version_key(v.version), default=None)
     problems: dict[str, Problem] = {}

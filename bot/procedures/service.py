@@ -208,8 +208,8 @@ def check_publish(session: Session, actor: Actor | None, row: ProcedureVersion) 
         permissions.require(session, actor, "publish", _subject(row),
                             permissions.may_manage(actor, row.procedure, row), permissions.MANAGERS)
     if row.status != ProcedureStatus.DRAFT:
-        raise ReportError("procedures.error.not_a_draft", code=row.procedure.code, version=row.version,
-                          status=row.status.value)
+        raise ReportError(f"procedures.error.already_{row.status.value}", code=row.procedure.code,
+                          version=row.version)
     size = distribution.audience_size(session, row)
     problems = rules.check_publish(session, row, today(session), size)
     if problems:
