@@ -14,6 +14,7 @@ from bot import jobs
 from bot.domain import Domain, Job
 from bot.evidence import DOMAIN as EVIDENCE
 from bot.org import DOMAIN as ORG
+from bot.procedures import DOMAIN as PROCEDURES
 from bot.reports import DOMAIN as REPORTS
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 DOMAINS: list[Domain] = [
     jobs.PLATFORM,
     REPORTS,
+    PROCEDURES,
     EVIDENCE,
     ORG,
 ]
