@@ -76,10 +76,10 @@ def test_a_new_domain_needs_only_its_own_files_and_one_line_in_the_list(plant):
 
 def test_the_core_domains_are_on_the_list_and_declare_their_jobs_once():
     names = [d.name for d in domains.DOMAINS]
-    assert names == ["platform", "reports", "evidence", "org"]
+    assert names == ["platform", "reports", "procedures", "evidence", "org"]
     ids = [job.id for job in domains.all_jobs()]
     assert len(ids) == len(set(ids))
-    assert {"outbox-sweep", "report-follow-ups", "evidence-verify", "setup-waiting-reports"} <= set(ids)
+    assert {"outbox-sweep", "report-follow-ups", "procedure-reminders", "evidence-verify", "setup-waiting-reports"} <= set(ids)
 
 
 @pytest.mark.real_clock  # the clock is another process, on the real clock
