@@ -92,3 +92,12 @@ class CoverageRef(Value):
 
     procedure: int | None = None
     department: int | None = None
+
+
+@dataclass(frozen=True)
+class DraftForm(Value):
+    """The procedure form's private_metadata: the code whose draft it edits; None for a new procedure."""
+
+    TAG = "pf"
+
+    code: str | None = None
