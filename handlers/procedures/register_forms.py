@@ -47,32 +47,32 @@ def manages_any(session: Session, actor: Actor) -> bool:
 
 
 def register_view(session: Session, actor: Actor) -> dict[str, Any]:
-    total = session.scalar(select(func.count()).select_from(Procedure)) or 0
+    total, today = session.scalar(select(func.count()).select_from(Procedure)) or 0, service.today(session)
     shown = session.scalars(select(Procedure).options(selectinload(Procedure.versions))
                             .order_by(Procedure.code).limit(SHOWN))
     return render("procedure_register", actor.reader, callback_id=REGISTER,
                   new=NEW if permissions.may_create(actor) else None,
-                  rows=[_row(actor, p) for p in shown], more=max(0, total - SHOWN))
+                  rows=[_row(actor, p, today) for p in shown], more=max(0, total - SHOWN))
 
 
-def _row(actor: Actor, procedure: Procedure) -> dict[str, Any]:
+def _row(actor: Actor, procedure: Procedure, today: date) -> dict[str, Any]:
     current, draft = service.in_force(procedure), service.draft_of(procedure)
-    named = current or draft or service.latest(procedure)
     done = [v for v in procedure.versions if v.status != ProcedureStatus.DRAFT]
     newest = current or max(done, key=lambda v: rules.version_key(v.version), default=None)
-    status = newest.status if newest is not None else ProcedureStatus.DRAFT
+    named = newest or service.latest(procedure)  # its title and state stand for the procedure
     buttons: list[dict[str, Any]] = []
-    if permissions.may_manage(actor, procedure, named):
+    if permissions.may_manage(actor, procedure, current or named):
         if draft is not None:
             buttons += [_button("edit", EDIT, draft), _button("publish", PUBLISH, draft)]
         elif current is not None:
             buttons += [_button("revise_major", REVISE_MAJOR, current), _button("revise_minor", REVISE_MINOR, current)]
         if current is not None:
             buttons.append(_button("retire", RETIRE, current))
-    review_by = (current or named).review_by
-    return {"code": procedure.code, "title": named.title(actor.lang), "status": status.value,
-            "in_force": current.version if current else None, "draft": draft.version if draft else None,
-            "review_by": review_by.isoformat() if review_by else None, "buttons": buttons,
+    review_by = named.review_by if named.status in (ProcedureStatus.PUBLISHED, ProcedureStatus.DRAFT) else None
+    return {"code": procedure.code, "title": named.title(actor.lang), "state": named.status.value,
+            "version": named.version, "draft": draft.version if draft else None,
+            "review_by": review_by.isoformat() if review_by else None,
+            "overdue": current is not None and review_by is not None and review_by < today, "buttons": buttons,
             "block_id": f"procedure:{procedure.id}"}
 
 
@@ -158,9 +158,9 @@ def _change(reader: Reader, draft: ProcedureDraft, revision: bool) -> list[dict[
     return [_input(reader, "major", _choices(reader, "radio_buttons", kinds, ["major" if draft.major else "minor"]),
                    optional=False),
             _input(reader, "change_note_en", _text(draft.change_note_en, rules.NOTE_MAX, multiline=True),
-                   hint="change_note_hint"),
+                   optional=False, hint="change_note_hint"),
             _input(reader, "change_note_zh", _text(draft.change_note_zh, rules.NOTE_MAX, multiline=True),
-                   hint="change_note_hint")]
+                   optional=False, hint="change_note_hint")]
 
 
 def _questions(reader: Reader, questions: tuple[QuestionDraft, ...]) -> list[dict[str, Any]]:
