@@ -7,16 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from bot import blockkit
 from bot.procedures import service
 from bot.procedures.values import Audience, ProcedureDraft, QuestionDraft
-from sandbox.emulator import UPLOAD_METHOD
-from storage.models import Acknowledgment, AckStatus, EvidenceEntry, Person, Standard
+from storage.models import EvidenceEntry, Standard
 
 WORKER, SUPERVISOR, QUALITY, ENVIRONMENT, SAFETY, MANAGER = "U0ZHANG", "U0LI", "U0CHEN", "U0WANG", "U0LIU", "U0ZHAO"
 CHECK = QuestionDraft("Before you reach into the press, you…", "把手伸进压机之前，你应该……",
@@ -146,7 +144,8 @@ def test_procedures_home_and_coverage_show_who_is_missing_and_the_nudge_reaches_
     (shared,) = [m for m in harness.emulator.dm_messages(MANAGER) if m.get("files")]
     content = harness.emulator.file_content(shared["files"][0]["id"]).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(content)))
-    assert sorted((r["slack_user_id"], r["status"]) for r in rows) == [(SUPERVISOR, "acknowledged"), (WORKER, "pending")]
+    assert sorted((r["slack_user_id"], r["status"]) for r in rows) == [(SUPERVISOR, "acknowledged"),
+                                                                        (WORKER, "pending")]
 
 
 def test_a_worker_may_not_see_coverage(harness):
