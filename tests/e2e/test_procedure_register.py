@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.org import people
 from bot.procedures import acks
 from bot.procedures.values import VersionRef
-from handlers.procedures import register, register_forms
+from handlers.procedures import register_forms
 from storage.models import (
     Acknowledgment,
     Department,
@@ -68,12 +68,7 @@ def settings(database_url: str) -> Settings:
 # --- driving the register -----------------------------------------------------------------------------------------
 
 def open_register(h, user: str) -> dict:
-    import importlib.util  # TODO(regslack): the lead's /procedures register, once on main
-    if importlib.util.find_spec("handlers.procedures.commands") is None:
-        h.driver.slash(user, "/triad", "help")  # Triad learns their language
-        register.open_register(h.runtime, actor(h, user), h.emulator.issue_trigger(user))
-    else:
-        assert h.driver.slash(user, "/procedures", "register").status == 200
+    assert h.driver.slash(user, "/procedures", "register").status == 200
     return h.emulator.wait_for(lambda: h.emulator.open_modal(user), description=f"the register for {user}")
 
 
@@ -286,6 +281,9 @@ def test_publishing_asks_exactly_the_audience_and_a_second_publish_is_refused(ha
     assert owed(h, "SOP-EHS-007") == {WORKER: ("pending", True, "1.0"), SUPERVISOR: ("pending", True, "1.0")}
     assert decisions(h, "procedure.publish") == [(True, "SOP-EHS-007 1.0")]
     assert "In force: 1.0" in dumped(h.emulator.open_modal(SAFETY))  # the register is redrawn
+    assert "2 people were asked" in told(h, SAFETY)
+    assert h.emulator.dm_messages(WORKER) and h.emulator.dm_messages(SUPERVISOR)  # their cards
+    assert not any(h.emulator.dm_messages(user) for user in (QUALITY, ADMIN))
 
     press(h, SAFETY, register_forms.PUBLISH, "SOP-EHS-007", register_view, as_seen=True)  # its copy from before
     assert "is already published" in told(h, SAFETY)
@@ -357,6 +355,7 @@ def test_a_minor_revision_asks_nobody_who_acknowledged_and_a_major_one_asks_ever
     press(h, SAFETY, register_forms.PUBLISH, "SOP-EHS-007")
     assert statuses(h, "SOP-EHS-007") == [("1.0", "superseded"), ("1.1", "published")]
     assert owed(h, "SOP-EHS-007") == {WORKER: ("acknowledged", True, "1.0"), SUPERVISOR: ("pending", True, "1.1")}
+    assert "1 person who had not acknowledged yet" in told(h, SAFETY)
 
     press(h, SAFETY, register_forms.REVISE_MAJOR, "SOP-EHS-007")
     assert h.driver.submit(SAFETY, {"change_note_en": "New step 4.", "change_note_zh": "新增第 4 步。"}).json is None
