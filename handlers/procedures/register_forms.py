@@ -11,7 +11,7 @@ from datetime import date
 from itertools import zip_longest
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.i18n import Reader, plain, render, text
@@ -47,12 +47,14 @@ def manages_any(session: Session, actor: Actor) -> bool:
 
 
 def register_view(session: Session, actor: Actor) -> dict[str, Any]:
-    total, today = session.scalar(select(func.count()).select_from(Procedure)) or 0, service.today(session)
-    shown = session.scalars(select(Procedure).options(selectinload(Procedure.versions))
-                            .order_by(Procedure.code).limit(SHOWN))
+    """Every procedure, those the reader may manage first (a long register shows only the first ``SHOWN``)."""
+    today = service.today(session)
+    rows = [_row(actor, p, today) for p in session.scalars(
+        select(Procedure).options(selectinload(Procedure.versions)).order_by(Procedure.code))]
+    rows.sort(key=lambda row: not row["buttons"])  # stable: by code within each
     return render("procedure_register", actor.reader, callback_id=REGISTER,
-                  new=NEW if permissions.may_create(actor) else None,
-                  rows=[_row(actor, p, today) for p in shown], more=max(0, total - SHOWN))
+                  new=NEW if permissions.may_create(actor) else None, rows=rows[:SHOWN],
+                  more=max(0, len(rows) - SHOWN))
 
 
 def _row(actor: Actor, procedure: Procedure, today: date) -> dict[str, Any]:

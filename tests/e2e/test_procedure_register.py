@@ -240,6 +240,10 @@ def test_the_register_and_the_form_fit_block_kit_in_both_languages_with_names_sh
     for n in range(register_forms.SHOWN + 5):
         create(h, documents, code=f"SOP-Q-{n:03d}", q1_prompt_en="Q?", q1_prompt_zh="问？", q1_choices_en="a\nb",
                q1_choices_zh="甲\n乙", q1_answer="1", q1_explanation_en="x", q1_explanation_zh="解")
+    create(h, documents, user=QUALITY, code="SOP-QA-001", departments=["painting"])
+    with h.db.read(h.organisation("T0TRIAD")) as s:  # those Chen manages come first, however they sort
+        first = register_forms.register_view(s, actor(h, QUALITY))["blocks"][1:3]
+        assert "SOP-QA-001" in dumped(first) and register_forms.PUBLISH in dumped(first)
     with h.db.session(h.organisation("T0TRIAD")) as s:
         for n in range(120):  # a select shows 100
             s.add(Department(code=f"d{n:03d}", name_en=f"Department {n} " + "x" * 80, name_zh=f"部门 {n}"))
@@ -250,7 +254,7 @@ def test_the_register_and_the_form_fit_block_kit_in_both_languages_with_names_sh
             blockkit.check(view, "modal")
             assert "&lt;!channel&gt; &lt;http://evil.example|Payroll&gt; &amp;" in dumped(view)
             assert "<!channel>" not in dumped(view)
-            assert "6" in dumped(view["blocks"][-1])  # the rest is counted, with where to find it
+            assert "7" in dumped(view["blocks"][-1])  # the rest is counted, with where to find it
             assert "python -m bot procedures export" in dumped(view["blocks"][-1])
             row = s.scalar(select(ProcedureVersion).where(ProcedureVersion.title_en == HOSTILE))
             blockkit.check(register_forms.procedure_form(s, who, row), "modal")
@@ -289,6 +293,30 @@ def test_publishing_asks_exactly_the_audience_and_a_second_publish_is_refused(ha
     assert "is already published" in told(h, SAFETY)
     assert statuses(h, "SOP-EHS-007") == [("1.0", "published")]
     assert len(owed(h, "SOP-EHS-007")) == 2
+
+
+def test_a_double_click_on_publish_publishes_once(harness, documents):
+    h = harness
+    create(h, documents)
+    view = open_register(h, SAFETY)
+    with h.db.read() as s:
+        block_id = f"procedure:{s.scalar(select(Procedure.id))}"
+    answers: list[int] = []
+
+    def click() -> None:
+        answers.append(h.driver.press(SAFETY, register_forms.PUBLISH, view=view, block_id=block_id,
+                                      as_seen=True).status)
+    clicks = [threading.Thread(target=click) for _ in range(2)]  # both on their way at once
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+    assert answers == [200, 200]
+    h.deliver()
+    assert statuses(h, "SOP-EHS-007") == [("1.0", "published")]
+    assert len(owed(h, "SOP-EHS-007")) == 2
+    messages = told(h, SAFETY)
+    assert messages.count("2 people were asked") == 1 and "is already published" in messages
 
 
 def test_a_worker_pressing_publish_or_sending_the_form_is_refused_recorded_and_nothing_changes(harness, documents):
