@@ -100,7 +100,7 @@ def procedure_form(session: Session, actor: Actor, row: ProcedureVersion | None)
               *([] if row is not None else [_input(reader, "code", _text(None, rules.CODE_MAX), optional=False)]),
               _input(reader, "version", _text(draft.version, 7), optional=False),
               *_texts(reader, draft),
-              _input(reader, "owner", {"type": "users_select", "initial_user": draft.owner}, optional=False),
+              _input(reader, "owner", _person(draft.owner), optional=False),
               _input(reader, "standards", _choices(reader, "checkboxes", [
                   (plain(reader, f"common.standard.{s.value}"), s.value) for s in Standard],
                   [s.value for s in draft.standards]), optional=False),
@@ -210,6 +210,10 @@ def _text(initial: str | None, limit: int, *, multiline: bool = False) -> dict[s
     if initial:
         element["initial_value"] = initial
     return element
+
+
+def _person(initial: str) -> dict[str, Any]:
+    return {"type": "users_select", **({"initial_user": initial} if initial else {})}
 
 
 def _url(initial: str | None) -> dict[str, Any]:
