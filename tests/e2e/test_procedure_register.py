@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,8 +16,8 @@ from sqlalchemy import select
 from bot import audit, blockkit
 from bot.config import Settings
 from bot.org import people
-from bot.procedures import acks
-from bot.procedures.values import VersionRef
+from bot.procedures import acks, rules, service
+from bot.procedures.values import Audience, ProcedureDraft, QuestionDraft, VersionRef
 from handlers.procedures import register_forms
 from storage.models import (
     Acknowledgment,
@@ -27,6 +27,7 @@ from storage.models import (
     Procedure,
     ProcedureStatus,
     ProcedureVersion,
+    Standard,
 )
 
 WORKER, SUPERVISOR, QUALITY, SAFETY, ADMIN = "U0ZHANG", "U0LI", "U0CHEN", "U0LIU", "U0ZHAO"
@@ -425,3 +426,26 @@ def test_an_overdue_review_is_flagged_in_the_register(harness, documents):
     assert "review by 2026-12-31" in dumped(h.emulator.open_modal(SAFETY))
     h.clock.advance(timedelta(days=40))
     assert "review overdue since 2026-12-31" in dumped(open_register(h, SAFETY))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_form_and_the_register_fit_at_the_longest_the_rules_allow(harness, lang):
+    h = harness
+    question = QuestionDraft("q" * rules.QUESTION_MAX, "问" * rules.QUESTION_MAX,
+                             tuple((f"{c}" * rules.CHOICE_MAX, "选" * rules.CHOICE_MAX) for c in "abcd"), 3,
+                             "e" * rules.EXPLANATION_MAX, "释" * rules.EXPLANATION_MAX)
+    longest = ProcedureDraft(
+        code="SOP-" + "X" * (rules.CODE_MAX - 4), version="100.100", title_en="T" * rules.TITLE_MAX,
+        title_zh="标" * rules.TITLE_MAX, summary_en="s" * rules.SUMMARY_MAX, summary_zh="摘" * rules.SUMMARY_MAX,
+        owner=SAFETY, standards=tuple(Standard), audience=Audience(departments=("stamping", "painting")),
+        effective_on=date(2026, 11, 30), clauses="c" * rules.CLAUSES_MAX,
+        document_url="https://docs.example.com/" + "d" * (rules.URL_MAX - 25), change_note_en="n" * rules.NOTE_MAX,
+        change_note_zh="改" * rules.NOTE_MAX, review_by=date(2027, 11, 30), renew_months=rules.RENEW_MAX,
+        deadline_days=rules.DEADLINE_MAX, questions=(question,) * rules.QUESTIONS_MAX)
+    who = people.Actor(**{**actor(h, ADMIN).__dict__, "lang": lang})
+    with h.db.session(h.organisation("T0TRIAD")) as s:
+        row = service.save_draft(s, who, longest)
+        form = register_forms.procedure_form(s, who, row)
+        assert blockkit.problems(form, "modal") == []
+        assert blockkit.view_size(form) < blockkit.VIEW_BYTES_MAX
+        assert blockkit.problems(register_forms.register_view(s, who), "modal") == []
