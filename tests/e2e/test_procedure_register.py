@@ -198,8 +198,11 @@ def test_an_owner_creates_a_procedure_with_check_questions_and_the_register_show
         q1_answer="2", q1_explanation_en="Only the person who put a lock on takes it off.",
         q1_explanation_zh="只有上锁的人才能取下自己的锁。"))
     assert answer.json is None
+    assert h.driver.resend(answer).status == 200  # delivered twice: saved once
     h.deliver()
     row = draft_of(h, "SOP-EHS-007")
+    with h.db.read() as s:
+        assert len(s.scalars(select(EvidenceEntry).where(EvidenceEntry.kind == "procedure_draft_saved")).all()) == 1
     assert (row.version, row.title_zh, row.audience) == ("1.0", "上锁挂牌", {
         "departments": ["stamping"], "roles": [], "sites": []})
     assert row.standards == ["iso45001"]
