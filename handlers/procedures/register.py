@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import text
+from bot.i18n import plain, text
 from bot.org.people import Actor
 from bot.org.rules import Invalid, Problem
 from bot.procedures import links, permissions, service
@@ -33,7 +33,6 @@ from handlers.submissions import Form, Step
 from storage.models import ProcedureStatus, ProcedureVersion
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -62,8 +61,7 @@ def register(app: App, runtime: Runtime) -> None:
     pressed(forms.PUBLISH, lambda actor, body, ref: _publish(runtime, actor, body, ref.id))
     pressed(forms.REVISE_MAJOR, lambda actor, body, ref: _revise(runtime, actor, body, ref, major=True))
     pressed(forms.REVISE_MINOR, lambda actor, body, ref: _revise(runtime, actor, body, ref, major=False))
-    pressed(forms.RETIRE, lambda actor, body, ref: _change(runtime, actor, body, lambda s: service.retire(
-        s, actor, service.version(s, ref.id).procedure.code)))
+    pressed(forms.RETIRE, lambda actor, body, ref: _change(runtime, actor, body, lambda s: _retire(s, actor, ref)))
 
 
 def open_register(runtime: Runtime, actor: Actor, trigger_id: str) -> None:
@@ -177,6 +175,16 @@ def _revise(runtime: Runtime, actor: Actor, body: dict[str, Any], ref: VersionRe
         return forms.procedure_form(s, actor, draft)
     _push_form(runtime, actor, body, revise)
     _redraw(runtime, actor, _register_id(body))
+
+
+def _retire(session: Session, actor: Actor, ref: VersionRef) -> None:
+    """The version the confirmation named, only while it is the one in force (not a later one published since)."""
+    row = service.version(session, ref.id)
+    if row.status == ProcedureStatus.PUBLISHED:
+        service.retire(session, actor, row.procedure.code)
+    else:
+        raise ReportError("procedure_form.error.not_in_force", code=row.procedure.code, version=row.version,
+                          state=plain(actor.reader, f"procedures.status.{row.status.value}"))
 
 
 def _change(runtime: Runtime, actor: Actor, body: dict[str, Any], step: Callable[[Session], object]) -> None:

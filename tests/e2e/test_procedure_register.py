@@ -452,3 +452,16 @@ def test_the_form_and_the_register_fit_at_the_longest_the_rules_allow(harness, l
         assert blockkit.problems(form, "modal") == []
         assert blockkit.view_size(form) < blockkit.VIEW_BYTES_MAX
         assert blockkit.problems(register_forms.register_view(s, who), "modal") == []
+
+
+def test_retire_pressed_on_a_register_drawn_before_a_newer_version_retires_nothing(harness, documents):
+    h = harness
+    create(h, documents)
+    published(h)
+    before = h.emulator.open_modal(SAFETY)
+    press(h, SAFETY, register_forms.REVISE_MINOR, "SOP-EHS-007")
+    assert h.driver.submit(SAFETY, {"change_note_en": "Typo fixed.", "change_note_zh": "更正错字。"}).json is None
+    press(h, SAFETY, register_forms.PUBLISH, "SOP-EHS-007")
+    press(h, SAFETY, register_forms.RETIRE, "SOP-EHS-007", before, as_seen=True)  # it names 1.0
+    assert "is no longer in force (superseded), so nothing was retired" in told(h, SAFETY)
+    assert statuses(h, "SOP-EHS-007") == [("1.0", "superseded"), ("1.1", "published")]
