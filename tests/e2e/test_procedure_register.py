@@ -465,3 +465,19 @@ def test_retire_pressed_on_a_register_drawn_before_a_newer_version_retires_nothi
     press(h, SAFETY, register_forms.RETIRE, "SOP-EHS-007", before, as_seen=True)  # it names 1.0
     assert "is no longer in force (superseded), so nothing was retired" in told(h, SAFETY)
     assert statuses(h, "SOP-EHS-007") == [("1.0", "superseded"), ("1.1", "published")]
+
+
+def test_a_procedures_own_owner_manages_it_but_creates_none(harness, documents):
+    h = harness
+    create(h, documents, user=ADMIN, owner=SUPERVISOR, standards=["iso9001"])
+    create(h, documents, user=ADMIN, code="SOP-QA-002", standards=["iso9001"])
+    view = open_register(h, SUPERVISOR)
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    with h.db.read() as s:
+        ids = {code: id_ for code, id_ in s.execute(select(Procedure.code, Procedure.id))}
+    assert register_forms.NEW not in dumped(view)
+    assert register_forms.PUBLISH in dumped(blocks[f"procedure:{ids['SOP-EHS-007']}"])
+    assert f"procedure:{ids['SOP-QA-002']}" not in blocks  # Zhao's: listed, without buttons
+    assert "SOP-QA-002" in dumped(view)
+    press(h, SUPERVISOR, register_forms.PUBLISH, "SOP-EHS-007", view)
+    assert statuses(h, "SOP-EHS-007") == [("1.0", "published")]
