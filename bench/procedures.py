@@ -641,7 +641,8 @@ def describe(answer: object) -> str:
     from bot.procedures.coverage import Summary
 
     if isinstance(answer, Summary):
-        return f"{describe(answer.total)}; {len(answer.by_procedure)} procedures, {len(answer.by_department)} departments"
+        return (f"{describe(answer.total)}; {len(answer.by_procedure)} procedures, "
+                f"{len(answer.by_department)} departments")
     if isinstance(answer, list):
         return f"{len(answer):,} line{'s' if len(answer) != 1 else ''}"
     required, acknowledged = getattr(answer, "required", None), getattr(answer, "acknowledged", None)
