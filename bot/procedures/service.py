@@ -218,7 +218,10 @@ def check_publish(session: Session, actor: Actor | None, row: ProcedureVersion) 
 
 
 def publish(session: Session, actor: Actor | None, version_id: int) -> Published:
-    row = version(session, version_id)
+    # Locked first: a double click, or the file loaded while someone presses Publish, publishes once.
+    row = session.scalar(select(ProcedureVersion).where(ProcedureVersion.id == version_id).with_for_update())
+    if row is None:
+        raise ReportError("procedures.error.gone")
     check_publish(session, actor, row)
     now = clock.now()
     before = in_force(row.procedure)
