@@ -33,6 +33,7 @@ class PersonSpec:
     names: Names
     department: str | None
     roles: list[tuple[Role, str | None, Standard | None]]
+    site: str | None = None  # where they work: a procedure's audience may name it
 
 
 @dataclass
@@ -103,7 +104,7 @@ def parse(text: str, source: str = "org file", reader: Reader | None = None) -> 
 
     people_ids: set[str] = set()
     for node in check.sequence(top.get("people"), "people"):
-        p = check.mapping(node, "a person", {"slack_id", "name", "department", "roles", "working_hours"},
+        p = check.mapping(node, "a person", {"slack_id", "name", "department", "site", "roles", "working_hours"},
                           {"slack_id", "name"})
         if p is None:
             continue
@@ -111,11 +112,12 @@ def parse(text: str, source: str = "org file", reader: Reader | None = None) -> 
         names = check.names(p.get("name"), "person", node)
         department = check.checked(p.get("department"), "department",
                                    lambda v: rules.known("department", v, department_codes))
+        site = check.checked(p.get("site"), "site", lambda v: rules.known("site", v, site_codes))
         roles = _roles(check, p.get("roles"), department_codes)
         if slack_id and check.problem(p["slack_id"], "slack_id", rules.unique("person", slack_id, people_ids)) \
                 and names:
             people_ids.add(slack_id)
-            spec.people.append(PersonSpec(slack_id, names, department, roles))
+            spec.people.append(PersonSpec(slack_id, names, department, roles, site))
             _hours(check, p.get("working_hours"), f"working hours of {slack_id}", spec, ("person", slack_id))
 
     if check.problems:
@@ -205,7 +207,7 @@ def apply(session: Session, spec: OrgSpec, source: str | None = None) -> LoadSum
     sites = {s.code: s for s in session.scalars(select(Site))}
     location_count = 0
     for code, names, locations in spec.sites:
-        site = sites.get(code) or Site(code=code)
+        site = sites[code] = sites.get(code) or Site(code=code)
         site.name_en, site.name_zh = names.en, names.zh or names.en
         session.add(site)
         session.flush()
@@ -223,6 +225,7 @@ def apply(session: Session, spec: OrgSpec, source: str | None = None) -> LoadSum
         people[ps.slack_id] = person
         person.name_en, person.name_zh = ps.names.en, ps.names.zh
         person.department = departments[ps.department] if ps.department else None
+        person.site_id = sites[ps.site].id if ps.site else None
         person.roles.clear()
         session.add(person)
         session.flush()  # delete the old roles before adding the new ones (unique constraint)
