@@ -30,7 +30,8 @@ class Stage:
 
 
 def due(session: Session, key: str, start: datetime, stages: Sequence[Stage], working: WorkingTime, now: datetime,
-        *, report_id: int | None, repeat_every: float | None = None, replaces: str | None = None) -> list[tuple[Stage, bool]]:
+        *, report_id: int | None, repeat_every: float | None = None,
+        replaces: str | None = None) -> list[tuple[Stage, bool]]:
     """The stages owed now, in order, as (stage, is_a_repeat); recorded as sent. ``replaces``: the prefix of
     the chains this one supersedes (the same wait from an earlier step), deleted when it starts."""
     row = session.get(FollowUp, key)

@@ -92,6 +92,27 @@ def post(session: Session, key: str, channel: str, message: dict[str, Any], *, t
     return _enqueue(session, key, "post", message, channel=channel, thread_key=thread_key, not_before=not_before)
 
 
+def post_many(session: Session, posts: list[tuple[str, str, dict[str, Any], datetime | None]]) -> int:
+    """Many DMs or channel posts at once, each (key, channel, message, not_before): what ``post`` writes, with the
+    keys already owed looked up a thousand at a time rather than one by one (a procedure published to a plant of
+    5,000). Returns how many were new."""
+    now, new = clock.now(), 0
+    for start in range(0, len(posts), 1000):
+        chunk = posts[start:start + 1000]
+        owed_already = set(session.scalars(select(OutboxMessage.key).where(
+            OutboxMessage.key.in_([key for key, _, _, _ in chunk]))))
+        rows = [OutboxMessage(key=key, operation="post", channel=channel, lane=channel, payload=message,
+                              status="pending", attempts=0, created_at=now, ambiguous=False,
+                              next_attempt_at=max(now, not_before or now))
+                for key, channel, message, not_before in chunk if key not in owed_already]
+        owed_already.update(row.key for row in rows)
+        session.add_all(rows)
+        new += len(rows)
+    if new:
+        session.info[_WAKE_FLAG] = True
+    return new
+
+
 def upload(session: Session, key: str, channel: str, maker: str, args: dict[str, Any], *, reference: str,
            not_before: datetime | None = None) -> OutboxMessage:
     """A file shared in a channel or a DM (channel = user id), in that lane after what was posted there before.

@@ -23,8 +23,6 @@ from bot.procedures.events import Card, CardsOwed
 from bot.procedures.values import Audience
 from storage.models import Acknowledgment, AckStatus, Person, ProcedureStatus, ProcedureVersion
 
-JOINED_WITHIN = timedelta(days=14)  # someone first seen this recently is a joiner; otherwise they moved
-
 
 def audience_size(session: Session, version: ProcedureVersion) -> int:
     return session.scalar(select(func.count()).select_from(Person).where(
@@ -113,19 +111,20 @@ def reconcile(session: Session, person_ids: set[int] | None = None) -> int:
     """Joiners, moves and leavers: every version in force against its audience now (``person_ids``: only theirs).
     Returns how many cards were sent."""
     sent = 0
-    recent = clock.now() - JOINED_WITHIN
     for version in session.scalars(select(ProcedureVersion).where(
             ProcedureVersion.status == ProcedureStatus.PUBLISHED).order_by(ProcedureVersion.id)):
         members = set(session.scalars(audiences.members(Audience.of(version.audience))))
         known = dict(session.execute(select(Acknowledgment.person_id, Acknowledgment.required).where(
-            Acknowledgment.procedure_id == version.procedure_id)).tuples().all())
+            Acknowledgment.procedure_id == version.procedure_id)).all())
         changed = {p for p in members if not known.get(p)} | {p for p, required in known.items()
                                                                if required and p not in members}
         if person_ids is not None:
             changed &= person_ids
         if not changed:
             continue
-        joined = set(session.scalars(select(Person.id).where(Person.id.in_(changed), Person.created_at >= recent)))
+        # Someone Triad first knew after the version was published joined; anyone else moved into its audience.
+        joined = set(session.scalars(select(Person.id).where(Person.id.in_(changed),
+                                                              Person.created_at >= version.published_at)))
         if joined:
             sent += distribute(session, version, "joined", joined)
         if changed - joined:

@@ -62,7 +62,7 @@ def sweep(session: Session) -> dict[str, int]:
         .join(ProcedureVersion, Acknowledgment.version_id == ProcedureVersion.id)
         .where(Acknowledgment.status == AckStatus.PENDING, Acknowledgment.required.is_(True),
                ProcedureVersion.status == ProcedureStatus.PUBLISHED)
-        .order_by(Acknowledgment.id)).tuples())
+        .order_by(Acknowledgment.id)))
     if pending:
         list(session.scalars(select(FollowUp).where(FollowUp.key.startswith(PREFIX))))  # one read, then from memory
     times: dict[tuple[Any, ...], WorkingTime] = {}

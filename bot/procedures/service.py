@@ -259,14 +259,14 @@ def revise(session: Session, actor: Actor | None, code: str, *, major: bool) -> 
         return existing
     if current is None:
         raise ReportError("procedures.error.nothing_in_force", code=procedure.code)
+    draft = draft_from(session, current)
     row = ProcedureVersion(status=ProcedureStatus.DRAFT, created_at=clock.now(),
                            created_by=actor.id if actor else None)
-    procedure.versions.append(row)
-    draft = draft_from(session, current)
     _fill(session, row, draft)
     row.version, row.major = rules.next_version(current.version, major=major), major
     row.change_note_en = row.change_note_zh = None
     row.effective_on = today(session)
+    procedure.versions.append(row)
     session.flush()
     evidence.append(session, DOMAIN, "procedure_revision_started", actor_id=actor.id if actor else None,
                     subject=_subject(row), detail={"from": current.version, "major": major})

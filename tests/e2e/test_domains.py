@@ -79,7 +79,8 @@ def test_the_core_domains_are_on_the_list_and_declare_their_jobs_once():
     assert names == ["platform", "reports", "procedures", "evidence", "org"]
     ids = [job.id for job in domains.all_jobs()]
     assert len(ids) == len(set(ids))
-    assert {"outbox-sweep", "report-follow-ups", "procedure-reminders", "evidence-verify", "setup-waiting-reports"} <= set(ids)
+    assert {"outbox-sweep", "report-follow-ups", "procedure-reminders", "evidence-verify",
+            "setup-waiting-reports"} <= set(ids)
 
 
 @pytest.mark.real_clock  # the clock is another process, on the real clock
