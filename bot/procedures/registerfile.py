@@ -39,6 +39,7 @@ QUESTION_KEYS = {"question", "choices", "answer", "explanation"}
 SCHEDULE_DAYS_MAX = 90
 STANDARD_WORDS = {s: name for name, s in STANDARD_NAMES.items() if not name.startswith("iso")}  # quality...
 NULL = "tag:yaml.org,2002:null"
+LINE_MAX = 10_000  # an exported text stays on its line: a change shows as one line in a diff
 
 # Where each field of a draft is in an entry, as keys (and a question's position): a problem rules.py finds
 # with a field is named with the line of that key (or of the nearest one above it, when the file left it out).
@@ -105,6 +106,13 @@ class Plan:
 
     def named(self, action: Action) -> tuple[str, ...]:
         return tuple(step.name for step in self.steps if step.action is action)
+
+    def summary(self) -> LoadSummary:
+        """What loading would do; a publish counts everyone in its audience."""
+        return LoadSummary(drafts=self.named(Action.SAVE),
+                           published=tuple((s.name, s.audience) for s in self.steps if s.action is Action.PUBLISH),
+                           unchanged=self.named(Action.UNCHANGED), retired=self.named(Action.RETIRE),
+                           reminders=self.schedule is not None)
 
 
 @dataclass(frozen=True)
@@ -441,9 +449,7 @@ def apply(session: Session, spec: RegisterSpec, reader: Reader | None = None) ->
         raise RegisterFileError(check.problems)
     if planned.schedule is not None:
         schedule.save(session, planned.schedule)
-    summary = LoadSummary(drafts=planned.named(Action.SAVE), published=tuple(published),
-                          unchanged=planned.named(Action.UNCHANGED), retired=planned.named(Action.RETIRE),
-                          reminders=planned.schedule is not None)
+    summary = replace(planned.summary(), published=tuple(published))
     if summary.changed:
         evidence.append(session, service.DOMAIN, "register_file_loaded", subject=Path(spec.source).name[-64:],
                         detail={**asdict(summary), "schedule": asdict(planned.schedule) if planned.schedule else None})
@@ -478,11 +484,17 @@ def _checked(db: Database, spec: RegisterSpec, workspace: int | None, check_link
 # --- exporting -----------------------------------------------------------------------------------------------------
 
 class _Dumper(yaml.SafeDumper):
-    """Summaries as written, one line under another (a YAML block), not one long quoted line."""
+    """Written as a person would: lists indented under their key, short lists of words on one line, summaries one
+    line under another (a YAML block) rather than one long quoted line."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 _Dumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
     "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
+_Dumper.add_representer(list, lambda dumper, value: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", value, flow_style=all(isinstance(v, str) for v in value)))
 
 EXPORT_HEADER = """\
 # Triad procedure register, exported with `python -m bot procedures export`.
@@ -499,7 +511,7 @@ def export(session: Session) -> str:
         row = service.in_force(procedure) or service.draft_of(procedure) or service.latest(procedure)
         entries.append(_entry_of(row.status, service.draft_from(session, row)))
     body = yaml.dump({"reminders": asdict(saved), "procedures": entries}, Dumper=_Dumper, allow_unicode=True,
-                     sort_keys=False, width=120)
+                     sort_keys=False, width=LINE_MAX)
     return EXPORT_HEADER + body
 
 
