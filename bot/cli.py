@@ -94,16 +94,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Controlled procedures from a YAML file kept in git (see examples/procedures.yml), checked with "
                     "the rules /procedures uses in Slack, or the register written as one.")
     procedures_sub = procedures.add_subparsers(dest="procedures_command", metavar="ACTION", required=True)
-    for name, func, text in (("check", _procedures_check, "check a file against the register without changing "
-                                                          "anything"),
-                             ("load", _procedures_load, "check a file, then load it (all or nothing): a published "
-                                                        "version is sent to its audience")):
+    for name, text in (("check", "check a file against the register without changing anything"),
+                       ("load", "check a file, then load it (all or nothing): a published version is sent to its "
+                                "audience")):
         p = procedures_sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
         p.add_argument("file", type=Path, help="the register file, e.g. examples/procedures.yml")
         p.add_argument("--lang", choices=("en", "zh"), default="en",
                        help="the language problems are told in (en or zh; default en)")
         _team_option(p)
-        p.set_defaults(func=func)
+        p.set_defaults(func=_procedures_file)
     p = procedures_sub.add_parser("export", help="write the register as a file that loads back unchanged",
                                   description="Write the register as a file: each code's version in force, else its "
                                               "draft, else its last version, and the reminder schedule.")
@@ -407,39 +406,24 @@ def _org_load(settings: Settings, args) -> int:
     return 0
 
 
-def _procedures_check(settings: Settings, args) -> int:
+def _procedures_file(settings: Settings, args) -> int:
+    """``procedures check`` and ``procedures load``: the same checks, then ``load`` writes."""
     from bot.clock import Clock
     from bot.i18n import Reader
-    from bot.procedures.registerfile import RegisterFileError, check_file
+    from bot.procedures import registerfile
 
-    db = _database(settings, upgrade=settings.is_sandbox)
-    try:
-        planned = Clock().run(check_file, db, args.file, workspace=_workspace_to_load(db, args.team),
-                              check_links=settings.check_links, reader=Reader(lang=args.lang))
-    except RegisterFileError as exc:
-        return _problems(exc.problems)
-    finally:
-        db.dispose()
-    print(f"{args.file} is valid ({len(planned.steps)} procedures). Loading it would:")
-    _register_lines(planned.summary(), would=True)
-    return 0
-
-
-def _procedures_load(settings: Settings, args) -> int:
-    from bot.clock import Clock
-    from bot.i18n import Reader
-    from bot.procedures.registerfile import RegisterFileError, load_file
-
+    loading = args.procedures_command == "load"
     db = _database(settings, upgrade=settings.is_sandbox)
     try:  # no runtime here: a real clock of its own
-        summary = Clock().run(load_file, db, args.file, workspace=_workspace_to_load(db, args.team),
-                              check_links=settings.check_links, reader=Reader(lang=args.lang))
-    except RegisterFileError as exc:
+        summary = Clock().run(registerfile.load_file if loading else registerfile.check_file, db, args.file,
+                              workspace=_workspace_to_load(db, args.team), check_links=settings.check_links,
+                              reader=Reader(lang=args.lang))
+    except registerfile.RegisterFileError as exc:
         return _problems(exc.problems)
     finally:
         db.dispose()
-    print(f"Loaded {args.file}:")
-    _register_lines(summary, would=False)
+    print(f"Loaded {args.file}:" if loading else f"{args.file} is valid. Loading it would:")
+    _register_lines(summary, would=not loading)
     return 0
 
 

@@ -457,9 +457,10 @@ def apply(session: Session, spec: RegisterSpec, reader: Reader | None = None) ->
 
 
 def check_file(db: Database, path: Path, *, workspace: int | None = None, check_links: bool = True,
-               reader: Reader | None = None) -> Plan:
-    """Everything loading would check, writing nothing; raises RegisterFileError naming every problem."""
-    return _checked(db, read(path, reader), workspace, check_links, reader)
+               reader: Reader | None = None) -> LoadSummary:
+    """Everything loading would check, writing nothing: what loading would do (a publish counts everyone in its
+    audience), or RegisterFileError naming every problem."""
+    return _checked(db, read(path, reader), workspace, check_links, reader).summary()
 
 
 def load_file(db: Database, path: Path, *, workspace: int | None = None, check_links: bool = True,
