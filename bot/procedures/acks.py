@@ -57,19 +57,17 @@ def attestation(reader: Reader, version: ProcedureVersion) -> str:
                  version=version.version)
 
 
-def owed(session: Session, actor: Actor, procedure_id: int) -> Acknowledgment | None:
-    return session.scalar(select(Acknowledgment).where(Acknowledgment.procedure_id == procedure_id,
-                                                       Acknowledgment.person_id == actor.id))
+def owed(session: Session, actor: Actor, procedure_id: int, *, lock: bool = False) -> Acknowledgment | None:
+    query = select(Acknowledgment).where(Acknowledgment.procedure_id == procedure_id,
+                                         Acknowledgment.person_id == actor.id)
+    return session.scalar(query.with_for_update() if lock else query)
 
 
-def _current(session: Session, version: ProcedureVersion) -> ProcedureVersion | None:
-    return service.in_force(version.procedure)
-
-
-def check_card(session: Session, actor: Actor, version_id: int) -> Result | None:
-    """None when the card may be used; else what to say (a superseded card offers the current one)."""
+def refusal(session: Session, actor: Actor, version_id: int) -> Result | None:
+    """None when the person may acknowledge this version now; else why not. Only reads: a form checks it before
+    its answer; ``acknowledge`` again before it writes, and offers the current version for a superseded one."""
     version = service.version(session, version_id)
-    current = _current(session, version)
+    current = service.in_force(version.procedure)
     ack = owed(session, actor, version.procedure_id)
     if current is None:
         return Result(Outcome.RETIRED, version)
@@ -78,7 +76,6 @@ def check_card(session: Session, actor: Actor, version_id: int) -> Result | None
     if ack.status == AckStatus.ACKNOWLEDGED and ack.version_id == version.id:
         return Result(Outcome.ALREADY, version, ack=ack)
     if current.id != version.id:
-        offer(session, actor, ack, superseded=version.version)
         return Result(Outcome.SUPERSEDED, current, ack=ack)
     return None
 
@@ -103,10 +100,13 @@ def opened(session: Session, actor: Actor, version_id: int) -> None:
 
 def acknowledge(session: Session, actor: Actor, version_id: int, answers: tuple[int | None, ...] = ()) -> Result:
     """Attest the version (after answering its check, when it has one); every attempt is recorded."""
-    refused = check_card(session, actor, version_id)
-    if refused is not None:
-        return refused
     version = service.version(session, version_id)
+    owed(session, actor, version.procedure_id, lock=True)  # a double click waits here, then finds it done
+    refused = refusal(session, actor, version_id)
+    if refused is not None:
+        if refused.outcome == Outcome.SUPERSEDED and refused.ack is not None:
+            offer(session, actor, refused.ack, superseded=version.version)
+        return refused
     ack = owed(session, actor, version.procedure_id)
     assert ack is not None
     questions = version.questions

@@ -20,7 +20,8 @@ from bot.followups import Stage
 from bot.hours import WorkingTime
 from bot.i18n import zone
 from bot.org import people, working_hours
-from bot.procedures import distribution, schedule
+from bot.org.people import Actor
+from bot.procedures import coverage, distribution, permissions, schedule
 from bot.procedures.events import Escalated, Reminded
 from bot.runtime import Runtime
 from storage.models import (
@@ -121,3 +122,26 @@ def _dm(session: Session, person_id: int, key: str) -> Dm:
 def sweep_job(runtime: Runtime) -> None:
     with runtime.db.session() as s:
         sweep(s)
+
+
+def nudge(session: Session, actor: Actor, *, procedure_id: int | None, department_id: int | None) -> int:
+    """A supervisor, an owner or a manager reminds everyone still missing (of one procedure, one department) now:
+    each hears once a day from them, in their own working hours. Returns how many were reminded."""
+    allowed = (permissions.may_see_coverage(actor, department_id) if department_id is not None
+               else permissions.may_see_coverage(actor))
+    permissions.require(session, actor, "nudge", f"procedure:{procedure_id or '*'}/department:{department_id or '*'}",
+                        allowed, permissions.COVERAGE)
+    scope = permissions.coverage_departments(actor)
+    owed: dict[int, list[int]] = defaultdict(list)
+    for missing in coverage.missing(session, procedure_id=procedure_id, department_id=department_id,
+                                    departments=scope):
+        if missing.person_id != actor.id:
+            ack_id = session.scalar(select(Acknowledgment.id).where(
+                Acknowledgment.person_id == missing.person_id, Acknowledgment.procedure_id == missing.procedure_id))
+            if ack_id is not None:
+                owed[missing.person_id].append(ack_id)
+    day = clock.now().strftime("%Y%m%d")
+    for person_id, ack_ids in owed.items():
+        key = f"procedures:nudge:{actor.id}:{person_id}:{day}:{procedure_id or 0}:{department_id or 0}"
+        announce(session, Reminded(_dm(session, person_id, key), tuple(ack_ids), nudged_by=actor.id))
+    return len(owed)

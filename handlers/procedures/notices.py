@@ -4,6 +4,7 @@ or retired, reminders, escalations, review dates, and the publisher's receipt.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.events import Dm, Event
-from bot.i18n import Reader, plain, render, text
+from bot.i18n import LANGUAGES, Reader, merged, plain, render, text
 from bot.org import people
 from bot.procedures import events, service
 from bot.procedures.values import CoverageRef, VersionRef
@@ -50,11 +51,19 @@ def cards_owed(session: Session, event: events.CardsOwed) -> None:
     for owed in event.cards:
         person, ack = persons[owed.to.person_id], acks[owed.ack_id]
         reader = reader_of(person, org)
-        kind = (reader.lang, reader.locale, reader.tz, owed.since, ack.due_on, ack.reason)
+        unknown = person.language_override is None and person.slack_locale is None  # never seen: both languages
+        kind = (unknown or reader.lang, reader.locale, reader.tz, owed.since, ack.due_on, ack.reason)
         if kind not in made:
-            made[kind] = cards.card(reader, version, ack, since=earlier.get(owed.since) if owed.since else None)
+            since = earlier.get(owed.since) if owed.since else None
+            readers = [replace(reader, lang=lang) for lang in _languages(org)] if unknown else [reader]
+            made[kind] = merged([cards.card(r, version, ack, since=since) for r in readers])
         posts.append((owed.to.key, person.slack_user_id, made[kind], owed.to.not_before))
     outbox.post_many(session, posts)
+
+
+def _languages(org: Organisation) -> list[str]:
+    """The organisation's language first, then the other: a card for someone whose language Triad does not know."""
+    return [org.language, *(lang for lang in LANGUAGES if lang != org.language)]
 
 
 def card_offered(session: Session, event: events.CardOffered) -> None:
