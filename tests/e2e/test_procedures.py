@@ -7,14 +7,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from bot import blockkit
+from bot.org import people
 from bot.procedures import service
 from bot.procedures.values import Audience, ProcedureDraft, QuestionDraft
-from storage.models import EvidenceEntry, Standard
+from storage.models import Acknowledgment, AckStatus, Department, EvidenceEntry, OutboxMessage, Person, Standard
 
 WORKER, SUPERVISOR, QUALITY, ENVIRONMENT, SAFETY, MANAGER = "U0ZHANG", "U0LI", "U0CHEN", "U0WANG", "U0LIU", "U0ZHAO"
 CHECK = QuestionDraft("Before you reach into the press, you…", "把手伸进压机之前，你应该……",
@@ -33,8 +34,6 @@ def draft(**changes) -> ProcedureDraft:
 
 
 def publish(h, procedure: ProcedureDraft) -> int:
-    from bot.org import people
-
     with h.db.session(h.organisation("T0TRIAD")) as s:
         owner = people.actor_of(people.find(s, SAFETY), people.organisation(s))
         version = service.save_draft(s, owner, procedure)
@@ -153,3 +152,75 @@ def test_a_worker_may_not_see_coverage(harness):
     assert harness.driver.slash(WORKER, "/procedures", "coverage").status == 200
     harness.settle()
     assert harness.emulator.open_modal(WORKER) is None
+
+
+def held_dms(h, user: str) -> list:
+    """What the outbox holds for someone (a reminder waiting for their working hours)."""
+    with h.db.read() as s:
+        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.channel == user,
+                                                          OutboxMessage.status == "pending")))
+
+
+def test_reminders_then_the_supervisor_then_the_owner_each_in_working_hours(harness):
+    publish(harness, draft(questions=(), deadline_days=2))  # Monday 09:00 in Shanghai, due Wednesday
+    (card,) = cards(harness, SUPERVISOR)
+    harness.driver.press_button(SUPERVISOR, card, "procedure_acknowledge")  # Li Na reads it; Zhang Wei does not
+    harness.settle()
+    harness.advance(timedelta(days=3, hours=1))  # Thursday 10:00: three working days on, and past the deadline
+    reminders = [m for m in harness.emulator.dm_messages(WORKER) if "Reminder" in dumped(m)]
+    assert len(reminders) == 1 and "SOP-EHS-007" in dumped(reminders[0])
+    escalations = [m for m in harness.emulator.dm_messages(SUPERVISOR) if "overdue in your department" in dumped(m)]
+    assert len(escalations) == 1 and "Zhang Wei" in dumped(escalations[0])
+    assert not any("of your system" in dumped(m) for m in harness.emulator.dm_messages(SAFETY))
+    harness.advance(timedelta(days=5))  # next Tuesday: three working days after the supervisor heard
+    assert any("overdue on procedures of your system" in dumped(m) for m in harness.emulator.dm_messages(SAFETY))
+    harness.advance(timedelta(hours=1))
+    assert len([m for m in harness.emulator.dm_messages(SUPERVISOR) if "overdue" in dumped(m)]) == 1  # once
+
+
+def test_a_reminder_waits_for_the_readers_working_hours(harness, clock):
+    clock.advance(timedelta(hours=11))  # Monday 20:00 in Shanghai
+    publish(harness, draft(questions=()))
+    harness.deliver()
+    assert cards(harness, WORKER) == [] and len(held_dms(harness, WORKER)) == 1  # the card waits for the morning
+    harness.advance(timedelta(hours=13))  # Tuesday 09:00
+    assert len(cards(harness, WORKER)) == 1
+
+
+def test_a_joiner_and_someone_who_moves_get_theirs_by_the_next_sweep(harness):
+    publish(harness, draft(questions=()))
+    cards(harness, WORKER)
+    with harness.db.session(harness.organisation("T0TRIAD")) as s:
+        stamping = s.scalar(select(Department).where(Department.code == "stamping"))
+        s.scalar(select(Person).where(Person.slack_user_id == QUALITY)).department = stamping  # Chen Jie moves
+    harness.advance(timedelta(minutes=15))
+    assert len(cards(harness, QUALITY)) == 1
+    with harness.db.read(harness.organisation("T0TRIAD")) as s:
+        moved = s.scalar(select(Acknowledgment).join(Person).where(Person.slack_user_id == QUALITY))
+    assert moved.reason == "moved" and moved.status == AckStatus.PENDING
+
+
+def test_double_clicks_and_retries_record_one_acknowledgment(harness):
+    publish(harness, draft(questions=()))
+    (card,) = cards(harness, WORKER)
+    first = harness.driver.press_button(WORKER, card, "procedure_acknowledge", as_seen=True)
+    harness.driver.press_button(WORKER, card, "procedure_acknowledge", as_seen=True)
+    harness.driver.resend(first)
+    harness.settle()
+    with harness.db.read(harness.organisation("T0TRIAD")) as s:
+        recorded = list(s.scalars(select(EvidenceEntry).where(EvidenceEntry.kind == "procedure_acknowledged")))
+    assert len(recorded) == 1
+
+
+def test_a_card_of_a_retired_procedure_says_so(harness):
+    publish(harness, draft(questions=()))
+    (card,) = cards(harness, WORKER)
+    with harness.db.session(harness.organisation("T0TRIAD")) as s:
+        service.retire(s, people.actor_of(people.find(s, SAFETY), people.organisation(s)), "SOP-EHS-007")
+    harness.driver.press_button(WORKER, card, "procedure_acknowledge", as_seen=True)
+    harness.settle()
+    harness.deliver()
+    assert "retired" in dumped(harness.emulator.dm_messages(WORKER)[-1]) or any(
+        "retired" in dumped(m) for m in harness.emulator.messages())
+    with harness.db.read(harness.organisation("T0TRIAD")) as s:
+        assert s.scalar(select(EvidenceEntry.id).where(EvidenceEntry.kind == "procedure_acknowledged")) is None

@@ -182,7 +182,7 @@ def test_an_unknown_command_is_explained_and_fails_the_replay(settings, db, cloc
     assert status == 1
     assert "I don't know hlep. Did you mean help? help lists everything." in out
     assert "I don't know the. Did you mean dm the floor by press 2 is wet?" in out  # words are meant for Triad
-    assert "/nonsense is not a Triad command. Triad's commands are /report, /actions, /triad." in out
+    assert "/nonsense is not a Triad command. Triad's commands are /report, /actions, /procedures, /triad." in out
     assert "There is nothing to press called “9”" in out
     assert "There is no demo person nobody" in out
     assert "5 lines could not be carried out: lines 2, 3, 4, 5, 6." in out
