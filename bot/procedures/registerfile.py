@@ -178,6 +178,10 @@ class _Reading(Checker):
             self.fail(node, f"{what} must be true or false, not {written!r}")
         return written in ("true", "yes")
 
+    def sequence(self, node: Node | None, what: str) -> list[Node]:
+        """A list; a key left empty is an empty one."""
+        return [] if isinstance(node, ScalarNode) and node.tag == NULL else super().sequence(node, what)
+
     def words(self, node: Node | None, what: str) -> list[tuple[Node, str]]:
         """A list of single values, each with its node (a single value alone is a list of one)."""
         items = [node] if isinstance(node, ScalarNode) and node.tag != NULL else self.sequence(node, what)
@@ -289,7 +293,8 @@ def _question(check: _Reading, node: Node, n: int) -> QuestionDraft:
     answer = check.number(q.get("answer"), f"{what} answer")
     return QuestionDraft(
         prompt_en, prompt_zh,
-        choices=tuple(check.bilingual(c, f"{what} choice") for c in check.sequence(q.get("choices"), "choices")),
+        choices=tuple(check.bilingual(c, f"{what} choice") for c in check.sequence(q.get("choices"),
+                                                                                    f"{what} choices")),
         answer=-1 if answer is None else answer - 1,  # the file counts from 1, as a reader does
         explanation_en=explanation_en, explanation_zh=explanation_zh)
 
@@ -341,15 +346,16 @@ def _step(session: Session, check: Checker, entry: Entry) -> Step | None:
     draft, wants = entry.draft, entry.status
     procedure = service.find(session, draft.code)
     same = next((v for v in procedure.versions if v.version == draft.version), None) if procedure else None
-    published_once = same is not None and same.status in (ProcedureStatus.PUBLISHED, ProcedureStatus.RETIRED)
-    if published_once and wants != ProcedureStatus.DRAFT and same is not None:
-        differences = _differences(session, same, draft)
-        if differences:  # a version is written once: what people acknowledged must stay what it says
+    settled = same if same is not None and same.status in (ProcedureStatus.PUBLISHED, ProcedureStatus.RETIRED) \
+        else None  # published once, so written once: what people acknowledged must stay what it says
+    if settled is not None and wants != ProcedureStatus.DRAFT:
+        differences = _differences(session, settled, draft)
+        if differences:
             check.fail(_key(entry.node, ("version",)), f"version: {draft.code} {draft.version} is already "
-                       f"{same.status.value} and the file changes it ({', '.join(differences)}): give it a new "
+                       f"{settled.status.value} and the file changes it ({', '.join(differences)}): give it a new "
                        "version and a change note")
             return None
-        if wants == same.status:
+        if wants == settled.status:
             return Step(entry, Action.UNCHANGED)
         if wants == ProcedureStatus.RETIRED:
             return Step(entry, Action.RETIRE)
@@ -382,7 +388,7 @@ def _differences(session: Session, row: ProcedureVersion, draft: ProcedureDraft)
             v.status != ProcedureStatus.DRAFT and rules.version_key(v.version) < rules.version_key(row.version)
             for v in row.procedure.versions):
         said = replace(said, major=saved.major)  # a first version is published major, whatever was said
-    return [".".join(FIELD_KEYS[f.name]) for f in fields(ProcedureDraft)
+    return [".".join(FIELD_KEYS.get(f.name, (f.name,))) for f in fields(ProcedureDraft)
             if getattr(saved, f.name) != getattr(said, f.name)]
 
 
