@@ -86,8 +86,10 @@ def _send(session: Session, version: ProcedureVersion, owed: list[tuple[Acknowle
     reach = reach_times(session, [row.person_id for row, _ in owed])
     cards = []
     for row, since in owed:
+        replaces = row.card_key if row.card_key and row.status == AckStatus.PENDING else None
         row.card_key = card_key(row)
-        cards.append(Card(row.id, Dm(row.person_id, row.card_key, reach.get(row.person_id)), since))
+        cards.append(Card(row.id, Dm(row.person_id, row.card_key, reach.get(row.person_id)), since,
+                          replaces if replaces != row.card_key else None))
     session.flush()
     announce(session, CardsOwed(version.id, tuple(cards)))
 

@@ -15,6 +15,7 @@ class Card:
     ack_id: int
     to: Dm
     since: int | None = None
+    replaces: str | None = None  # the outbox key of the card it replaces (a version since superseded)
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,18 @@ def cards_owed(session: Session, event: events.CardsOwed) -> None:
             readers = [replace(reader, lang=lang) for lang in _languages(org)] if unknown else [reader]
             made[kind] = merged([cards.card(r, version, ack, since=since) for r in readers])
         posts.append((owed.to.key, person.slack_user_id, made[kind], owed.to.not_before))
+        if owed.replaces:
+            _supersede_card(session, owed.replaces, version, reader)
     outbox.post_many(session, posts)
+
+
+def _supersede_card(session: Session, key: str, current: ProcedureVersion, reader: Reader) -> None:
+    """The card of a version since superseded: withdrawn if it has not gone out, else its buttons go."""
+    if outbox.withdraw(session, key):
+        return
+    words = str(text(reader, "procedures.card.superseded_by", code=current.procedure.code, version=current.version))
+    outbox.update(session, f"{key}:superseded", key,
+                  {"text": words, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": words}}]})
 
 
 def _languages(org: Organisation) -> list[str]:

@@ -91,7 +91,10 @@ def test_a_superseded_card_says_so_and_brings_the_current_one(harness):
     publish(harness, draft(version="2.0", change_note_en="Also the air line.", change_note_zh="也包括气路。",
                            summary_en="Stop the machine.\nLock every energy source, the air line too.",
                            questions=()))
-    harness.driver.press_button(SUPERVISOR, old, "procedure_acknowledge")
+    harness.deliver()
+    assert "A newer version of SOP-EHS-007 is in force (2.0)" in dumped(
+        harness.emulator.message(old["channel"], old["ts"]))  # its buttons went
+    harness.driver.press_button(SUPERVISOR, old, "procedure_acknowledge", as_seen=True)  # a client not caught up
     harness.settle()
     messages = cards(harness, SUPERVISOR)
     newest = messages[-1]
