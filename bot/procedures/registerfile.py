@@ -89,7 +89,7 @@ class Action(enum.Enum):
 class Step:
     entry: Entry
     action: Action
-    audience: int = 0  # for a publish: how many people it will ask
+    audience_size: int = 0  # for a publish: how many people it will ask
 
     @property
     def name(self) -> str:
@@ -110,7 +110,7 @@ class Plan:
     def summary(self) -> LoadSummary:
         """What loading would do; a publish counts everyone in its audience."""
         return LoadSummary(drafts=self.named(Action.SAVE),
-                           published=tuple((s.name, s.audience) for s in self.steps if s.action is Action.PUBLISH),
+                           published=tuple((s.name, s.audience_size) for s in self.steps if s.action is Action.PUBLISH),
                            unchanged=self.named(Action.UNCHANGED), retired=self.named(Action.RETIRE),
                            reminders=self.schedule is not None)
 

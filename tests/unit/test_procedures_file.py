@@ -180,6 +180,8 @@ def test_an_unknown_key_is_named_at_its_line(plant, tmp_path):
     ("audience: everyone", "audience: { sites: [plant9] }", "audience: { sites",
      "audience.sites: There is no site plant9 (there are: plant1)."),
     ("owner: U0LIU", "owner: U0NOBODY", "owner", "owner: U0NOBODY is not someone Triad knows"),
+    ("roles: [supervisor]", "roles: [foreman]", "roles",
+     "audience roles: There is no role foreman (the roles are: worker, supervisor, owner, manager, admin)."),
     ("review_by: 2027-12-01", "review_by: 2026-11-01", "review_by",
      "review_by: The review-by date must be after the effective date."),
     ("answer: 2", "answer: 4", "answer", "check.1.answer: The right answer is one of the answers given (1 to 3)."),
