@@ -439,7 +439,7 @@ def _register_lines(summary, *, would: bool) -> None:
     if summary.reminders:
         print("  change the reminder schedule" if would else "  the reminder schedule changed")
     if not (summary.changed or summary.unchanged):
-        print("  nothing (the file lists no procedures)")
+        print("  nothing to change")
 
 
 def _procedures_export(settings: Settings, args) -> int:
