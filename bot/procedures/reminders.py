@@ -136,10 +136,7 @@ def nudge(session: Session, actor: Actor, *, procedure_id: int | None, departmen
     for missing in coverage.missing(session, procedure_id=procedure_id, department_id=department_id,
                                     departments=scope):
         if missing.person_id != actor.id:
-            ack_id = session.scalar(select(Acknowledgment.id).where(
-                Acknowledgment.person_id == missing.person_id, Acknowledgment.procedure_id == missing.procedure_id))
-            if ack_id is not None:
-                owed[missing.person_id].append(ack_id)
+            owed[missing.person_id].append(missing.ack_id)
     day = clock.now().strftime("%Y%m%d")
     for person_id, ack_ids in owed.items():
         key = f"procedures:nudge:{actor.id}:{person_id}:{day}:{procedure_id or 0}:{department_id or 0}"

@@ -46,21 +46,22 @@ def coverage_view(session: Session, actor: Actor, scope: list[int] | None) -> di
              else ", ".join(_department_name(reader, departments, d) for d in scope))
     sections: list[dict[str, Any]] = [{"heading": str(text(reader, "procedures.coverage.heading", scope=where)),
                                        "entries": []}]
-    total = coverage.total(session, departments=scope)
+    found = coverage.summary(session, departments=scope)
+    total = found.total
     if not total.required:
         sections[0]["entries"].append({"text": str(text(reader, "procedures.coverage.nothing"))})
     else:
         sections[0]["entries"].append({"text": str(text(
             reader, "procedures.coverage.total", done=total.acknowledged, required=total.required,
             percent=total.percent, pass_rate=total.pass_rate))})
-        lines = sorted(coverage.by_procedure(session, departments=scope), key=lambda line: line.percent)
+        lines = sorted(found.by_procedure, key=lambda line: line.percent)
         sections.append({"heading": str(text(reader, "procedures.coverage.by_procedure")), "entries": [
             {"text": str(text(reader, "procedures.coverage.procedure", code=v.procedure.code,
                               title=v.title(reader.lang), version=v.version, done=line.acknowledged,
                               required=line.required, percent=line.percent, pass_rate=line.pass_rate)),
              "button": _button(reader, "procedure_missing", "missing", CoverageRef(procedure=line.id))}
             for line in lines[:LINES_SHOWN] if line.id is not None and (v := in_force.get(line.id)) is not None]})
-        by_department = sorted(coverage.by_department(session, departments=scope), key=lambda line: line.percent)
+        by_department = sorted(found.by_department, key=lambda line: line.percent)
         sections.append({"heading": str(text(reader, "procedures.coverage.by_department")), "entries": [
             {"text": str(text(reader, "procedures.coverage.department",
                               department=_department_name(reader, departments, line.id), done=line.acknowledged,
@@ -78,17 +79,21 @@ def coverage_view(session: Session, actor: Actor, scope: list[int] | None) -> di
 def missing_view(session: Session, actor: Actor, ref: CoverageRef, scope: list[int] | None) -> dict[str, Any]:
     reader, today = actor.reader, service.today(session)
     departments = coverage.department_names(session)
-    people = coverage.missing(session, procedure_id=ref.procedure, department_id=ref.department, departments=scope)
+    shown = LINES_SHOWN * 3
+    people = coverage.missing(session, procedure_id=ref.procedure, department_id=ref.department, departments=scope,
+                              limit=shown)
+    counted = coverage.total(session, procedure_id=ref.procedure, department_id=ref.department, departments=scope)
+    count = counted.required - counted.acknowledged
     procedure = session.get(Procedure, ref.procedure) if ref.procedure else None
     lines = [str(text(reader, "procedures.coverage.missing_item", person=(m.name_zh or m.name_en) if reader.lang == "zh"
                       else m.name_en, department=_department_name(reader, departments, m.department_id)
                       if m.department_id else None, code=m.code, version=m.version, due=due_datetime(m.due_on),
-                      overdue=m.due_on < today)) for m in people[:LINES_SHOWN * 3]]
-    if len(people) > LINES_SHOWN * 3:
-        lines.append(str(text(reader, "procedures.mine.more", count=len(people) - LINES_SHOWN * 3)))
+                      overdue=m.due_on < today)) for m in people]
+    if count > len(people):
+        lines.append(str(text(reader, "procedures.mine.more", count=count - len(people))))
     heading = str(text(reader, "procedures.coverage.missing_heading", code=procedure.code if procedure else None,
                        department=_department_name(reader, departments, ref.department) if ref.department else None,
-                       count=len(people)))
+                       count=count))
     entries = [{"text": chunk} for chunk in chunked(lines)] or [
         {"text": str(text(reader, "procedures.coverage.missing_none"))}]
     buttons = ([_button(reader, "procedure_nudge", "nudge", ref, "primary")] if people else []) + [

@@ -219,3 +219,25 @@ def test_retiring_withdraws_the_version(plant):
         assert service.get(s, "SOP-EHS-007").versions[0].status == ProcedureStatus.RETIRED
         with pytest.raises(ReportError):
             service.retire(s, owner, "SOP-EHS-007")
+
+
+def test_the_owner_is_reminded_before_the_review_date_and_an_overdue_review_stays_on_their_home(plant, clock):
+    from bot.procedures import review
+    from handlers.procedures import home
+
+    publish(plant, loto(review_by=date(2026, 12, 20)))  # 20 days ahead: within the month's reminder
+    with plant.session() as s:
+        assert review.sweep(s) == 1
+        assert review.sweep(s) == 0  # once
+    clock.advance(timedelta(days=14))  # 6 days before: the week's reminder
+    with plant.session() as s:
+        assert review.sweep(s) == 1
+    clock.advance(timedelta(days=7))  # passed
+    with plant.session() as s:
+        assert review.sweep(s) == 1
+        texts = [str(item["text"]) for item in home.waiting(s, actor(plant, SAFETY))]
+    assert any("Review of *SOP-EHS-007*" in t and "overdue" in t for t in texts)
+    with plant.read() as s:
+        told = [m.payload["text"] for m in s.scalars(select(OutboxMessage).where(
+            OutboxMessage.key.contains(":review:")).order_by(OutboxMessage.id))]
+    assert "in 20 days" in told[0] and "in 6 days" in told[1] and "is overdue" in told[2]
