@@ -86,10 +86,29 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--lang", choices=("en", "zh"), default="en",
                        help="the language problems are told in (en or zh; default en)")
         if name == "load":
-            p.add_argument("--team", metavar="TEAM_ID",
-                           help="the Slack workspace to load it into (its team id, e.g. T0123ABCD), when Triad "
-                                "serves several")
+            _team_option(p)
         p.set_defaults(func=func)
+
+    procedures = sub.add_parser(
+        "procedures", help="the procedure register as a file: check, load or export",
+        description="Controlled procedures from a YAML file kept in git (see examples/procedures.yml), checked with "
+                    "the rules /procedures uses in Slack, or the register written as one.")
+    procedures_sub = procedures.add_subparsers(dest="procedures_command", metavar="ACTION", required=True)
+    for name, text in (("check", "check a file against the register without changing anything"),
+                       ("load", "check a file, then load it (all or nothing): a published version is sent to its "
+                                "audience")):
+        p = procedures_sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        p.add_argument("file", type=Path, help="the register file, e.g. examples/procedures.yml")
+        p.add_argument("--lang", choices=("en", "zh"), default="en",
+                       help="the language problems are told in (en or zh; default en)")
+        _team_option(p)
+        p.set_defaults(func=_procedures_file)
+    p = procedures_sub.add_parser("export", help="write the register as a file that loads back unchanged",
+                                  description="Write the register as a file: each code's version in force, else its "
+                                              "draft, else its last version, and the reminder schedule.")
+    p.add_argument("file", type=Path, nargs="?", help="the file to write (default: standard output)")
+    _team_option(p)
+    p.set_defaults(func=_procedures_export)
 
     evidence = sub.add_parser("evidence", help="the evidence log: verify its hash chain",
                               description="The tamper-evident evidence log (README: For auditors).")
@@ -122,6 +141,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="the file to write (default: triad-export-<today>.xlsx here)")
     export.set_defaults(func=_export)
     return parser
+
+
+def _team_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--team", metavar="TEAM_ID",
+                        help="the Slack workspace (its team id, e.g. T0123ABCD), when Triad serves several")
 
 
 def _logging(settings: Settings, *, quiet: bool) -> None:
@@ -379,6 +403,64 @@ def _org_load(settings: Settings, args) -> int:
         return _problems(exc.problems)
     print(f"Loaded {args.file}: {summary.departments} departments, {summary.sites} sites with "
           f"{summary.locations} locations, {summary.people} people.")
+    return 0
+
+
+def _procedures_file(settings: Settings, args) -> int:
+    """``procedures check`` and ``procedures load``: the same checks, then ``load`` writes."""
+    from bot.clock import Clock
+    from bot.i18n import Reader
+    from bot.procedures import registerfile
+
+    loading = args.procedures_command == "load"
+    db = _database(settings, upgrade=settings.is_sandbox)
+    try:  # no runtime here: a real clock of its own
+        summary = Clock().run(registerfile.load_file if loading else registerfile.check_file, db, args.file,
+                              workspace=_workspace_to_load(db, args.team), check_links=settings.check_links,
+                              reader=Reader(lang=args.lang))
+    except registerfile.RegisterFileError as exc:
+        return _problems(exc.problems)
+    finally:
+        db.dispose()
+    print(f"Loaded {args.file}:" if loading else f"{args.file} is valid. Loading it would:")
+    _register_lines(summary, would=not loading)
+    return 0
+
+
+def _register_lines(summary, *, would: bool) -> None:
+    """What a register file did to the register (or would do), one line per kind of change."""
+    published = [f"{name} ({asked} {'person' if asked == 1 else 'people'} asked to read it)"
+                 for name, asked in summary.published]
+    for done, to_do, names in (("saved as drafts", "save as drafts", summary.drafts),
+                               ("published", "publish", published), ("retired", "retire", summary.retired),
+                               ("unchanged", "leave unchanged", summary.unchanged)):
+        if names:
+            print(f"  {to_do if would else done}: {', '.join(names)}")
+    if summary.reminders:
+        print("  change the reminder schedule" if would else "  the reminder schedule changed")
+    if not (summary.changed or summary.unchanged):
+        print("  nothing to change")
+
+
+def _procedures_export(settings: Settings, args) -> int:
+    from bot.clock import Clock
+    from bot.procedures import service
+    from bot.procedures.registerfile import export
+
+    db = _database(settings)
+    try:
+        with db.read(_workspace_to_load(db, args.team)) as s:
+            text, count = Clock().run(export, s), len(service.register(s))
+    finally:
+        db.dispose()
+    if args.file is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise StartupError(f"{args.file}: cannot be written ({exc.strerror}).") from None
+    print(f"Wrote {args.file}: the register of {count} procedures.")
     return 0
 
 

@@ -61,7 +61,8 @@ def run_sandbox(settings: Settings, script: str | None, fresh: bool, *, empty: b
     var.mkdir(parents=True, exist_ok=True)
     with _logs_to(var / "sandbox.log"):
         # Each demo workspace installs Triad as a plant would, through Slack's OAuth flow.
-        harness = Harness(settings, org_file=None if empty else demo.ORG_FILE, installs=True, clock=clock).start()
+        harness = Harness(settings, org_file=None if empty else demo.ORG_FILE, installs=True, clock=clock,
+                          procedures_file=None if empty else demo.PROCEDURES_FILE).start()
         try:
             harness.install_demo()
             colour = stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot import shipped
 
 ORG_FILE = shipped.path("examples") / "org.yml"
+PROCEDURES_FILE = shipped.path("examples") / "procedures.yml"  # its register: drafts its owners publish
 
 
 @dataclass(frozen=True)

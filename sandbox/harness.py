@@ -19,6 +19,7 @@ from bot.app import create_app
 from bot.clock import Clock
 from bot.config import Settings
 from bot.org.orgfile import load_file
+from bot.procedures import registerfile, service
 from bot.server import LoopbackServer, wsgi_app
 from bot.slack_limits import SLACK, Limits
 from sandbox import browser, demo
@@ -35,9 +36,11 @@ SANDBOX_LIMITS = SLACK.scaled(100)
 
 class Harness:
     def __init__(self, settings: Settings, *, org_file: Path | None = demo.ORG_FILE, start_worker: bool = True,
-                 slack_limits: Limits = SANDBOX_LIMITS, installs: bool = False, clock: Clock | None = None) -> None:
+                 slack_limits: Limits = SANDBOX_LIMITS, installs: bool = False, clock: Clock | None = None,
+                 procedures_file: Path | None = None) -> None:
         """``installs``: workspaces install Triad through the OAuth flow (``install``), each getting its own bot
-        token, instead of the one bot token of the sandbox's workspace."""
+        token, instead of the one bot token of the sandbox's workspace. ``procedures_file``: a register file
+        loaded after the organisation file (the sandbox's demo plant has one; tests ask for it)."""
         if installs:
             self.settings = replace(settings, mode="http", bot_token=None, client_id=CLIENT_ID,
                                     client_secret=CLIENT_SECRET, signing_secret=secrets.token_hex(16))
@@ -45,6 +48,7 @@ class Harness:
             self.settings = replace(settings, mode="sandbox", bot_token=BOT_TOKEN,
                                     signing_secret=secrets.token_hex(16))
         self.org_file = org_file
+        self.procedures_file = procedures_file
         self.start_worker = start_worker
         self.slack_limits = slack_limits  # enforced by the emulator; the outbox paces itself to them
         self.emulator = SlackEmulator(bot_token=BOT_TOKEN, limits=slack_limits)
@@ -64,6 +68,8 @@ class Harness:
         if load_org and self.org_file:  # into the demo plant's organisation once it has one (several may follow)
             with self.db.session(self.organisation(demo.PLANT.team_id)) as s:
                 self.clock.run(load_file, s, self.org_file)
+            if self.procedures_file:
+                self._load_register(self.procedures_file)
         self.app = create_app(self.runtime)
         self.server = LoopbackServer(wsgi_app(self.runtime, self.app)).start()
         if self.settings.installs:
@@ -73,6 +79,16 @@ class Harness:
         if self.start_worker:
             self.runtime.start_worker()
         return self
+
+    def _load_register(self, path: Path) -> None:
+        """Into a register still empty: a sandbox opened again keeps what its owners did with the procedures since
+        (a draft published in Slack is no longer the file's draft)."""
+        workspace = self.organisation(demo.PLANT.team_id)
+        with self.db.read(workspace) as s:
+            if service.register(s):
+                return
+        self.clock.run(registerfile.load_file, self.db, path, workspace=workspace,
+                       check_links=self.settings.check_links)
 
     @property
     def url(self) -> str:

@@ -6,34 +6,25 @@ channels, working hours...) are told in the reader's language, English unless as
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bot import clock
 from bot.evidence import log as evidence
+from bot.filecheck import Checker, FileProblems, Names, compose
 from bot.i18n import Reader
 from bot.org import rules, working_hours
 from bot.org.people import organisation
-from bot.org.rules import STANDARD_NAMES, Problem
+from bot.org.rules import STANDARD_NAMES
 from storage.models import Department, Location, Person, Role, RoleAssignment, Site, Standard
 
 
-class OrgFileError(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-@dataclass
-class Names:
-    en: str
-    zh: str | None
+class OrgFileError(FileProblems):
+    """The organisation file's problems, each with its line."""
 
 
 @dataclass
@@ -42,6 +33,7 @@ class PersonSpec:
     names: Names
     department: str | None
     roles: list[tuple[Role, str | None, Standard | None]]
+    site: str | None = None  # where they work: a procedure's audience may name it
 
 
 @dataclass
@@ -59,84 +51,10 @@ class OrgSpec:
     working_hours: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
 
-class _Checker:
-    """Walks YAML nodes (which know their line) and collects every problem instead of stopping at one."""
-
-    def __init__(self, source: str, reader: Reader | None = None) -> None:
-        self.source, self.reader = source, reader or Reader()
-        self.problems: list[str] = []
-
-    def fail(self, node: Node, message: str) -> None:
-        self.problems.append(f"{self.source} line {node.start_mark.line + 1}: {message}")
-
-    def mapping(self, node: Node, what: str, allowed: set[str],
-                required: frozenset[str] | set[str] = frozenset()) -> dict[str, Node] | None:
-        if not isinstance(node, MappingNode):
-            self.fail(node, f"{what} must be a mapping of key: value")
-            return None
-        items: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if key not in allowed:
-                self.fail(key_node, f"unknown key {key!r} in {what} (expected one of: {', '.join(sorted(allowed))})")
-            elif key in items:
-                self.fail(key_node, f"{key!r} appears twice in {what}")
-            else:
-                items[key] = value_node
-        for key in sorted(required - items.keys()):
-            self.fail(node, f"{what} needs {key!r}")
-        return items
-
-    def problem(self, node: Node, what: str, problem: Problem | None) -> bool:
-        """Report a shared rule's problem in the reader's language; True when there was none."""
-        if problem is not None:
-            self.fail(node, f"{what}: {problem.describe(self.reader)}")
-        return problem is None
-
-    def text(self, node: Node | None, what: str) -> str | None:
-        if node is None:
-            return None
-        value = str(node.value).strip() if isinstance(node, ScalarNode) else ""
-        return value if self.problem(node, what, rules.name(value)) else None
-
-    def checked(self, node: Node | None, what: str, rule: Callable[[str], Problem | None]) -> str | None:
-        value = self.text(node, what)
-        return value if value is not None and node is not None and self.problem(node, what, rule(value)) else None
-
-    def sequence(self, node: Node | None, what: str) -> list[Node]:
-        if node is None:
-            return []
-        if not isinstance(node, SequenceNode):
-            self.fail(node, f"{what} must be a list (lines starting with '- ')")
-            return []
-        return list(node.value)
-
-    def names(self, node: Node | None, what: str, owner: Node) -> Names | None:
-        if node is None:
-            self.fail(owner, f"{what} needs a name")
-            return None
-        if isinstance(node, ScalarNode):
-            value = self.text(node, what)
-            return Names(value, None) if value else None
-        items = self.mapping(node, f"{what} name", {"en", "zh"}, {"en"})
-        if items is None:
-            return None
-        en = self.text(items.get("en"), f"{what} English name")
-        zh = self.text(items.get("zh"), f"{what} Chinese name")
-        return Names(en, zh) if en else None
-
-
 def parse(text: str, source: str = "org file", reader: Reader | None = None) -> OrgSpec:
     """Check the whole file; raises OrgFileError listing every problem with its line."""
-    check = _Checker(source, reader)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark else ""
-        raise OrgFileError([f"{source}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
-    if root is None:
-        raise OrgFileError([f"{source}: the file is empty"])
+    check = Checker(source, reader)
+    root = compose(text, source, OrgFileError)
     top = check.mapping(root, "the file", {"organisation", "sites", "departments", "people"}, {"organisation"})
     if top is None or "organisation" not in top:
         raise OrgFileError(check.problems)
@@ -186,7 +104,7 @@ def parse(text: str, source: str = "org file", reader: Reader | None = None) -> 
 
     people_ids: set[str] = set()
     for node in check.sequence(top.get("people"), "people"):
-        p = check.mapping(node, "a person", {"slack_id", "name", "department", "roles", "working_hours"},
+        p = check.mapping(node, "a person", {"slack_id", "name", "department", "site", "roles", "working_hours"},
                           {"slack_id", "name"})
         if p is None:
             continue
@@ -194,11 +112,12 @@ def parse(text: str, source: str = "org file", reader: Reader | None = None) -> 
         names = check.names(p.get("name"), "person", node)
         department = check.checked(p.get("department"), "department",
                                    lambda v: rules.known("department", v, department_codes))
+        site = check.checked(p.get("site"), "site", lambda v: rules.known("site", v, site_codes))
         roles = _roles(check, p.get("roles"), department_codes)
         if slack_id and check.problem(p["slack_id"], "slack_id", rules.unique("person", slack_id, people_ids)) \
                 and names:
             people_ids.add(slack_id)
-            spec.people.append(PersonSpec(slack_id, names, department, roles))
+            spec.people.append(PersonSpec(slack_id, names, department, roles, site))
             _hours(check, p.get("working_hours"), f"working hours of {slack_id}", spec, ("person", slack_id))
 
     if check.problems:
@@ -206,7 +125,7 @@ def parse(text: str, source: str = "org file", reader: Reader | None = None) -> 
     return spec
 
 
-def _organisation(check: _Checker, node: Node) -> OrgSpec:
+def _organisation(check: Checker, node: Node) -> OrgSpec:
     o = check.mapping(node, "organisation", {"name", "language", "timezone", "triage_channel", "standards",
                                              "working_hours"}, {"name"}) or {}
     language = check.checked(o.get("language"), "language", rules.language) or "en"
@@ -225,7 +144,7 @@ def _organisation(check: _Checker, node: Node) -> OrgSpec:
     return spec
 
 
-def _hours(check: _Checker, node: Node | None, what: str, spec: OrgSpec, scope: tuple[str, str | None]) -> None:
+def _hours(check: Checker, node: Node | None, what: str, spec: OrgSpec, scope: tuple[str, str | None]) -> None:
     """``working_hours: mon-fri 08:00-17:00``, or a list of shifts (one per line), checked as the set-up page does."""
     if node is None:
         return
@@ -240,7 +159,7 @@ def _hours(check: _Checker, node: Node | None, what: str, spec: OrgSpec, scope: 
         spec.working_hours[scope] = value
 
 
-def _roles(check: _Checker, node: Node | None, departments: set[str]) -> list[tuple[Role, str | None, Standard | None]]:
+def _roles(check: Checker, node: Node | None, departments: set[str]) -> list[tuple[Role, str | None, Standard | None]]:
     roles: list[tuple[Role, str | None, Standard | None]] = []
     for item in check.sequence(node, "roles"):
         if isinstance(item, ScalarNode) and item.value in ("worker", "manager", "admin"):
@@ -288,7 +207,7 @@ def apply(session: Session, spec: OrgSpec, source: str | None = None) -> LoadSum
     sites = {s.code: s for s in session.scalars(select(Site))}
     location_count = 0
     for code, names, locations in spec.sites:
-        site = sites.get(code) or Site(code=code)
+        site = sites[code] = sites.get(code) or Site(code=code)
         site.name_en, site.name_zh = names.en, names.zh or names.en
         session.add(site)
         session.flush()
@@ -306,6 +225,7 @@ def apply(session: Session, spec: OrgSpec, source: str | None = None) -> LoadSum
         people[ps.slack_id] = person
         person.name_en, person.name_zh = ps.names.en, ps.names.zh
         person.department = departments[ps.department] if ps.department else None
+        person.site_id = sites[ps.site].id if ps.site else None
         person.roles.clear()
         session.add(person)
         session.flush()  # delete the old roles before adding the new ones (unique constraint)

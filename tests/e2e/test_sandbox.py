@@ -617,7 +617,8 @@ def test_the_evidence_demo_flags_a_backdated_burst_and_a_record_changed_behind_t
     """examples/demo-evidence.txt: five hazards filed as weeks old, a burst the safety owner hears of; a filing
     moved a month back in the database, named by `evidence` and told to the administrator."""
     out = demo(settings, clock, "demo-evidence.txt")
-    assert "Evidence log: 1 entry, sealed up to seq 1" in output_of(out, "zhao@#stamping> evidence")
+    # the organisation file and the register file loaded, with the register's three drafts
+    assert "Evidence log: 5 entries, sealed up to seq 5" in output_of(out, "zhao@#stamping> evidence")
     burst = output_of(out, "liu@#stamping> dms")
     assert "Possibly back-dated records." in burst and "5 records written between" in burst
     assert "more than 7 days before they were written" in burst

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bot.org.orgfile import OrgFileError, apply, parse
 from sandbox.demo import ORG_FILE
-from storage.models import Department, Person, Role, Standard
+from storage.models import Department, Person, Role, Site, Standard
 
 
 def problems(text: str) -> list[str]:
@@ -111,3 +111,16 @@ def test_the_examples_paint_booth_is_paintings_and_the_dock_nobodys(db):
         booth = s.scalar(select(Location).where(Location.code == "paintbooth"))
         assert booth.department.code == "painting"
         assert s.scalar(select(Location).where(Location.code == "dock")).department is None
+
+
+def test_a_person_works_at_a_known_site(db):
+    spec = parse(ORG_FILE.read_text(encoding="utf-8"))
+    assert {p.site for p in spec.people} == {"plant1"}
+    with db.session() as s:
+        apply(s, spec)
+    with db.session() as s:
+        zhang = s.scalar(select(Person).where(Person.slack_user_id == "U0ZHANG"))
+        assert s.get(Site, zhang.site_id).code == "plant1"
+    assert problems("organisation: {name: P}\nsites: [{code: p1, name: P1}]\n"
+                    "people:\n  - slack_id: U0A\n    name: A\n    site: p2\n") == [
+        "org.yml line 6: site: There is no site “p2” (there are: p1)."]

@@ -91,7 +91,7 @@ def test_a_version_is_published_once(plant):
 def test_an_audience_that_matches_nobody_is_refused(plant):
     owner = actor(plant, SAFETY)
     with pytest.raises(Invalid) as problems, plant.session() as s:
-        version = service.save_draft(s, owner, loto(audience=Audience(sites=("plant1",))))
+        version = service.save_draft(s, owner, loto(audience=Audience(departments=("warehouse",))))
         service.publish(s, owner, version.id)
     assert problems.value.problems["audience"].key == "audience_nobody"
 
