@@ -32,6 +32,7 @@ EMOJI = {
     "calendar": "📅", "speech_balloon": "💬", "clipboard": "📋", "construction": "🚧", "fire": "🔥", "lock": "🔒",
     "wave": "👋", "tada": "🎉", "+1": "👍", "thumbsup": "👍", "point_right": "👉", "information_source": "ℹ️",
     "arrow_right": "➡️", "link": "🔗", "bust_in_silhouette": "👤", "paperclip": "📎",
+    "pencil": "📝", "blue_book": "📘", "arrows_counterclockwise": "🔄", "mega": "📣",
 }
 OPTION_LISTS = frozenset({"static_select", "multi_static_select", "overflow", "checkboxes", "radio_buttons"})
 # Input elements the console can fill, each with a "sandbox.field.<type>" text saying how.

@@ -628,3 +628,22 @@ def test_the_evidence_demo_flags_a_backdated_burst_and_a_record_changed_behind_t
     assert alert.count("The evidence log has been tampered with.") == 1, alert
     exported = out[out.rindex("zhao@dm> dms"):]
     assert "📎 triad-evidence-" in exported and ".xlsx" in exported
+
+
+def test_the_procedures_demo_publishes_checks_reminds_escalates_revises_and_reaches_a_newcomer(settings, db, clock):
+    """examples/demo-procedures.txt: lockout/tagout published to Stamping and Painting; Zhang Wei answers its check
+    wrong then right; Li Na is reminded, then the safety owner hears she is overdue; a major revision shows Zhang
+    what changed; a newcomer is asked for chemical spill response once Triad first sees him."""
+    out = demo(settings, clock, "demo-procedures.txt")
+    assert "2 people were asked to read and acknowledge it" in output_of(out, "liu@#stamping> press 3")
+    card = output_of(out, "zhang@#stamping> dms")
+    assert "冲压及涂装设备上锁挂牌作业程序" in card and "请先回答 2 道小题" in card
+    assert "不太对。停止按钮不是能量隔离。" in output_of(out, "zhang@dm> submit")
+    assert "您已于 2026年11月30日确认第 1.0 版" in output_of(out, "zhang@dm> submit", 2)
+    assert "Reminder: 1 procedure waits for you" in output_of(out, "li@dm> dms")
+    assert "1 acknowledgment is overdue on procedures of your system" in output_of(out, "liu@dm> dms")
+    assert "1 of 2 (50%)" in output_of(out, "liu@dm> /procedures coverage")
+    revised = output_of(out, "zhang@dm> dms", 2)
+    assert "与您确认过的第 1.0 版相比的变更" in revised and "➕ 2. 按设备的上锁挂牌卡隔离所有能源" in revised
+    assert "您已于 2026年12月15日确认第 2.0 版" in output_of(out, "zhang@dm> submit", 3)
+    assert "SOP-ENV-003" in output_of(out, "wu@dm> /procedures") and "化学品泄漏" in output_of(out, "wu@dm> dms")
