@@ -2,11 +2,13 @@
 major revision, a joiner and a move, renewal; acknowledgments with the check, recorded as evidence; coverage."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from bot import clock
 from bot.org import people
 from bot.org.rules import Invalid
 from bot.procedures import acks, coverage, distribution, reminders, service
@@ -20,6 +22,7 @@ from storage.models import (
     EvidenceEntry,
     OutboxMessage,
     Person,
+    Procedure,
     ProcedureStatus,
     Role,
     RoleAssignment,
@@ -241,3 +244,40 @@ def test_the_owner_is_reminded_before_the_review_date_and_an_overdue_review_stay
         told = [m.payload["text"] for m in s.scalars(select(OutboxMessage).where(
             OutboxMessage.key.contains(":review:")).order_by(OutboxMessage.id))]
     assert "in 20 days" in told[0] and "in 6 days" in told[1] and "is overdue" in told[2]
+
+
+def test_coverage_on_a_seeded_plant_counts_each_department_and_procedure(plant):
+    """30 people over three departments, two procedures for everyone; a known share acknowledges each: the
+    totals, the lines by procedure and by department, and a supervisor's view of their own department."""
+    with plant.session() as s:
+        departments = {d.code: d for d in s.scalars(select(Department))}
+        for n in range(30):
+            code = ("stamping", "painting", "warehouse")[n % 3]
+            s.add(Person(slack_user_id=f"U9{n:04d}", name_en=f"Person {n}", created_at=clock.now(),
+                         department_id=departments[code].id))
+    publish(plant, loto(audience=Audience(everyone=True)))
+    publish(plant, loto(code="SOP-ENV-003", audience=Audience(everyone=True), questions=()))
+    with plant.session() as s:
+        loto_id = service.in_force(service.get(s, "SOP-EHS-007")).id
+        spill_id = service.in_force(service.get(s, "SOP-ENV-003")).id
+        seeded = list(s.scalars(select(Person).where(Person.slack_user_id.startswith("U9")).order_by(Person.id)))
+        for n, person in enumerate(seeded):
+            someone = people.actor_of(person, people.organisation(s))
+            if n % 2 == 0:  # 15 read lockout/tagout, the first 5 of them after a wrong answer
+                if n < 10:
+                    acks.acknowledge(s, someone, loto_id, (0,))
+                acks.acknowledge(s, someone, loto_id, (1,))
+            if n % 3 == 0:  # 10 read the spill procedure: all of them in Stamping
+                acks.acknowledge(s, someone, spill_id, ())
+    with plant.read() as s:
+        found = coverage.summary(s)
+        stamping = s.scalar(select(Department.id).where(Department.code == "stamping"))
+        supervisor = coverage.summary(s, departments=[stamping])
+        procedures = {s.get(Procedure, line.id).code: line for line in found.by_procedure}
+        by_department = {line.id: line for line in found.by_department}
+    everyone = 30 + 6  # the seeded people and the demo plant's six
+    assert (found.total.required, found.total.acknowledged) == (2 * everyone, 25)
+    assert (procedures["SOP-EHS-007"].acknowledged, procedures["SOP-EHS-007"].pass_rate) == (15, 67)
+    assert (procedures["SOP-ENV-003"].acknowledged, procedures["SOP-ENV-003"].pass_rate) == (10, None)
+    assert by_department[stamping].acknowledged == 5 + 10 and by_department[stamping].required == 2 * (10 + 2)
+    assert replace(supervisor.total, id=stamping) == by_department[stamping]
