@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.i18n import Reader, plain, render, text
+from bot.i18n import Reader, day, plain, render, text
 from bot.org.people import Actor
 from bot.org.rules import Problem
 from bot.procedures import permissions, rules, service
 from bot.procedures.values import AUDIENCE_ROLES, Audience, DraftForm, ProcedureDraft, QuestionDraft, VersionRef
+from bot.reports.timeline import due_datetime
 from storage.models import Department, Procedure, ProcedureStatus, ProcedureVersion, Role, Site, Standard
 
 REGISTER = "procedures_register_view"
@@ -73,7 +74,7 @@ def _row(actor: Actor, procedure: Procedure, today: date) -> dict[str, Any]:
     review_by = named.review_by if named.status in (ProcedureStatus.PUBLISHED, ProcedureStatus.DRAFT) else None
     return {"code": procedure.code, "title": named.title(actor.lang), "state": named.status.value,
             "version": named.version, "draft": draft.version if draft else None,
-            "review_by": review_by.isoformat() if review_by else None,
+            "review_by": day(due_datetime(review_by), actor.reader) if review_by else None,
             "overdue": current is not None and review_by is not None and review_by < today, "buttons": buttons,
             "block_id": f"procedure:{procedure.id}"}
 
