@@ -2,8 +2,10 @@
 register file's (bot/org/orgfile.py, bot/procedures/registerfile.py). A file with any problem changes nothing."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -11,6 +13,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bot.i18n import Reader
 from bot.org import rules
 from bot.org.rules import Problem
+
+NULL = "tag:yaml.org,2002:null"  # a key left empty
 
 
 class FileProblems(Exception):
@@ -105,3 +109,62 @@ class Checker:
         en = self.text(items.get("en"), f"{what} English name")
         zh = self.text(items.get("zh"), f"{what} Chinese name")
         return Names(en, zh) if en else None
+
+
+class ValueChecker(Checker):
+    """The checker with the kinds of value the register and the question bank hold: texts in both languages,
+    numbers, dates, yes or no, lists of words."""
+
+    def scalar(self, node: Node | None, what: str) -> str:
+        """The value as written, trimmed ("" when absent or empty)."""
+        if node is None or (isinstance(node, ScalarNode) and node.tag == NULL):
+            return ""
+        if not isinstance(node, ScalarNode):
+            self.fail(node, f"{what} must be a single value")
+            return ""
+        return str(node.value).strip()
+
+    def bilingual(self, node: Node | None, what: str) -> tuple[str, str]:
+        if node is None:
+            return "", ""
+        if not isinstance(node, MappingNode):
+            self.fail(node, f"{what} is written in English and Chinese: {{en: ..., zh: ...}}")
+            return "", ""
+        items = self.mapping(node, what, {"en", "zh"}) or {}
+        return self.scalar(items.get("en"), f"{what}.en"), self.scalar(items.get("zh"), f"{what}.zh")
+
+    def number(self, node: Node | None, what: str) -> int | None:
+        written = self.scalar(node, what)
+        if node is None or not written:
+            return None
+        if not re.fullmatch(r"-?\d{1,6}", written):
+            self.fail(node, f"{what} must be a whole number, not {written!r}")
+            return None
+        return int(written)
+
+    def day(self, node: Node | None, what: str) -> date | None:
+        written = self.scalar(node, what)
+        if node is None or not written:
+            return None
+        try:
+            return date.fromisoformat(written)
+        except ValueError:
+            self.fail(node, f"{what} must be a date written YYYY-MM-DD, not {written!r}")
+            return None
+
+    def flag(self, node: Node | None, what: str, default: bool) -> bool:
+        written = self.scalar(node, what).lower()
+        if node is None or not written:
+            return default
+        if written not in ("true", "false", "yes", "no"):
+            self.fail(node, f"{what} must be true or false, not {written!r}")
+        return written in ("true", "yes")
+
+    def sequence(self, node: Node | None, what: str) -> list[Node]:
+        """A list; a key left empty is an empty one."""
+        return [] if isinstance(node, ScalarNode) and node.tag == NULL else super().sequence(node, what)
+
+    def words(self, node: Node | None, what: str) -> list[tuple[Node, str]]:
+        """A list of single values, each with its node (a single value alone is a list of one)."""
+        items = [node] if isinstance(node, ScalarNode) and node.tag != NULL else self.sequence(node, what)
+        return [(item, value) for item in items if (value := self.scalar(item, what))]

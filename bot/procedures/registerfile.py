@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.evidence import log as evidence
-from bot.filecheck import Checker, FileProblems, compose
+from bot.filecheck import Checker, FileProblems, ValueChecker, compose
 from bot.i18n import Reader
 from bot.org import people
 from bot.org.rules import STANDARD_NAMES, Invalid, Problem
@@ -38,7 +37,6 @@ ENTRY_KEYS = REQUIRED | {"clauses", "document", "change_note", "major", "review_
 QUESTION_KEYS = {"question", "choices", "answer", "explanation"}
 SCHEDULE_DAYS_MAX = 90
 STANDARD_WORDS = {s: name for name, s in STANDARD_NAMES.items() if not name.startswith("iso")}  # quality...
-NULL = "tag:yaml.org,2002:null"
 LINE_MAX = 10_000  # an exported text stays on its line: a change shows as one line in a diff
 
 # Where each field of a draft is in an entry, as keys (and a question's position): a problem rules.py finds
@@ -130,64 +128,6 @@ class LoadSummary:
 
 # --- reading the file ----------------------------------------------------------------------------------------------
 
-class _Reading(Checker):
-    """The organisation file's checker, with the register's kinds of value: texts, numbers, dates, yes or no."""
-
-    def scalar(self, node: Node | None, what: str) -> str:
-        """The value as written, trimmed ("" when absent or empty)."""
-        if node is None or (isinstance(node, ScalarNode) and node.tag == NULL):
-            return ""
-        if not isinstance(node, ScalarNode):
-            self.fail(node, f"{what} must be a single value")
-            return ""
-        return str(node.value).strip()
-
-    def bilingual(self, node: Node | None, what: str) -> tuple[str, str]:
-        if node is None:
-            return "", ""
-        if not isinstance(node, MappingNode):
-            self.fail(node, f"{what} is written in English and Chinese: {{en: ..., zh: ...}}")
-            return "", ""
-        items = self.mapping(node, what, {"en", "zh"}) or {}
-        return self.scalar(items.get("en"), f"{what}.en"), self.scalar(items.get("zh"), f"{what}.zh")
-
-    def number(self, node: Node | None, what: str) -> int | None:
-        written = self.scalar(node, what)
-        if node is None or not written:
-            return None
-        if not re.fullmatch(r"-?\d{1,6}", written):
-            self.fail(node, f"{what} must be a whole number, not {written!r}")
-            return None
-        return int(written)
-
-    def day(self, node: Node | None, what: str) -> date | None:
-        written = self.scalar(node, what)
-        if node is None or not written:
-            return None
-        try:
-            return date.fromisoformat(written)
-        except ValueError:
-            self.fail(node, f"{what} must be a date written YYYY-MM-DD, not {written!r}")
-            return None
-
-    def flag(self, node: Node | None, what: str, default: bool) -> bool:
-        written = self.scalar(node, what).lower()
-        if node is None or not written:
-            return default
-        if written not in ("true", "false", "yes", "no"):
-            self.fail(node, f"{what} must be true or false, not {written!r}")
-        return written in ("true", "yes")
-
-    def sequence(self, node: Node | None, what: str) -> list[Node]:
-        """A list; a key left empty is an empty one."""
-        return [] if isinstance(node, ScalarNode) and node.tag == NULL else super().sequence(node, what)
-
-    def words(self, node: Node | None, what: str) -> list[tuple[Node, str]]:
-        """A list of single values, each with its node (a single value alone is a list of one)."""
-        items = [node] if isinstance(node, ScalarNode) and node.tag != NULL else self.sequence(node, what)
-        return [(item, value) for item in items if (value := self.scalar(item, what))]
-
-
 def read(path: Path, reader: Reader | None = None) -> RegisterSpec:
     try:
         text = path.read_text(encoding="utf-8")
@@ -198,7 +138,7 @@ def read(path: Path, reader: Reader | None = None) -> RegisterSpec:
 
 def parse(text: str, source: str = "register file", reader: Reader | None = None) -> RegisterSpec:
     """Read the whole file; what it gets wrong on its own is in ``problems`` (raises only when it is not YAML)."""
-    check = _Reading(source, reader)
+    check = ValueChecker(source, reader)
     top = check.mapping(compose(text, source, RegisterFileError), "the file", {"reminders", "procedures"}) or {}
     found = _schedule(check, top["reminders"]) if "reminders" in top else None
     entries: list[Entry] = []
@@ -216,7 +156,7 @@ def parse(text: str, source: str = "register file", reader: Reader | None = None
     return RegisterSpec(source, tuple(entries), found, tuple(check.problems))
 
 
-def _schedule(check: _Reading, node: Node) -> schedule.Schedule | None:
+def _schedule(check: ValueChecker, node: Node) -> schedule.Schedule | None:
     items = check.mapping(node, "reminders", {f.name for f in fields(schedule.Schedule)})
     if items is None:
         return None
@@ -231,7 +171,7 @@ def _schedule(check: _Reading, node: Node) -> schedule.Schedule | None:
     return schedule.Schedule(**values) if len(check.problems) == before else None  # left out: as by default
 
 
-def _entry(check: _Reading, node: Node) -> Entry | None:
+def _entry(check: ValueChecker, node: Node) -> Entry | None:
     """The entry as a draft, or None when the file gets it wrong (each problem reported)."""
     before = len(check.problems)
     e = check.mapping(node, "a procedure", ENTRY_KEYS, REQUIRED)
@@ -267,7 +207,7 @@ def _entry(check: _Reading, node: Node) -> Entry | None:
     return Entry(draft, status, node)
 
 
-def _audience(check: _Reading, node: Node | None) -> Audience:
+def _audience(check: ValueChecker, node: Node | None) -> Audience:
     if isinstance(node, ScalarNode) and check.scalar(node, "audience") == "everyone":
         return Audience(everyone=True)
     if node is None or not isinstance(node, MappingNode):
@@ -285,7 +225,7 @@ def _audience(check: _Reading, node: Node | None) -> Audience:
                     roles=tuple(roles), sites=tuple(w for _, w in check.words(items.get("sites"), "audience sites")))
 
 
-def _question(check: _Reading, node: Node, n: int) -> QuestionDraft:
+def _question(check: ValueChecker, node: Node, n: int) -> QuestionDraft:
     what = f"check {n}"
     q = check.mapping(node, what, QUESTION_KEYS, {"answer"}) or {}
     prompt_en, prompt_zh = check.bilingual(q.get("question"), f"{what} question")
