@@ -110,6 +110,17 @@ def _parser() -> argparse.ArgumentParser:
     _team_option(p)
     p.set_defaults(func=_procedures_export)
 
+    questions = sub.add_parser(
+        "questions", help="the question bank as files: check them",
+        description="The question bank of micro-training and the procedures' checks, kept as YAML files (see "
+                    "examples/questions/).")
+    questions_sub = questions.add_subparsers(dest="questions_command", metavar="ACTION", required=True)
+    p = questions_sub.add_parser("check", help="check question files (or folders of them) without a database",
+                                 description="Check question files, or folders of .yml files: every problem with "
+                                             "its file and line.")
+    p.add_argument("files", type=Path, nargs="+", help="files or folders, e.g. examples/questions")
+    p.set_defaults(func=_questions_check)
+
     evidence = sub.add_parser("evidence", help="the evidence log: verify its hash chain",
                               description="The tamper-evident evidence log (README: For auditors).")
     evidence_sub = evidence.add_subparsers(dest="evidence_command", metavar="ACTION", required=True)
@@ -324,6 +335,23 @@ def _problems(problems: list[str]) -> int:
     print("\n".join(problems), file=sys.stderr)
     print(f"{len(problems)} problem(s): nothing was changed.", file=sys.stderr)
     return 1
+
+
+def _questions_check(settings: Settings, args) -> int:
+    from collections import Counter
+
+    from bot.training import bankfile
+
+    try:
+        found = bankfile.read(bankfile.files_of(args.files))
+    except bankfile.BankFileError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s).", file=sys.stderr)
+        return 1
+    by_standard = Counter(s.name.lower() for q in found for s in q.standards)
+    print(f"{len(found)} questions, all good: " + ", ".join(f"{n} {name}" for name, n in sorted(by_standard.items()))
+          + f"; {sum(q.critical for q in found)} critical.")
+    return 0
 
 
 def _org_check(settings: Settings, args) -> int:

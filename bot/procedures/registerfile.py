@@ -192,7 +192,7 @@ def _entry(check: ValueChecker, node: Node) -> Entry | None:
         code=check.scalar(e.get("code"), "code"), version=check.scalar(e.get("version"), "version"),
         title_en=title[0], title_zh=title[1], summary_en=summary[0], summary_zh=summary[1],
         owner=check.scalar(e.get("owner"), "owner"), standards=tuple(standards),
-        audience=_audience(check, e.get("audience")), effective_on=check.day(e.get("effective"), "effective"),
+        audience=audience_from(check, e.get("audience")), effective_on=check.day(e.get("effective"), "effective"),
         clauses=check.scalar(e.get("clauses"), "clauses") or None,
         document_url=check.scalar(e.get("document"), "document") or None,
         change_note_en=change_note[0] if change_note else None,
@@ -207,7 +207,7 @@ def _entry(check: ValueChecker, node: Node) -> Entry | None:
     return Entry(draft, status, node)
 
 
-def _audience(check: ValueChecker, node: Node | None) -> Audience:
+def audience_from(check: ValueChecker, node: Node | None) -> Audience:
     if isinstance(node, ScalarNode) and check.scalar(node, "audience") == "everyone":
         return Audience(everyone=True)
     if node is None or not isinstance(node, MappingNode):
