@@ -12,7 +12,7 @@ PostgreSQL template, an SQLite file copy): wall time and resident memory growth 
 before, /proc/self/clear_refs) untraced, and the tracemalloc peak in a second, traced run.
 
 Coverage: 10,000 people in 20 departments, 200 procedures in force (half revised once, half with a check) and
-2,000,000 acknowledgment rows (COPY on PostgreSQL), mixed statuses; ``coverage.by_procedure``, ``by_department``,
+2,000,000 acknowledgment rows (COPY on PostgreSQL), mixed statuses; ``coverage.summary`` (both ways at once),
 ``total`` and ``missing`` as a manager (every department) and a supervisor (one) sees them, each timed right after
 the reference: a bare ``SELECT procedure_id, count(*) FROM acknowledgment GROUP BY procedure_id``.
 

@@ -49,6 +49,7 @@ class Result:
     version: ProcedureVersion
     wrong: tuple[int, ...] = field(default=())  # the positions of the questions answered wrongly
     ack: Acknowledgment | None = None
+    pressed: str | None = None  # superseded: the version the card was for (``version`` is the one in force)
 
 
 def attestation(reader: Reader, version: ProcedureVersion) -> str:
@@ -76,7 +77,7 @@ def refusal(session: Session, actor: Actor, version_id: int) -> Result | None:
     if ack.status == AckStatus.ACKNOWLEDGED and ack.version_id == version.id:
         return Result(Outcome.ALREADY, version, ack=ack)
     if current.id != version.id:
-        return Result(Outcome.SUPERSEDED, current, ack=ack)
+        return Result(Outcome.SUPERSEDED, current, ack=ack, pressed=version.version)
     return None
 
 
@@ -105,7 +106,7 @@ def acknowledge(session: Session, actor: Actor, version_id: int, answers: tuple[
     refused = refusal(session, actor, version_id)
     if refused is not None:
         if refused.outcome == Outcome.SUPERSEDED and refused.ack is not None:
-            offer(session, actor, refused.ack, superseded=version.version)
+            offer(session, actor, refused.ack, superseded=refused.pressed)
         return refused
     ack = owed(session, actor, version.procedure_id)
     assert ack is not None

@@ -98,15 +98,6 @@ def summary(session: Session, *, departments: Sequence[int] | None = None,
                    [Line(d, *c) for d, c in by_department.items()])
 
 
-def by_procedure(session: Session, *, departments: Sequence[int] | None = None,
-                 department_id: int | None = None) -> list[Line]:
-    return summary(session, departments=departments, department_id=department_id).by_procedure
-
-
-def by_department(session: Session, *, departments: Sequence[int] | None = None) -> list[Line]:
-    return summary(session, departments=departments).by_department
-
-
 def total(session: Session, *, procedure_id: int | None = None, departments: Sequence[int] | None = None,
           department_id: int | None = None) -> Line:
     query = _scope(select(*_counts()).select_from(Acknowledgment).join(Person, Acknowledgment.person_id == Person.id),

@@ -38,7 +38,7 @@ def answer(reader: Reader, result: Result) -> str:
     if result.outcome == Outcome.ALREADY and result.ack is not None:
         values["at"] = result.ack.acknowledged_at
     if result.outcome == Outcome.SUPERSEDED:
-        values["old"] = values["version"]
+        values["old"] = result.pressed
     return str(text(reader, f"procedures.answer.{result.outcome.value}", **values))
 
 
@@ -113,11 +113,9 @@ def register_actions(app: App, runtime: Runtime) -> None:
             return
         with runtime.db.session() as s:  # superseded: the current one is offered; else said why not
             assert refused is not None
-            if refused.outcome == Outcome.SUPERSEDED:
-                result = acks.acknowledge(s, actor, ref.id)
-                tell(s, actor, body, answer(actor.reader, result))
-            else:
-                tell(s, actor, body, answer(actor.reader, refused))
+            if refused.outcome == Outcome.SUPERSEDED and refused.ack is not None:
+                acks.offer(s, actor, refused.ack, superseded=refused.pressed)
+            tell(s, actor, body, answer(actor.reader, refused))
 
     @app.action("procedure_nudge")
     def nudge(ack: Ack, body: dict, context: BoltContext) -> None:

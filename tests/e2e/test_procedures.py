@@ -101,6 +101,7 @@ def test_a_superseded_card_says_so_and_brings_the_current_one(harness):
     assert "version 2.0" in dumped(newest) and "What changed since version 1.0" not in dumped(newest)  # not read
     told = [m.get("text", "") for m in harness.emulator.dm_messages(SUPERVISOR)]
     assert any("superseded" in t for t in told)
+    assert any("The card you pressed was for version 1.0, which has been superseded" in t for t in told)
     with harness.db.read(harness.organisation("T0TRIAD")) as s:
         assert s.scalar(select(EvidenceEntry.id).where(EvidenceEntry.kind == "procedure_acknowledged")) is None
 

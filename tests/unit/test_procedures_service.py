@@ -192,7 +192,7 @@ def test_coverage_counts_required_acknowledged_and_first_try(plant):
     acknowledge(plant, WORKER, (1,))
     with plant.read() as s:
         line = coverage.total(s)
-        (by_dept,) = coverage.by_department(s)
+        (by_dept,) = coverage.summary(s).by_department
         missing = coverage.missing(s)
     assert (line.required, line.acknowledged, line.checked, line.first_try) == (2, 1, 1, 1)
     assert by_dept.percent == 50 and line.pass_rate == 100
